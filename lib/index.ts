@@ -1,0 +1,41 @@
+/**
+ * tapegrad: eager, tape-based automatic differentiation for TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { GradientTape, matmul, tensor, variable } from 'tapegrad';
+ * const w1 = variable([[1, 2]]);
+ * const tape = new GradientTape();
+ * const y = matmul(w1, [[9], [10]]);
+ * tape.gradient(y, [w1]); // [Tensor([[9, 10]])]
+ * ```
+ * @packageDocumentation
+ */
+export { Tensor, type NestedArray, type TensorLike, type TensorLikeArray } from './tensor.js';
+export { Variable, variable, type VariableOptions } from './variable.js';
+export type { DType, FloatDType, DataTypeMap, TypedArray } from './dtype.js';
+export type { Shape } from './shape.js';
+export {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  fill,
+  zerosLike,
+  onesLike,
+  range,
+  eye,
+  randomNormal,
+  randomUniform,
+} from './creation.js';
+export * from './ops/index.js';
+export {
+  GradientTape,
+  type GradientTapeOptions,
+  type GradientOptions,
+  type Gradient,
+  type GradientsOf,
+  type Sources,
+  type UnconnectedGradients,
+} from './tape.js';
+export { setKernels, referenceKernels, type Kernels } from './kernels/index.js';

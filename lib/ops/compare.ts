@@ -1,0 +1,108 @@
+/**
+ * Comparisons (bool results, no gradient) and `where`, which selects between
+ * two tensors and passes each its gradient where it was chosen.
+ */
+import { convertToTensor } from '../creation.js';
+import { allocate } from '../dtype.js';
+import { kernels, type BinaryKernel } from '../kernels/index.js';
+import { defineOp } from '../op.js';
+import { broadcastShapes, sizeOf } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { binaryInputs, mapBinary } from './elementwise.js';
+
+function comparison(name: BinaryKernel): (a: TensorLike, b: TensorLike) => Tensor {
+  const op = defineOp(name, {
+    forward: ([a, b]) => mapBinary(name, name, a!, b!, 'bool'),
+    vjp: 'none',
+  });
+  return (a, b) => op(binaryInputs(name, a, b, false), undefined);
+}
+
+/**
+ * `a == b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * import { equal, tensor } from 'tapegrad';
+ * equal(tensor([1, 2]), 2); // [0, 1] (bool)
+ * ```
+ */
+export const equal = comparison('equal');
+/**
+ * `a != b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * notEqual(tensor([1, 2]), 2); // [1, 0] (bool)
+ * ```
+ */
+export const notEqual = comparison('notEqual');
+/**
+ * `a < b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * less(tensor([1, 2]), 2); // [1, 0] (bool)
+ * ```
+ */
+export const less = comparison('less');
+/**
+ * `a <= b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * lessEqual(tensor([1, 3]), 2); // [1, 0] (bool)
+ * ```
+ */
+export const lessEqual = comparison('lessEqual');
+/**
+ * `a > b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * greater(tensor([1, 3]), 2); // [0, 1] (bool)
+ * ```
+ */
+export const greater = comparison('greater');
+/**
+ * `a >= b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * greaterEqual(tensor([1, 2]), 2); // [0, 1] (bool)
+ * ```
+ */
+export const greaterEqual = comparison('greaterEqual');
+
+const whereOp = defineOp('where', {
+  forward: ([condition, a, b]) => {
+    const shape = broadcastShapes('where', broadcastShapes('where', condition!.shape, a!.shape), b!.shape);
+    const out = allocate(a!.dtype, sizeOf(shape));
+    kernels.select(condition!.values as Uint8Array, condition!.shape, a!.values, a!.shape, b!.values, b!.shape, out, shape);
+    return new Tensor(out, shape, a!.dtype);
+  },
+  // Each branch gets dy where it was chosen and zero elsewhere. An infinite or NaN
+  // gradient in the branch not taken still becomes NaN upstream (0 * inf): see the guide.
+  vjp: (dy, [condition]) => {
+    const zero = convertToTensor('where', 'zero', 0, dy.dtype);
+    return [undefined, where(condition!, dy, zero), where(condition!, zero, dy)];
+  },
+});
+
+/**
+ * `a` where `condition` is true, else `b`; all three broadcast together.
+ * The gradient reaches `a` where the condition holds and `b` elsewhere.
+ *
+ * @example
+ * ```ts
+ * where(tensor([true, false]), tensor([1, 2]), tensor([10, 20])); // [1, 20]
+ * ```
+ */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = convertToTensor('where', 'condition', condition, 'bool');
+  if (c.dtype !== 'bool') {
+    throw new TypeError(`tapegrad.where: condition must be a bool tensor, got ${c.dtype}; compare first, e.g. greater(x, 0)`);
+  }
+  const [x, y] = binaryInputs('where', a, b, false);
+  return whereOp([c, x, y], undefined);
+}

@@ -1,0 +1,57 @@
+/**
+ * Shared plumbing for element-wise ops: argument conversion, dtype promotion
+ * (recorded as casts, so gradients reach each input in its own dtype), and
+ * the kernel calls with broadcasting.
+ */
+import { convertToTensor } from '../creation.js';
+import { allocate, isFloat, promoteTypes, type DType } from '../dtype.js';
+import { kernels, type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
+import { broadcastShapes, sizeOf } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { cast } from './shape.js';
+
+/**
+ * Converts two operands to tensors of one dtype: a number or array takes the
+ * other operand's dtype; two tensors of different dtypes meet at the wider one.
+ * With `numeric`, bool operands are refused (arithmetic needs numbers).
+ */
+export function binaryInputs(op: string, a: TensorLike, b: TensorLike, numeric: boolean): [Tensor, Tensor] {
+  let x = convertToTensor(op, 'a', a, b instanceof Tensor ? b.dtype : undefined);
+  let y = convertToTensor(op, 'b', b, x.dtype);
+  if (x.dtype !== y.dtype) {
+    const dtype = promoteTypes(x.dtype, y.dtype);
+    x = cast(x, dtype);
+    y = cast(y, dtype);
+  }
+  if (numeric && x.dtype === 'bool') {
+    throw new TypeError(`tapegrad.${op}: arithmetic on bool tensors is not defined; cast them with cast(x, 'int32') or cast(x, 'float32') first`);
+  }
+  return [x, y];
+}
+
+/** Converts a unary op's argument, checking its dtype is one the op supports. */
+export function unaryInput(op: string, x: TensorLike, floatOnly: boolean): Tensor {
+  const t = convertToTensor(op, 'x', x);
+  if (t.dtype === 'bool' || (floatOnly && !isFloat(t.dtype))) {
+    throw new TypeError(
+      `tapegrad.${op}: expects a ${floatOnly ? 'float32 or float64' : 'numeric'} tensor, got ${t.dtype}; ` +
+        `cast it first, e.g. cast(x, 'float32')`,
+    );
+  }
+  return t;
+}
+
+/** Runs a unary kernel into a new tensor of `x`'s shape and dtype. */
+export function mapUnary(kernel: UnaryKernel, x: Tensor): Tensor {
+  const out = allocate(x.dtype, x.values.length);
+  kernels.unary(kernel, x.values, out);
+  return new Tensor(out, x.shape, x.dtype);
+}
+
+/** Runs a binary kernel with broadcasting into a new tensor (of `dtype`, default the inputs'). */
+export function mapBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor, dtype: DType = a.dtype): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = allocate(dtype, sizeOf(shape));
+  kernels.binary(kernel, a.values, a.shape, b.values, b.shape, out, shape);
+  return new Tensor(out, shape, dtype);
+}

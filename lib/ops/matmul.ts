@@ -1,0 +1,74 @@
+/**
+ * Matrix product of the last two axes, batched over the leading axes with
+ * broadcasting, as TensorFlow.js `matMul`.
+ */
+import { allocate } from '../dtype.js';
+import { kernels } from '../kernels/index.js';
+import { defineOp } from '../op.js';
+import { broadcastShapes, formatShape, sizeOf } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { binaryInputs } from './elementwise.js';
+
+interface MatmulAttrs {
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+const matmulOp = defineOp<MatmulAttrs>('matmul', {
+  forward: ([a, b], { transposeA, transposeB }) => {
+    const A = a!;
+    const B = b!;
+    const ra = A.rank;
+    const rb = B.rank;
+    const m = A.shape[transposeA ? ra - 1 : ra - 2]!;
+    const k = A.shape[transposeA ? ra - 2 : ra - 1]!;
+    const kb = B.shape[transposeB ? rb - 1 : rb - 2]!;
+    const n = B.shape[transposeB ? rb - 2 : rb - 1]!;
+    if (k !== kb) {
+      throw new Error(
+        `tapegrad.matmul: inner dimensions differ: ${formatShape(A.shape)}${transposeA ? 'ᵀ' : ''} x ` +
+          `${formatShape(B.shape)}${transposeB ? 'ᵀ' : ''} (${k} vs ${kb}); the last axis of a must match ` +
+          'the second-to-last of b (after the transposes)',
+      );
+    }
+    const aBatch = A.shape.slice(0, -2);
+    const bBatch = B.shape.slice(0, -2);
+    const batch = broadcastShapes('matmul', aBatch, bBatch);
+    const shape = [...batch, m, n];
+    const out = allocate(A.dtype, sizeOf(shape));
+    kernels.matmul(A.values, aBatch, B.values, bBatch, batch, m, k, n, transposeA, transposeB, out);
+    return new Tensor(out, shape, A.dtype);
+  },
+  // For C = A B: dA = dC Bᵀ and dB = Aᵀ dC; the transposed forms follow by
+  // transposing both sides. No transpose is materialised: the flags do it.
+  vjp: (dy, [a, b], _c, { transposeA: ta, transposeB: tb }, needs) => {
+    let da: Tensor | undefined;
+    let db: Tensor | undefined;
+    if (needs[0]) da = ta ? matmul(b!, dy, tb, true) : matmul(dy, b!, false, !tb);
+    if (needs[1]) db = tb ? matmul(dy, a!, true, ta) : matmul(a!, dy, !ta, false);
+    return [da, db];
+  },
+});
+
+/**
+ * The matrix product `a @ b` over the last two axes, optionally transposing
+ * either operand first; leading (batch) axes broadcast. Both operands need
+ * rank 2 or more.
+ *
+ * @example
+ * ```ts
+ * import { matmul, tensor } from 'tapegrad';
+ * matmul(tensor([[1, 2]]), tensor([[9], [10]]));   // [[29]]
+ * matmul(tensor([[1, 2]]), tensor([[1, 2]]), false, true); // [[5]]
+ * ```
+ */
+export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+  const [x, y] = binaryInputs('matmul', a, b, true);
+  if (x.rank < 2 || y.rank < 2) {
+    throw new Error(
+      `tapegrad.matmul: both operands need rank 2 or more, got ${formatShape(x.shape)} and ${formatShape(y.shape)}; ` +
+        'reshape a vector to [1, n] or [n, 1] first',
+    );
+  }
+  return matmulOp([x, y], { transposeA: Boolean(transposeA), transposeB: Boolean(transposeB) });
+}

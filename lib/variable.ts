@@ -1,0 +1,128 @@
+/**
+ * Variables: mutable holders of a tensor value, for model parameters.
+ * A variable is a Tensor whose value `assign` replaces (never mutating the
+ * old data in place, so what a tape saved stays valid).
+ */
+import { convertToTensor, tensor } from './creation.js';
+import type { DataTypeMap, DType } from './dtype.js';
+import { add, sub } from './ops/index.js';
+import { formatShape, shapesEqual } from './shape.js';
+import { withoutRecording } from './tape.js';
+import { Tensor, type TensorLike } from './tensor.js';
+
+/** Options of {@link variable}. */
+export interface VariableOptions<D extends DType = DType> {
+  /** Whether tapes watch it automatically when an op reads it (default true). */
+  trainable?: boolean;
+  /** A name for printing and debugging (default `Variable_<id>`). */
+  name?: string;
+  /** Convert the initial value to this dtype. */
+  dtype?: D;
+}
+
+let nextVariable = 0;
+
+/**
+ * A mutable tensor: usable wherever a Tensor is. `assign`, `assignAdd` and
+ * `assignSub` replace its value (same shape and dtype); they are not recorded.
+ *
+ * @example
+ * ```ts
+ * import { variable, tensor, GradientTape } from 'tapegrad';
+ * const w = variable(tensor([1, 2]), { name: 'w' });
+ * const tape = new GradientTape();      // watches trainable variables read by ops
+ * const loss = w.square().sum();
+ * const g = tape.gradient(loss, w)!;    // [2, 4]
+ * w.assignSub(g.mul(0.1));              // w = [0.8, 1.6]
+ * ```
+ */
+export class Variable<D extends DType = DType> extends Tensor<D> {
+  /** Whether recording tapes watch this variable when an op reads it. */
+  readonly trainable: boolean;
+  /** The variable's name. */
+  readonly name: string;
+
+  /** @internal Use {@link variable}. */
+  constructor(initial: Tensor<D>, trainable: boolean, name: string | undefined) {
+    super(initial.values.slice() as DataTypeMap[D], initial.shape, initial.dtype);
+    this.trainable = trainable;
+    this.name = name ?? `Variable_${nextVariable++}`;
+  }
+
+  /** @internal */
+  override get watchOnRead(): boolean {
+    return this.trainable;
+  }
+
+  /** @internal The current value, as an immutable tensor with this variable's id. */
+  override snapshot(): Tensor<D> {
+    return new Tensor(this.values, this.shape, this.dtype, this.id);
+  }
+
+  /**
+   * Replaces the value with `value` (same shape and dtype), returning this variable.
+   *
+   * @example
+   * ```ts
+   * const v = variable(tensor([1, 2]));
+   * v.assign(tensor([5, 6]));  // v is [5, 6]
+   * ```
+   */
+  assign(value: TensorLike): this {
+    const t = convertToTensor('Variable.assign', 'value', value, this.dtype);
+    if (!shapesEqual(t.shape, this.shape) || t.dtype !== this.dtype) {
+      throw new Error(
+        `tapegrad.Variable.assign: variable '${this.name}' is ${this.dtype} ${formatShape(this.shape)} but the ` +
+          `new value is ${t.dtype} ${formatShape(t.shape)}; give a value of the same shape and dtype`,
+      );
+    }
+    // A fresh array: tensors and tape entries that share the old data keep it.
+    this.values = t.snapshot().values.slice() as DataTypeMap[D];
+    return this;
+  }
+
+  /**
+   * Adds `delta` to the value, returning this variable.
+   *
+   * @example
+   * ```ts
+   * variable(tensor([1, 2])).assignAdd(tensor([1, 1])); // [2, 3]
+   * ```
+   */
+  assignAdd(delta: TensorLike): this {
+    return this.assign(withoutRecording(() => add(this.snapshot(), delta)));
+  }
+
+  /**
+   * Subtracts `delta` from the value, returning this variable.
+   *
+   * @example
+   * ```ts
+   * variable(tensor([1, 2])).assignSub(tensor([1, 1])); // [0, 1]
+   * ```
+   */
+  assignSub(delta: TensorLike): this {
+    return this.assign(withoutRecording(() => sub(this.snapshot(), delta)));
+  }
+
+  override toString(): string {
+    return `Variable '${this.name}' ${super.toString()}`;
+  }
+}
+
+/**
+ * Creates a {@link Variable} holding a copy of `initial`.
+ *
+ * @example
+ * ```ts
+ * import { variable } from 'tapegrad';
+ * const w = variable([[1, 2]]);                       // trainable, float32
+ * const step = variable(0, { trainable: false, dtype: 'int32' });
+ * ```
+ */
+export function variable<D extends DType>(initial: Tensor<D>, options?: VariableOptions<D>): Variable<D>;
+export function variable<D extends DType = 'float32'>(initial: TensorLike, options?: VariableOptions<D>): Variable<D>;
+export function variable<D extends DType>(initial: TensorLike, options: VariableOptions<D> = {}): Variable<D> {
+  const value = tensor(initial, undefined, options.dtype);
+  return new Variable(value as Tensor<D>, options.trainable ?? true, options.name);
+}
