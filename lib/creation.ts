@@ -33,7 +33,12 @@ export function tensor<D extends DType = 'float32'>(
   }
   const arrayDType = dtypeOfArray(values);
   if (arrayDType !== undefined) {
-    return fromFlat('tensor', values as TypedArray, shape ?? [(values as TypedArray).length], dtype ?? arrayDType) as Tensor<D>;
+    return fromFlat(
+      'tensor',
+      values as TypedArray,
+      shape ?? [(values as TypedArray).length],
+      dtype ?? arrayDType,
+    ) as Tensor<D>;
   }
   if (ArrayBuffer.isView(values)) {
     throw new TypeError(
@@ -61,7 +66,9 @@ function flatten(value: TensorLikeArray, depth: number, shape: number[], out: nu
     return 'bool';
   }
   if (!Array.isArray(value)) {
-    throw new TypeError(`tapegrad.tensor: cannot make a tensor from ${describe(value)}; give numbers, booleans or arrays of them`);
+    throw new TypeError(
+      `tapegrad.tensor: cannot make a tensor from ${describe(value)}; give numbers, booleans or arrays of them`,
+    );
   }
   if (depth === shape.length) {
     if (out.length > 0) raggedError(shape, depth);

@@ -68,8 +68,6 @@ export function dtypeOfArray(values: unknown): DType | undefined {
 /** Throws the standard error for an unknown dtype name. */
 export function checkDType(op: string, dtype: unknown): asserts dtype is DType {
   if (!isDType(dtype)) {
-    throw new TypeError(
-      `tapegrad.${op}: unknown dtype ${JSON.stringify(dtype)}; use one of ${DTYPES.join(', ')}`,
-    );
+    throw new TypeError(`tapegrad.${op}: unknown dtype ${JSON.stringify(dtype)}; use one of ${DTYPES.join(', ')}`);
   }
 }

@@ -343,7 +343,9 @@ function seedsOf(
   if (outputGradients === undefined || outputGradients === null) return targets.map(() => undefined);
   const list = outputGradients instanceof Tensor ? [outputGradients] : outputGradients;
   if (!Array.isArray(list)) {
-    throw new TypeError(`${G}: outputGradients must be a tensor or an array of tensors, got ${describe(outputGradients)}`);
+    throw new TypeError(
+      `${G}: outputGradients must be a tensor or an array of tensors, got ${describe(outputGradients)}`,
+    );
   }
   if (list.length !== targets.length) {
     throw new Error(

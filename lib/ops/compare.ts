@@ -78,7 +78,16 @@ const whereOp = defineOp('where', {
   forward: ([condition, a, b]) => {
     const shape = broadcastShapes('where', broadcastShapes('where', condition!.shape, a!.shape), b!.shape);
     const out = allocate(a!.dtype, sizeOf(shape));
-    kernels.select(condition!.values as Uint8Array, condition!.shape, a!.values, a!.shape, b!.values, b!.shape, out, shape);
+    kernels.select(
+      condition!.values as Uint8Array,
+      condition!.shape,
+      a!.values,
+      a!.shape,
+      b!.values,
+      b!.shape,
+      out,
+      shape,
+    );
     return new Tensor(out, shape, a!.dtype);
   },
   // Each branch gets dy where it was chosen and zero elsewhere. An infinite or NaN
@@ -101,7 +110,9 @@ const whereOp = defineOp('where', {
 export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = convertToTensor('where', 'condition', condition, 'bool');
   if (c.dtype !== 'bool') {
-    throw new TypeError(`tapegrad.where: condition must be a bool tensor, got ${c.dtype}; compare first, e.g. greater(x, 0)`);
+    throw new TypeError(
+      `tapegrad.where: condition must be a bool tensor, got ${c.dtype}; compare first, e.g. greater(x, 0)`,
+    );
   }
   const [x, y] = binaryInputs('where', a, b, false);
   return whereOp([c, x, y], undefined);

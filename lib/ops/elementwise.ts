@@ -24,7 +24,9 @@ export function binaryInputs(op: string, a: TensorLike, b: TensorLike, numeric: 
     y = cast(y, dtype);
   }
   if (numeric && x.dtype === 'bool') {
-    throw new TypeError(`tapegrad.${op}: arithmetic on bool tensors is not defined; cast them with cast(x, 'int32') or cast(x, 'float32') first`);
+    throw new TypeError(
+      `tapegrad.${op}: arithmetic on bool tensors is not defined; cast them with cast(x, 'int32') or cast(x, 'float32') first`,
+    );
   }
   return [x, y];
 }

@@ -17,7 +17,10 @@ interface ReduceAttrs {
 }
 
 function reduceSum(x: Tensor, { axes, keepDims }: ReduceAttrs): Tensor {
-  const out = allocate(x.dtype, reducedShape(x.shape, axes, false).reduce((a, b) => a * b, 1));
+  const out = allocate(
+    x.dtype,
+    reducedShape(x.shape, axes, false).reduce((a, b) => a * b, 1),
+  );
   kernels.reduce('sum', x.values, x.shape, axes, out);
   return new Tensor(out, reducedShape(x.shape, axes, keepDims), x.dtype);
 }

@@ -18,7 +18,11 @@ const transposeOp = defineOp<readonly number[]>('transpose', {
   forward: ([x], perm) => {
     const out = allocate(x!.dtype, x!.values.length);
     kernels.transpose(x!.values, x!.shape, perm, out);
-    return new Tensor(out, perm.map((p) => x!.shape[p]!), x!.dtype);
+    return new Tensor(
+      out,
+      perm.map((p) => x!.shape[p]!),
+      x!.dtype,
+    );
   },
   // The inverse permutation undoes it.
   vjp: (dy, _x, _y, perm) => {
