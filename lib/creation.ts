@@ -7,6 +7,11 @@ import { kernels } from './kernels/index.js';
 import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorLike, type TensorLikeArray } from './tensor.js';
 
+/** Numbers, or nested arrays of numbers. */
+export type NumberArray = number | readonly NumberArray[];
+/** Booleans, or nested arrays of booleans. */
+export type BoolArray = boolean | readonly BoolArray[];
+
 /**
  * Creates a tensor from a number, a boolean, nested arrays, a flat array with
  * a `shape`, or a typed array. The dtype is `dtype` if given, else the typed
@@ -20,11 +25,14 @@ import { Tensor, type TensorLike, type TensorLikeArray } from './tensor.js';
  * tensor(new Float64Array([0.5, 1.5]));           // float64, shape [2]
  * ```
  */
-export function tensor<D extends DType = 'float32'>(
-  values: TensorLike,
-  shape?: readonly number[],
-  dtype?: D,
-): Tensor<D> {
+export function tensor<D extends DType>(values: TensorLike, shape: readonly number[] | undefined, dtype: D): Tensor<D>;
+export function tensor<D extends DType>(values: Tensor<D>, shape?: readonly number[]): Tensor<D>;
+export function tensor(values: Float64Array, shape?: readonly number[]): Tensor<'float64'>;
+export function tensor(values: Int32Array, shape?: readonly number[]): Tensor<'int32'>;
+export function tensor(values: Uint8Array | BoolArray, shape?: readonly number[]): Tensor<'bool'>;
+export function tensor(values: Float32Array | NumberArray, shape?: readonly number[]): Tensor<'float32'>;
+export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor;
+export function tensor<D extends DType>(values: TensorLike, shape?: readonly number[], dtype?: D): Tensor<D> {
   if (dtype !== undefined) checkDType('tensor', dtype);
   if (shape !== undefined) checkShape('tensor', shape);
   if (values instanceof Tensor) {

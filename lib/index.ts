@@ -17,6 +17,8 @@ export type { DType, FloatDType, DataTypeMap, TypedArray } from './dtype.js';
 export type { Shape } from './shape.js';
 export {
   tensor,
+  type NumberArray,
+  type BoolArray,
   scalar,
   zeros,
   ones,
