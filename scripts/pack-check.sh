@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Packaging check: packs tapegrad with `npm pack`, installs the tarball into a
+# scratch project, and uses it from CommonJS (require), from an ES module
+# (import) and from TypeScript (moduleResolution NodeNext, through the
+# "exports" map's types). Needs a build first: npm run build && npm run pack-check
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/tapegrad-pack-check.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+started=$SECONDS
+
+fail() {
+  echo "pack-check: FAIL: $*" >&2
+  exit 1
+}
+
+for f in dist/esm/index.js dist/esm/index.d.ts dist/esm/package.json dist/cjs/index.js dist/cjs/index.d.ts dist/cjs/package.json; do
+  [[ -f "$root/$f" ]] || fail "$f is missing; run 'npm run build' first"
+done
+
+# 1. Pack, and check the tarball holds only dist/, package.json, README.md and LICENSE.
+mkdir "$work/pack"
+(cd "$root" && npm pack --json --pack-destination "$work/pack" >"$work/pack.json") ||
+  fail "npm pack failed"
+node - "$work/pack.json" <<'JS' || fail "the tarball's contents are wrong (see above)"
+const [{ filename, files }] = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const paths = files.map((f) => f.path);
+const allowed = (p) => p.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(p);
+const extra = paths.filter((p) => !allowed(p));
+const required = ['package.json', 'README.md', 'LICENSE', 'dist/esm/index.js', 'dist/esm/index.d.ts',
+  'dist/esm/package.json', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json'];
+const missing = required.filter((p) => !paths.includes(p));
+if (extra.length) console.error(`unexpected files in ${filename}: ${extra.join(', ')}`);
+if (missing.length) console.error(`missing from ${filename}: ${missing.join(', ')}`);
+process.exit(extra.length || missing.length ? 1 : 0);
+JS
+tarball="$(ls "$work"/pack/*.tgz)"
+
+# 2. A scratch project that installs the tarball (no dependencies, so offline is enough).
+app="$work/app"
+mkdir "$app"
+cat >"$app/package.json" <<'JSON'
+{ "name": "tapegrad-pack-check-app", "version": "0.0.0", "private": true }
+JSON
+(cd "$app" && npm install --offline --no-audit --no-fund --loglevel=error "$tarball" >/dev/null) ||
+  fail "npm install of $(basename "$tarball") failed"
+
+# 3. CommonJS consumer: d(x^3)/dx at x = 2 is 12; d2(x^3)/dx2 at x = 2 is 12 too (nested tapes).
+cat >"$app/check.cjs" <<'JS'
+const tg = require('tapegrad');
+const where = require.resolve('tapegrad');
+if (!where.endsWith('/node_modules/tapegrad/dist/cjs/index.js')) throw new Error(`require resolved ${where}`);
+const x = tg.scalar(2);
+const outer = new tg.GradientTape();
+outer.watch(x);
+const tape = new tg.GradientTape();
+tape.watch(x);
+const y = x.mul(x).mul(x);
+const dy = tape.gradient(y, x);
+const d2y = outer.gradient(dy, x);
+if (dy.item() !== 12 || d2y.item() !== 12) {
+  console.error(`CommonJS: expected 12 and 12, got ${dy.item()} and ${d2y.item()}`);
+  process.exit(1);
+}
+JS
+(cd "$app" && node check.cjs) || fail "the CommonJS consumer (require('tapegrad')) failed"
+
+# 4. ES-module consumer.
+cat >"$app/check.mjs" <<'JS'
+import { GradientTape, scalar } from 'tapegrad';
+const where = import.meta.resolve('tapegrad');
+if (!where.endsWith('/node_modules/tapegrad/dist/esm/index.js')) throw new Error(`import resolved ${where}`);
+const x = scalar(2);
+const tape = new GradientTape();
+tape.watch(x);
+const y = x.mul(x).mul(x);
+const g = tape.gradient(y, x).item();
+if (g !== 12) {
+  console.error(`ES module: expected 12, got ${g}`);
+  process.exit(1);
+}
+JS
+(cd "$app" && node check.mjs) || fail "the ES-module consumer (import from 'tapegrad') failed"
+
+# 5. TypeScript consumers, NodeNext: the .mts one resolves the "import" types
+#    (dist/esm/index.d.ts), the .cts one the "require" types (dist/cjs/index.d.ts).
+#    No skipLibCheck, so the shipped declarations are checked too. The declarations
+#    use Symbol.dispose (GradientTape is Disposable), so the consumer needs the
+#    ESNext.Disposable lib (or @types/node, or target ESNext), as the repo itself does.
+cat >"$app/tsconfig.json" <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022",
+    "lib": ["ES2022", "ESNext.Disposable"],
+    "module": "NodeNext",
+    "moduleResolution": "NodeNext",
+    "strict": true,
+    "noEmit": true,
+    "types": []
+  },
+  "files": ["consumer.mts", "consumer.cts"]
+}
+JSON
+for ext in mts cts; do
+  cat >"$app/consumer.$ext" <<'TS'
+import { GradientTape, scalar, type Tensor } from 'tapegrad';
+
+const x: Tensor<'float32'> = scalar(2);
+const tape = new GradientTape();
+tape.watch(x);
+const y = x.mul(x).mul(x);
+const g: Tensor | undefined = tape.gradient(y, x);
+const value: number | undefined = g?.item();
+// @ts-expect-error: a gradient may be undefined (this line fails if the types resolved to `any`)
+tape.gradient(y, x).item();
+export { value };
+TS
+done
+"$root/node_modules/.bin/tsc" -p "$app/tsconfig.json" || fail "the TypeScript consumers do not type-check against the packed declarations"
+
+echo "pack-check: OK: $(basename "$tarball") installs; require, import and TypeScript (NodeNext, ESM + CJS) consumers pass ($((SECONDS - started))s)"
