@@ -168,9 +168,14 @@ export function scalar<D extends DType = 'float32'>(value: number | boolean, dty
  * ```
  */
 export function fill<D extends DType = 'float32'>(shape: readonly number[], value: number, dtype?: D): Tensor<D> {
-  checkShape('fill', shape);
+  return filled('fill', shape, value, dtype);
+}
+
+/** `fill`, with errors naming `op`: the function the caller called. */
+function filled<D extends DType>(op: string, shape: readonly number[], value: number, dtype?: D): Tensor<D> {
+  checkShape(op, shape);
   const d = (dtype ?? 'float32') as D;
-  checkDType('fill', d);
+  checkDType(op, d);
   const data = allocate(d, sizeOf(shape));
   if (value !== 0) data.fill(d === 'bool' ? (value ? 1 : 0) : value);
   return new Tensor(data as DataTypeMap[D], [...shape], d);
@@ -185,7 +190,7 @@ export function fill<D extends DType = 'float32'>(shape: readonly number[], valu
  * ```
  */
 export function zeros<D extends DType = 'float32'>(shape: readonly number[], dtype?: D): Tensor<D> {
-  return fill(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 /**
@@ -197,7 +202,7 @@ export function zeros<D extends DType = 'float32'>(shape: readonly number[], dty
  * ```
  */
 export function ones<D extends DType = 'float32'>(shape: readonly number[], dtype?: D): Tensor<D> {
-  return fill(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 /**
@@ -238,8 +243,14 @@ export function range<D extends DType = 'float32'>(start: number, stop: number, 
   if (step === 0 || !Number.isFinite(step)) {
     throw new RangeError(`tapegrad.range: step must be a finite non-zero number, got ${step}`);
   }
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new RangeError(`tapegrad.range: start and stop must be finite numbers, got ${start} and ${stop}`);
+  }
   const d = (dtype ?? 'float32') as D;
   checkDType('range', d);
+  if (d === 'bool') {
+    throw new TypeError(`tapegrad.range: dtype must be float32, float64 or int32, got bool; cast the range instead`);
+  }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocate(d, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
@@ -255,8 +266,7 @@ export function range<D extends DType = 'float32'>(start: number, stop: number, 
  * ```
  */
 export function eye<D extends DType = 'float32'>(numRows: number, numColumns = numRows, dtype?: D): Tensor<D> {
-  checkShape('eye', [numRows, numColumns]);
-  const t = zeros([numRows, numColumns], dtype);
+  const t = filled('eye', [numRows, numColumns], 0, dtype);
   for (let i = 0; i < Math.min(numRows, numColumns); i++) t.values[i * numColumns + i] = 1;
   return t;
 }

@@ -9,10 +9,14 @@ import type { Shape } from './shape.js';
 const SUMMARY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
 
-/** One element as text: the shortest digits that read back to the same float32 or float64. */
+/** One element as text: the shortest digits that read back to the same float32 or float64; bool as true or false. */
 export function formatNumber(value: number, dtype: DType): string {
-  if (dtype !== 'float32' || !Number.isFinite(value) || Number.isInteger(value)) return String(value);
-  for (let digits = 1; digits < 9; digits++) {
+  if (dtype === 'bool') return value ? 'true' : 'false';
+  // Integers up to 2^24 are exact in float32, so their float64 digits are already the shortest.
+  if (dtype !== 'float32' || !Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) <= 16777216)) {
+    return String(value);
+  }
+  for (let digits = 1; digits <= 9; digits++) {
     const text = value.toPrecision(digits);
     if (Math.fround(Number(text)) === value) return String(Number(text));
   }

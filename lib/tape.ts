@@ -139,12 +139,17 @@ export class GradientTape {
    */
   watch(tensors: Sources): void {
     for (const x of sourceList('GradientTape.watch', tensors)) {
-      if (isFloat(x.dtype)) this.tracked.add(x.id);
+      if (!isFloat(x.dtype)) continue;
+      // A variable (the one kind of tensor whose snapshot is another object) is listed by
+      // watchedVariables(), trainable or not, as TensorFlow's watched_variables().
+      if (x.snapshot() !== x && !this.tracked.has(x.id)) this.variables.push(x);
+      this.tracked.add(x.id);
     }
   }
 
   /**
-   * The trainable variables this tape watched, in the order first read.
+   * The variables this tape watches: trainable ones an op read while it recorded, and any passed to
+   * `watch()`, in the order first watched.
    *
    * @example
    * ```ts
