@@ -111,6 +111,17 @@ function fromFlat(op: string, flat: ArrayLike<number>, shape: Shape, dtype: DTyp
         'give a shape whose sizes multiply to the number of values',
     );
   }
+  if (dtype === 'int32') {
+    for (let i = 0; i < size; i++) {
+      const v = flat[i]!;
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+        throw new TypeError(
+          `tapegrad.${op}: value ${v} at flat index ${i} is not an int32; ` +
+            `round it first, or convert a float tensor with cast(x, 'int32') (which truncates)`,
+        );
+      }
+    }
+  }
   const data = allocate(dtype, size);
   if (dtype === 'bool' || data instanceof Int32Array) {
     const src = allocate('float64', size);

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * GradientTape: records ops in execution order while it is recording, and
  * replays the recorded entries in reverse to compute gradients. Eager
@@ -9,6 +10,7 @@ import type { OpDef } from './op.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
 import { zerosLike } from './creation.js';
+import type { Variable } from './variable.js';
 
 /** The tapes recording right now; ops record onto each that watches an input. @internal */
 export const recordingTapes: GradientTape[] = [];
@@ -111,7 +113,7 @@ export class GradientTape {
   private entries: TapeEntry[] = [];
   /** Ids of the watched tensors and of every recorded output. */
   private tracked = new Set<number>();
-  private variables: Tensor[] = [];
+  private variables: Variable[] = [];
   private stopped = false;
   private consumed = false;
 
@@ -142,7 +144,7 @@ export class GradientTape {
       if (!isFloat(x.dtype)) continue;
       // A variable (the one kind of tensor whose snapshot is another object) is listed by
       // watchedVariables(), trainable or not, as TensorFlow's watched_variables().
-      if (x.snapshot() !== x && !this.tracked.has(x.id)) this.variables.push(x);
+      if (x.snapshot() !== x && !this.tracked.has(x.id)) this.variables.push(x as Variable);
       this.tracked.add(x.id);
     }
   }
@@ -159,7 +161,7 @@ export class GradientTape {
    * tape.watchedVariables(); // [v]
    * ```
    */
-  watchedVariables(): Tensor[] {
+  watchedVariables(): Variable[] {
     return this.variables.slice();
   }
 
@@ -201,13 +203,14 @@ export class GradientTape {
     try {
       return fn();
     } finally {
-      if (wasRecording && !this.stopped) recordingTapes.push(this);
+      if (wasRecording) this.resume();
     }
   }
 
   /**
-   * Forgets everything recorded and watched, as if the tape were new
-   * (a tape that was recording goes on recording).
+   * Forgets everything recorded and watched, as if the tape were new: it
+   * records again (also after a non-persistent `gradient()`), unless `stop()`
+   * ended it.
    *
    * @example
    * ```ts
@@ -222,6 +225,7 @@ export class GradientTape {
     this.tracked = new Set();
     this.variables = [];
     this.consumed = false;
+    this.resume();
   }
 
   /**
@@ -275,7 +279,7 @@ export class GradientTape {
     const entries = this.entries;
     const tracked = this.tracked;
     if (!this.persistent) {
-      this.stop();
+      this.pause();
       this.consumed = true;
       this.entries = [];
       this.tracked = new Set();
@@ -287,7 +291,7 @@ export class GradientTape {
     try {
       grads = backprop(entries, targetList, seeds, connected);
     } finally {
-      if (wasRecording && !this.stopped) recordingTapes.push(this);
+      if (wasRecording) this.resume();
     }
     const results = list.map((s) => grads.get(s.id) ?? (unconnected === 'zero' ? zerosLike(s) : undefined));
     return rebuild(sources, results) as GradientsOf<S, U>;
@@ -301,7 +305,7 @@ export class GradientTape {
       if (this.tracked.has(x.id)) hit = true;
       else if (this.watchAccessedVariables && x.watchOnRead && isFloat(x.dtype)) {
         this.tracked.add(x.id);
-        this.variables.push(x);
+        this.variables.push(x as Variable);
         hit = true;
       }
     }
@@ -312,6 +316,11 @@ export class GradientTape {
   append(entry: TapeEntry): void {
     this.entries.push(entry);
     this.tracked.add(entry.output.id);
+  }
+
+  /** Records again, unless stopped for good or spent by a non-persistent gradient(). */
+  private resume(): void {
+    if (!this.stopped && !this.consumed && !recordingTapes.includes(this)) recordingTapes.push(this);
   }
 
   /** Removes this tape from the recording set; returns whether it was recording. */

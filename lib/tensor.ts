@@ -46,7 +46,17 @@ export class Tensor<D extends DType = DType> {
    */
   values: DataTypeMap[D];
 
-  /** @internal Use {@link tensor} to create tensors. */
+  /**
+   * Wraps a typed array as a tensor without copying it. Prefer {@link tensor},
+   * which checks and copies its input: a tensor's data must never change
+   * after construction. `id` is for tapegrad itself (a variable's snapshots
+   * share its id); leave it out.
+   *
+   * @example
+   * ```ts
+   * const t = new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2], 'float32');
+   * ```
+   */
   constructor(values: DataTypeMap[D], shape: Shape, dtype: D, id = nextId++) {
     this.values = values;
     this.shape = shape;

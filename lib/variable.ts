@@ -42,7 +42,14 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
   /** The variable's name. */
   readonly name: string;
 
-  /** @internal Use {@link variable}. */
+  /**
+   * A variable holding a copy of `initial`; {@link variable} is the usual way to make one.
+   *
+   * @example
+   * ```ts
+   * const v = new Variable(tensor([1, 2]), true, 'w');
+   * ```
+   */
   constructor(initial: Tensor<D>, trainable: boolean, name: string | undefined) {
     super(initial.values.slice() as DataTypeMap[D], initial.shape, initial.dtype);
     this.trainable = trainable;

@@ -465,7 +465,7 @@ describe('op errors', () => {
     expectError(
       () => matmul(zeros([2, 2, 3]), zeros([3, 3, 4])),
       Error,
-      'tapegrad.matmul: shapes [2] and [3] cannot be broadcast (dimension 2 against 3); make each pair of trailing dimensions equal or 1',
+      'tapegrad.matmul: batch dimensions [2] of [2,2,3] and [3] of [3,3,4] cannot be broadcast; make each pair equal or 1',
     );
   });
 

@@ -231,6 +231,26 @@ describe('reset()', () => {
     expect(tape.gradient(mul(x, 7), x)?.item()).toBe(7);
   });
 
+  test('makes a spent non-persistent tape new again: it records and gives one more gradient', () => {
+    const x = scalar(3);
+    const tape = new GradientTape();
+    tape.watch(x);
+    tape.gradient(mul(x, x), x);
+    expect(tape.recording).toBe(false);
+    tape.reset();
+    expect(tape.recording).toBe(true);
+    tape.watch(x);
+    expect(tape.gradient(mul(x, 5), x)?.item()).toBe(5);
+    expect(() => tape.gradient(mul(x, 5), x)).toThrow('persistent: true');
+  });
+
+  test('does not restart a tape that stop() ended', () => {
+    const tape = new GradientTape();
+    tape.stop();
+    tape.reset();
+    expect(tape.recording).toBe(false);
+  });
+
   test('forgets the watched variables', () => {
     const v = variable(scalar(1));
     using tape = new GradientTape();

@@ -4,6 +4,7 @@
  * issue 2; variables are in variable.spec.ts).
  */
 import {
+  cast,
   GradientTape,
   Tensor,
   add,
@@ -83,11 +84,19 @@ describe('tensor(values, shape?, dtype?) creates a tensor from numbers, arrays o
   });
 
   test('the dtype argument overrides the inferred dtype, converting values', () => {
-    expect(tensor([1.7, -1.7], undefined, 'int32').arraySync()).toEqual([1, -1]);
+    expect(tensor([1, -2], undefined, 'int32').arraySync()).toEqual([1, -2]);
     expect(tensor(new Float32Array([0, 0.5]), undefined, 'bool').arraySync()).toEqual([0, 1]);
     expect(tensor(new Int32Array([1, 2]), [2], 'float64').dtype).toBe('float64');
     expect(tensor([0.1], undefined, 'float64').dataSync()[0]).toBe(0.1);
     expect(tensor([true, false], undefined, 'float32').arraySync()).toEqual([1, 0]);
+  });
+
+  test('non-integer values for an int32 tensor are an error that points to cast', () => {
+    expect(() => tensor([1, 1.7], undefined, 'int32')).toThrow(
+      "tapegrad.tensor: value 1.7 at flat index 1 is not an int32; round it first, or convert a float tensor with cast(x, 'int32') (which truncates)",
+    );
+    expect(() => tensor([2 ** 31], undefined, 'int32')).toThrow('is not an int32');
+    expect(cast(tensor([1.7, -1.7]), 'int32').arraySync()).toEqual([1, -1]);
   });
 
   test('a tensor argument is copied, keeping its dtype unless one is given', () => {
