@@ -41,3 +41,10 @@ export {
   type UnconnectedGradients,
 } from './tape.js';
 export { setKernels, referenceKernels, type Kernels } from './kernels/index.js';
+export {
+  checkGradients,
+  numericJvp,
+  type CheckGradientsOptions,
+  type CheckGradientsResult,
+  type GradientComparison,
+} from './testing/index.js';
