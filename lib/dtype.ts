@@ -9,9 +9,13 @@ export type FloatDType = 'float32' | 'float64';
 
 /** The typed array that holds a tensor of each dtype (`bool` is 0 or 1 per byte). */
 export interface DataTypeMap {
+  /** 32-bit floats, the default dtype. */
   float32: Float32Array;
+  /** 64-bit floats, for precision (and gradient checks). */
   float64: Float64Array;
+  /** 32-bit signed integers: no gradients flow through them. */
   int32: Int32Array;
+  /** Booleans stored as one byte each, 0 or 1: no gradients flow through them. */
   bool: Uint8Array;
 }
 

@@ -40,7 +40,14 @@ export {
   type Sources,
   type UnconnectedGradients,
 } from './tape.js';
-export { setKernels, referenceKernels, type Kernels } from './kernels/index.js';
+export {
+  setKernels,
+  referenceKernels,
+  type Kernels,
+  type UnaryKernel,
+  type BinaryKernel,
+  type ReduceKernel,
+} from './kernels/index.js';
 export {
   checkGradients,
   numericJvp,

@@ -243,6 +243,34 @@ export class Tensor<D extends DType = DType> {
   broadcastTo(shape: readonly number[]): Tensor {
     return ops.broadcastTo(this, shape);
   }
+  /** {@link identity}: the same values as a new tensor. @example `tensor([1, 2]).identity() // [1, 2]` */
+  identity(): Tensor {
+    return ops.identity(this);
+  }
+  /** {@link equal}: `this == b`, a bool tensor. @example `tensor([1, 2]).equal(2) // [false, true]` */
+  equal(b: TensorLike): Tensor<'bool'> {
+    return ops.equal(this, b);
+  }
+  /** {@link notEqual}: `this != b`, a bool tensor. @example `tensor([1, 2]).notEqual(2) // [true, false]` */
+  notEqual(b: TensorLike): Tensor<'bool'> {
+    return ops.notEqual(this, b);
+  }
+  /** {@link less}: `this < b`, a bool tensor. @example `tensor([1, 2]).less(2) // [true, false]` */
+  less(b: TensorLike): Tensor<'bool'> {
+    return ops.less(this, b);
+  }
+  /** {@link lessEqual}: `this <= b`, a bool tensor. @example `tensor([1, 3]).lessEqual(2) // [true, false]` */
+  lessEqual(b: TensorLike): Tensor<'bool'> {
+    return ops.lessEqual(this, b);
+  }
+  /** {@link greater}: `this > b`, a bool tensor. @example `tensor([1, 3]).greater(2) // [false, true]` */
+  greater(b: TensorLike): Tensor<'bool'> {
+    return ops.greater(this, b);
+  }
+  /** {@link greaterEqual}: `this >= b`, a bool tensor. @example `tensor([1, 2]).greaterEqual(2) // [false, true]` */
+  greaterEqual(b: TensorLike): Tensor<'bool'> {
+    return ops.greaterEqual(this, b);
+  }
   /** {@link cast}: convert to another dtype. @example `tensor([1.7]).cast('int32') // [1]` */
   cast<T extends DType>(dtype: T): Tensor<T> {
     return ops.cast(this, dtype);

@@ -15,15 +15,25 @@ export type { ReduceKernel } from './reduce.js';
 
 /** Every numeric loop ops use, by name. */
 export interface Kernels {
+  /** Element-wise unary map by name (`exp`, `tanh`, ...). */
   unary: typeof unary;
+  /** Element-wise binary map by name, with NumPy broadcasting. */
   binary: typeof binary;
+  /** Element-wise choice between two arrays by a bool mask, broadcasting all three. */
   select: typeof select;
+  /** Conversion between element types (truncating to int32, `!= 0` to bool). */
   cast: typeof cast;
+  /** Sum, max or min over a set of axes. */
   reduce: typeof reduce;
+  /** Batched matrix product with optional transposes and broadcast batch axes. */
   matmul: typeof matmul;
+  /** Axis permutation. */
   transpose: typeof transpose;
+  /** Repetition along broadcast axes. */
   broadcastTo: typeof broadcastTo;
+  /** Seeded uniform draws. */
   fillUniform: typeof fillUniform;
+  /** Seeded normal draws. */
   fillNormal: typeof fillNormal;
 }
 

@@ -10,12 +10,12 @@ import { broadcastShapes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryInputs, mapBinary } from './elementwise.js';
 
-function comparison(name: BinaryKernel): (a: TensorLike, b: TensorLike) => Tensor {
+function comparison(name: BinaryKernel): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {
   const op = defineOp(name, {
     forward: ([a, b]) => mapBinary(name, name, a!, b!, 'bool'),
     vjp: 'none',
   });
-  return (a, b) => op(binaryInputs(name, a, b, false), undefined);
+  return (a, b) => op(binaryInputs(name, a, b, false), undefined) as Tensor<'bool'>;
 }
 
 /**
