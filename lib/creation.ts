@@ -20,9 +20,10 @@ export type BoolArray = boolean | readonly BoolArray[];
  * @example
  * ```ts
  * import { tensor } from 'tapegrad';
- * tensor([[1, 2], [3, 4]]);                       // shape [2, 2], float32
- * tensor([1, 2, 3, 4], [2, 2], 'int32');          // the same values as int32
- * tensor(new Float64Array([0.5, 1.5]));           // float64, shape [2]
+ * tensor([[1, 2], [3, 4]]);              // [[1, 2], [3, 4]] (float32)
+ * tensor([1, 2, 3, 4], [2, 2], 'int32'); // [[1, 2], [3, 4]] (int32)
+ * tensor(new Float64Array([0.5, 1.5]));  // [0.5, 1.5] (float64)
+ * tensor([true, false]);                 // [1, 0] (bool)
  * ```
  */
 export function tensor<D extends DType>(values: TensorLike, shape: readonly number[] | undefined, dtype: D): Tensor<D>;
@@ -156,7 +157,7 @@ export function convertToTensor(op: string, name: string, x: TensorLike, dtype?:
  * @example
  * ```ts
  * scalar(3.5).item(); // 3.5
- * scalar(2, 'int32');
+ * scalar(2, 'int32'); // 2 (int32)
  * ```
  */
 export function scalar<D extends DType = 'float32'>(value: number | boolean, dtype?: D): Tensor<D> {
@@ -175,7 +176,7 @@ export function scalar<D extends DType = 'float32'>(value: number | boolean, dty
  *
  * @example
  * ```ts
- * fill([2, 3], 7); // 2x3 of sevens, float32
+ * fill([2, 3], 7); // [[7, 7, 7], [7, 7, 7]] (float32)
  * ```
  */
 export function fill<D extends DType = 'float32'>(shape: readonly number[], value: number, dtype?: D): Tensor<D> {
@@ -209,7 +210,7 @@ export function zeros<D extends DType = 'float32'>(shape: readonly number[], dty
  *
  * @example
  * ```ts
- * ones([3], 'int32'); // [1, 1, 1]
+ * ones([3], 'int32'); // [1, 1, 1] (int32)
  * ```
  */
 export function ones<D extends DType = 'float32'>(shape: readonly number[], dtype?: D): Tensor<D> {
@@ -246,8 +247,8 @@ export function onesLike<D extends DType>(x: Tensor<D>): Tensor<D> {
  *
  * @example
  * ```ts
- * range(0, 5);       // [0, 1, 2, 3, 4]
- * range(1, 0, -0.25) // [1, 0.75, 0.5, 0.25]
+ * range(0, 5);        // [0, 1, 2, 3, 4]
+ * range(1, 0, -0.25); // [1, 0.75, 0.5, 0.25]
  * ```
  */
 export function range<D extends DType = 'float32'>(start: number, stop: number, step = 1, dtype?: D): Tensor<D> {
@@ -292,7 +293,10 @@ function seedOf(seed: number | undefined): number {
  *
  * @example
  * ```ts
- * randomNormal([2, 3], 0, 1, 'float32', 42);
+ * import { equal, randomNormal } from 'tapegrad';
+ * const x = randomNormal([2, 3], 0, 1, 'float32', 42); // mean 0, standard deviation 1
+ * x.shape; // [2, 3]
+ * equal(x, randomNormal([2, 3], 0, 1, 'float32', 42)).sum(); // 6: the same seed gives the same draws
  * ```
  */
 export function randomNormal<D extends 'float32' | 'float64' = 'float32'>(
@@ -317,7 +321,10 @@ export function randomNormal<D extends 'float32' | 'float64' = 'float32'>(
  *
  * @example
  * ```ts
- * randomUniform([3], -1, 1, 'float32', 7);
+ * import { randomUniform } from 'tapegrad';
+ * const u = randomUniform([1000], -1, 1, 'float32', 7);
+ * u.less(-1).sum(); // 0: no draw is below -1
+ * u.greaterEqual(1).sum(); // 0: nor at or above 1
  * ```
  */
 export function randomUniform<D extends 'float32' | 'float64' | 'int32' = 'float32'>(

@@ -3,11 +3,12 @@
  *
  * @example
  * ```ts
- * import { GradientTape, matmul, tensor, variable } from 'tapegrad';
+ * import { GradientTape, matmul, variable } from 'tapegrad';
  * const w1 = variable([[1, 2]]);
- * const tape = new GradientTape();
- * const y = matmul(w1, [[9], [10]]);
- * tape.gradient(y, [w1]); // [Tensor([[9, 10]])]
+ * const tape = new GradientTape(); // watches the trainable variables ops read
+ * const y = matmul(w1, [[9], [10]]); // [[29]]
+ * const [g] = tape.gradient(y, [w1]);
+ * g; // [[9, 10]]
  * ```
  * @packageDocumentation
  */

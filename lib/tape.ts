@@ -106,9 +106,37 @@ const G = 'tapegrad.GradientTape.gradient';
  * ```
  */
 export class GradientTape {
-  /** Whether `gradient()` may be called more than once. */
+  /**
+   * Whether `gradient()` may be called more than once.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, scalar } from 'tapegrad';
+   * const x = scalar(3);
+   * const tape = new GradientTape({ persistent: true });
+   * tape.persistent; // true
+   * tape.watch(x);
+   * const y = x.square();
+   * const z = y.square();
+   * tape.gradient(y, x); // 6
+   * tape.gradient(z, x); // 108: a second gradient() from the same tape
+   * tape.stop();
+   * ```
+   */
   readonly persistent: boolean;
-  /** Whether trainable variables read by ops are watched automatically. */
+  /**
+   * Whether trainable variables read by ops are watched automatically.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, variable } from 'tapegrad';
+   * const w = variable([1, 2]);
+   * const tape = new GradientTape({ watchAccessedVariables: false });
+   * tape.watchAccessedVariables; // false
+   * const y = w.square().sum();
+   * tape.gradient(y, w); // undefined: w was never watched
+   * ```
+   */
   readonly watchAccessedVariables: boolean;
   private entries: TapeEntry[] = [];
   /** Ids of the watched tensors and of every recorded output. */
@@ -117,13 +145,38 @@ export class GradientTape {
   private stopped = false;
   private consumed = false;
 
+  /**
+   * A tape that records from now on: every op on a tensor it watches, and
+   * (by default) on every trainable variable an op reads.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, variable } from 'tapegrad';
+   * const w = variable([1, 2]);
+   * const tape = new GradientTape();
+   * tape.recording; // true
+   * const loss = w.square().sum(); // 5
+   * tape.gradient(loss, w); // [2, 4]
+   * ```
+   */
   constructor(options: GradientTapeOptions = {}) {
     this.persistent = options.persistent ?? false;
     this.watchAccessedVariables = options.watchAccessedVariables ?? true;
     recordingTapes.push(this);
   }
 
-  /** Whether ops are being recorded onto this tape now. */
+  /**
+   * Whether ops are being recorded onto this tape now.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape } from 'tapegrad';
+   * const tape = new GradientTape();
+   * tape.recording; // true
+   * tape.stop();
+   * tape.recording; // false
+   * ```
+   */
   get recording(): boolean {
     return recordingTapes.includes(this);
   }
@@ -134,9 +187,12 @@ export class GradientTape {
    *
    * @example
    * ```ts
-   * const tape = new GradientTape();
+   * import { GradientTape, tensor } from 'tapegrad';
    * const w = tensor([1, 2]);
-   * tape.watch(w);               // also: tape.watch([a, b]) or tape.watch({ a, b })
+   * const tape = new GradientTape();
+   * tape.watch(w); // also: tape.watch([a, b]) or tape.watch({ a, b })
+   * const y = w.square().sum();
+   * tape.gradient(y, w); // [2, 4]
    * ```
    */
   watch(tensors: Sources): void {
@@ -155,10 +211,12 @@ export class GradientTape {
    *
    * @example
    * ```ts
-   * const v = variable(tensor([1, 2]));
+   * import { GradientTape, variable } from 'tapegrad';
+   * const v = variable([1, 2], { name: 'v' });
+   * const frozen = variable([3, 4], { name: 'frozen', trainable: false });
    * const tape = new GradientTape();
-   * v.square();
-   * tape.watchedVariables(); // [v]
+   * v.mul(frozen);
+   * tape.watchedVariables().map((w) => w.name); // ['v']
    * ```
    */
   watchedVariables(): Variable[] {
@@ -170,11 +228,14 @@ export class GradientTape {
    *
    * @example
    * ```ts
+   * import { GradientTape, scalar } from 'tapegrad';
+   * const x = scalar(3);
    * const tape = new GradientTape();
    * tape.watch(x);
    * const y = x.square();
    * tape.stop();
-   * tape.gradient(y, x);
+   * const z = y.mul(2); // not recorded
+   * tape.gradient(y, x); // 6
    * ```
    */
   stop(): void {
@@ -182,7 +243,20 @@ export class GradientTape {
     this.pause();
   }
 
-  /** Stops recording: `using tape = new GradientTape()` stops it at the end of the block. */
+  /**
+   * Stops recording: `using tape = new GradientTape()` stops it at the end of the block.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, scalar, type Tensor } from 'tapegrad';
+   * function slope(f: (x: Tensor) => Tensor, x: Tensor): Tensor | undefined {
+   *   using tape = new GradientTape({ persistent: true }); // stopped when slope returns
+   *   tape.watch(x);
+   *   return tape.gradient(f(x), x);
+   * }
+   * slope((x) => x.square(), scalar(3)); // 6
+   * ```
+   */
   [Symbol.dispose](): void {
     this.stop();
   }
@@ -193,9 +267,13 @@ export class GradientTape {
    *
    * @example
    * ```ts
+   * import { GradientTape, scalar } from 'tapegrad';
+   * const x = scalar(3);
    * const tape = new GradientTape();
    * tape.watch(x);
-   * const logged = tape.stopRecording(() => x.square()); // not recorded
+   * const y = x.square();
+   * const logged = tape.stopRecording(() => y.mul(10)); // 90: computed, not recorded
+   * tape.gradient(logged, x); // undefined: logged is not on the tape
    * ```
    */
   stopRecording<T>(fn: () => T): T {
@@ -214,10 +292,15 @@ export class GradientTape {
    *
    * @example
    * ```ts
+   * import { GradientTape, scalar } from 'tapegrad';
+   * const x = scalar(3);
    * const tape = new GradientTape({ persistent: true });
    * tape.watch(x);
    * x.square();
-   * tape.reset();               // x is no longer watched
+   * tape.reset(); // x is no longer watched, and nothing is recorded
+   * const y = x.square();
+   * tape.gradient(y, x); // undefined
+   * tape.stop();
    * ```
    */
   reset(): void {
@@ -253,7 +336,8 @@ export class GradientTape {
    * tape.watch([w1, w2]);
    * const y = w1.mul(w2);
    * const [g1, g2] = tape.gradient(y, [w1, w2], tensor([1, 10]));
-   * // g1 = [3, 40], g2 = [1, 20]
+   * g1; // [3, 40]
+   * g2; // [1, 20]
    * ```
    */
   gradient<S extends Sources, U extends UnconnectedGradients = 'none'>(

@@ -33,13 +33,28 @@ let nextVariable = 0;
  * const tape = new GradientTape();      // watches trainable variables read by ops
  * const loss = w.square().sum();
  * const g = tape.gradient(loss, w)!;    // [2, 4]
- * w.assignSub(g.mul(0.1));              // w = [0.8, 1.6]
+ * w.assignSub(g.mul(0.1));              // [0.8, 1.6]
  * ```
  */
 export class Variable<D extends DType = DType> extends Tensor<D> {
-  /** Whether recording tapes watch this variable when an op reads it. */
+  /**
+   * Whether recording tapes watch this variable when an op reads it.
+   *
+   * @example
+   * ```ts
+   * variable([1, 2]).trainable; // true
+   * variable(0, { trainable: false }).trainable; // false
+   * ```
+   */
   readonly trainable: boolean;
-  /** The variable's name. */
+  /**
+   * The variable's name.
+   *
+   * @example
+   * ```ts
+   * variable([1, 2], { name: 'w' }).name; // 'w'
+   * ```
+   */
   readonly name: string;
 
   /**
@@ -47,7 +62,9 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
    *
    * @example
    * ```ts
-   * const v = new Variable(tensor([1, 2]), true, 'w');
+   * import { Variable, tensor } from 'tapegrad';
+   * const v = new Variable(tensor([1, 2]), true, 'w'); // [1, 2]
+   * v.name; // 'w'
    * ```
    */
   constructor(initial: Tensor<D>, trainable: boolean, name: string | undefined) {
@@ -71,8 +88,9 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
    *
    * @example
    * ```ts
+   * import { tensor, variable } from 'tapegrad';
    * const v = variable(tensor([1, 2]));
-   * v.assign(tensor([5, 6]));  // v is [5, 6]
+   * v.assign(tensor([5, 6])); // [5, 6]
    * ```
    */
   assign(value: TensorLike): this {
@@ -112,6 +130,14 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     return this.assign(withoutRecording(() => sub(this.snapshot(), delta)));
   }
 
+  /**
+   * The variable as text: its name, then its value as {@link Tensor.toString} gives it.
+   *
+   * @example
+   * ```ts
+   * String(variable([1, 2], { name: 'w' })); // "Variable 'w' Tensor([1, 2], shape=[2], dtype=float32)"
+   * ```
+   */
   override toString(): string {
     return `Variable '${this.name}' ${super.toString()}`;
   }
@@ -123,8 +149,9 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
  * @example
  * ```ts
  * import { variable } from 'tapegrad';
- * const w = variable([[1, 2]]);                       // trainable, float32
+ * const w = variable([[1, 2]]); // [[1, 2]]: trainable, float32
  * const step = variable(0, { trainable: false, dtype: 'int32' });
+ * step.assignAdd(1); // 1 (int32)
  * ```
  */
 export function variable<D extends DType>(initial: Tensor<D>, options?: VariableOptions<D>): Variable<D>;

@@ -37,7 +37,17 @@ export interface Kernels {
   fillNormal: typeof fillNormal;
 }
 
-/** The plain TypeScript kernels: the fallback everywhere, and the reference faster ones are tested against. */
+/**
+ * The plain TypeScript kernels: the fallback everywhere, and the reference faster ones are tested against.
+ *
+ * @example
+ * ```ts
+ * import { referenceKernels } from 'tapegrad';
+ * const out = new Float32Array(2);
+ * referenceKernels.unary('exp', new Float32Array([0, 1]), out);
+ * out; // Float32Array [1, 2.7182817]
+ * ```
+ */
 export const referenceKernels: Readonly<Kernels> = Object.freeze({
   unary,
   binary,
@@ -57,6 +67,21 @@ export const kernels: Kernels = { ...referenceKernels };
 /**
  * Replaces some kernels (for example with WebAssembly ones) and returns the
  * previous set, so a caller can restore it.
+ *
+ * @example
+ * ```ts
+ * import { referenceKernels, setKernels, tensor } from 'tapegrad';
+ * let calls = 0;
+ * const previous = setKernels({
+ *   matmul: (...args) => {
+ *     calls++;
+ *     return referenceKernels.matmul(...args);
+ *   },
+ * });
+ * tensor([[1, 2]]).matmul([[3], [4]]); // [[11]]
+ * calls; // 1
+ * setKernels(previous); // back to the kernels used before
+ * ```
  */
 export function setKernels(replacements: Partial<Kernels>): Kernels {
   const previous = { ...kernels };

@@ -114,7 +114,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
  * @example
  * ```ts
  * div(tensor([1, 3]), 2);                 // [0.5, 1.5]
- * div(tensor([7, -7], [2], 'int32'), 2);  // [3, -4]
+ * div(tensor([7, -7], [2], 'int32'), 2);  // [3, -4] (int32)
  * ```
  */
 export function div(a: TensorLike, b: TensorLike): Tensor {

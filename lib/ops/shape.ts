@@ -146,7 +146,8 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * cast(tensor([1.7, -1.7]), 'int32'); // [1, -1]
+ * cast(tensor([1.7, -1.7]), 'int32'); // [1, -1] (int32)
+ * cast(tensor([0, 2]), 'bool');        // [0, 1] (bool)
  * ```
  */
 export function cast<D extends DType>(x: TensorLike, dtype: D): Tensor<D> {
@@ -174,10 +175,12 @@ export function identity(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
+ * import { GradientTape, mul, scalar, stopGradient } from 'tapegrad';
+ * const x = scalar(3);
  * const tape = new GradientTape();
  * tape.watch(x);
- * const y = add(stopGradient(x), x);
- * tape.gradient(y, x); // ones: only the second term counts
+ * const y = mul(stopGradient(x), x); // 9
+ * tape.gradient(y, x); // 3: the first factor counts as a constant (without stopGradient, 6)
  * ```
  */
 export function stopGradient<D extends DType>(x: Tensor<D>): Tensor<D> {

@@ -111,7 +111,7 @@ export function exp(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * log(tensor([1, Math.E])); // [0, 1]
+ * log(tensor([1, Math.E])); // ~[0, 1]: float32 rounds e, so the second is 0.99999994
  * ```
  */
 export function log(x: TensorLike): Tensor {

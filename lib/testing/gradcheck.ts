@@ -26,7 +26,8 @@ const C = 'tapegrad.checkGradients';
  * ```ts
  * import { checkGradients, log, tensor } from 'tapegrad';
  * const x = tensor([0.5, 2], undefined, 'float64');
- * checkGradients(log, [x], { order: 2, rtol: 1e-6, seed: 7, name: 'log' });
+ * const result = checkGradients(log, [x], { order: 2, rtol: 1e-6, seed: 7, name: 'log' });
+ * result.comparisons.length; // 3: order 1 for x; order 2 for x and for the output gradient
  * ```
  */
 export interface CheckGradientsOptions {
@@ -53,6 +54,8 @@ export interface CheckGradientsOptions {
  * const a = tensor([1, 2], undefined, 'float64');
  * const { comparisons } = checkGradients(mul, [a, a]);
  * comparisons[1]; // { order: 1, input: 1, analytic, numeric, error, tolerance }
+ * comparisons.map((c) => c.input); // [0, 1]
+ * comparisons[1].error <= comparisons[1].tolerance; // true
  * ```
  */
 export interface GradientComparison {
@@ -121,8 +124,9 @@ interface Settings {
  * import { checkGradients, mul, tanh, tensor } from 'tapegrad';
  * const x = tensor([[0.5, -1], [2, 0.1]], undefined, 'float64');
  * const y = tensor([3, -2], undefined, 'float64');
- * checkGradients((a, b) => tanh(mul(a, b)), [x, y], { order: 2 });
- * // returns { name, comparisons: [...], worstRatio } or throws:
+ * const result = checkGradients((a, b) => tanh(mul(a, b)), [x, y], { order: 2 });
+ * result.comparisons.length; // 5: order 1 for x and y; order 2 for x, y and the output gradient
+ * // A wrong gradient throws instead:
  * // "tapegrad.checkGradients: the gradient of f with respect to input 0 ..."
  * ```
  */
