@@ -283,6 +283,18 @@ export function eye<D extends DType = 'float32'>(numRows: number, numColumns = n
   return t;
 }
 
+/** The zero tensor a random op fills, after checking its shape and that `dtype` is one it draws. */
+function randomOutput<D extends DType>(op: string, shape: readonly number[], dtype: D | undefined, allowed: DType[]) {
+  checkShape(op, shape);
+  const d = (dtype ?? 'float32') as D;
+  if (!allowed.includes(d)) {
+    throw new TypeError(
+      `tapegrad.${op}: dtype must be ${allowed.join(', ').replace(/, (\w+)$/, ' or $1')}, got ${String(d)}`,
+    );
+  }
+  return filled(op, shape, 0, d);
+}
+
 /** A seed for a random op: the given one, or a fresh one from Math.random. */
 function seedOf(seed: number | undefined): number {
   return seed ?? Math.floor(Math.random() * 4294967296);
@@ -306,12 +318,7 @@ export function randomNormal<D extends 'float32' | 'float64' = 'float32'>(
   dtype?: D,
   seed?: number,
 ): Tensor<D> {
-  checkShape('randomNormal', shape);
-  const d = (dtype ?? 'float32') as D;
-  if (d !== 'float32' && d !== 'float64') {
-    throw new TypeError(`tapegrad.randomNormal: dtype must be float32 or float64, got ${String(d)}`);
-  }
-  const t = zeros(shape, d);
+  const t = randomOutput('randomNormal', shape, dtype, ['float32', 'float64']);
   kernels.fillNormal(t.values, mean, stddev, seedOf(seed));
   return t;
 }
@@ -334,15 +341,10 @@ export function randomUniform<D extends 'float32' | 'float64' | 'int32' = 'float
   dtype?: D,
   seed?: number,
 ): Tensor<D> {
-  checkShape('randomUniform', shape);
-  const d = (dtype ?? 'float32') as D;
-  if (d !== 'float32' && d !== 'float64' && d !== 'int32') {
-    throw new TypeError(`tapegrad.randomUniform: dtype must be float32, float64 or int32, got ${String(d)}`);
-  }
+  const t = randomOutput('randomUniform', shape, dtype, ['float32', 'float64', 'int32']);
   if (!(maxval > minval)) {
     throw new RangeError(`tapegrad.randomUniform: maxval (${maxval}) must be greater than minval (${minval})`);
   }
-  const t = zeros(shape, d);
   kernels.fillUniform(t.values, minval, maxval, seedOf(seed));
   return t;
 }

@@ -265,6 +265,13 @@ describe('randomNormal and randomUniform: reproducible from a seed, with the rig
     expect(Math.abs(stddev - 6 / Math.sqrt(12))).toBeLessThan(0.1);
   });
 
+  test('randomUniform float32 draws never round up to maxval', () => {
+    // Between 1 and the next float32 above it, half the draws would round to maxval.
+    const maxval = 1 + 2 ** -23;
+    const t = randomUniform([1000], 1, maxval, 'float32', 5);
+    expect(Math.max(...t.dataSync())).toBeLessThan(maxval);
+  });
+
   test('randomUniform int32 draws are integers in [minval, maxval), each value hit', () => {
     const t = randomUniform([1000], 0, 5, 'int32', 9);
     expect(t.dtype).toBe('int32');

@@ -58,8 +58,11 @@ export function fillUniform(out: TypedArray, lo: number, hi: number, seed: numbe
   const rng = new Xoshiro128(seed);
   const integer = out instanceof Int32Array;
   for (let i = 0; i < out.length; i++) {
-    const v = lo + (hi - lo) * rng.next();
-    out[i] = integer ? Math.floor(v) : v;
+    // Storing can round a draw just below hi up to hi (float32 keeps 24 bits): draw again.
+    do {
+      const v = lo + (hi - lo) * rng.next();
+      out[i] = integer ? Math.floor(v) : v;
+    } while (out[i]! >= hi);
   }
 }
 
