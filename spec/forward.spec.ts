@@ -285,6 +285,14 @@ describe('reductions', () => {
     expect(kept.shape).toEqual([2, 1, 2]);
     expect(kept.arraySync()).toEqual([[[2, 3]], [[6, 7]]]);
   });
+
+  test('a float32 mean is rounded once (sum and division in float64), not after the sum and again', () => {
+    const values = [0.020152613520622253, 0.049952249974012375, 0.1776346117258072]; // exact float32 values
+    const exact = values[0]! + values[1]! + values[2]!;
+    expect(mean(tensor(values)).item()).toBe(Math.fround(exact / 3));
+    expect(mean(tensor(values)).item()).not.toBe(Math.fround(Math.fround(exact) / 3));
+    expect(mean(zeros([0])).item()).toBeNaN();
+  });
 });
 
 describe('shape ops', () => {

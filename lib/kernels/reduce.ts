@@ -7,15 +7,23 @@ import { stridesOf, type Shape } from '../shape.js';
 import { stridedOffsets } from './layout.js';
 
 /** Names of the reduction kernels. */
-export type ReduceKernel = 'sum' | 'max' | 'min';
+export type ReduceKernel = 'sum' | 'mean' | 'max' | 'min';
 
-const INITIAL: Record<ReduceKernel, number> = { sum: 0, max: -Infinity, min: Infinity };
+const INITIAL: Record<ReduceKernel, number> = { sum: 0, mean: 0, max: -Infinity, min: Infinity };
 
 /**
  * Reduces `x` (shaped `shape`) over the sorted, unique `axes` into `out`,
  * which holds one element per position of the kept axes (row-major).
  */
-export function reduce(op: ReduceKernel, x: TypedArray, shape: Shape, axes: readonly number[], out: TypedArray): void {
+export function reduce(
+  kernel: ReduceKernel,
+  x: TypedArray,
+  shape: Shape,
+  axes: readonly number[],
+  out: TypedArray,
+): void {
+  // A mean is a sum divided once, in float64, before the result is stored.
+  const op = kernel === 'mean' ? 'sum' : kernel;
   const acc = new Float64Array(out.length).fill(INITIAL[op]);
   const n = x.length;
   const m = out.length;
@@ -45,6 +53,10 @@ export function reduce(op: ReduceKernel, x: TypedArray, shape: Shape, axes: read
       }
     }
   }
+  if (kernel === 'mean') {
+    const count = n / m;
+    for (let o = 0; o < m; o++) acc[o] = acc[o]! / count;
+  }
   out.set(acc);
 }
 
@@ -53,7 +65,7 @@ function isTrailing(axes: readonly number[], rank: number): boolean {
   return true;
 }
 
-function reduceRange(op: ReduceKernel, x: TypedArray, start: number, count: number, init: number): number {
+function reduceRange(op: 'sum' | 'max' | 'min', x: TypedArray, start: number, count: number, init: number): number {
   let acc = init;
   const end = start + count;
   if (op === 'sum') for (let i = start; i < end; i++) acc += x[i]!;

@@ -4,9 +4,9 @@
  */
 import { convertToTensor } from '../creation.js';
 import { allocate } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import { kernels, type ReduceKernel } from '../kernels/index.js';
 import { defineOp } from '../op.js';
-import { normalizeAxes, reducedShape } from '../shape.js';
+import { normalizeAxes, reducedShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { div } from './arithmetic.js';
 import { broadcastTo, cast, reshape } from './shape.js';
@@ -16,12 +16,10 @@ interface ReduceAttrs {
   readonly keepDims: boolean;
 }
 
-function reduceSum(x: Tensor, { axes, keepDims }: ReduceAttrs): Tensor {
-  const out = allocate(
-    x.dtype,
-    reducedShape(x.shape, axes, false).reduce((a, b) => a * b, 1),
-  );
-  kernels.reduce('sum', x.values, x.shape, axes, out);
+/** Runs a reduction kernel over `axes` into a new tensor of x's dtype. */
+function reduceWith(kernel: ReduceKernel, x: Tensor, { axes, keepDims }: ReduceAttrs): Tensor {
+  const out = allocate(x.dtype, sizeOf(reducedShape(x.shape, axes, false)));
+  kernels.reduce(kernel, x.values, x.shape, axes, out);
   return new Tensor(out, reducedShape(x.shape, axes, keepDims), x.dtype);
 }
 
@@ -31,19 +29,13 @@ function spread(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
 }
 
 const sumOp = defineOp<ReduceAttrs>('sum', {
-  forward: ([x], attrs) => reduceSum(x!, attrs),
+  forward: ([x], attrs) => reduceWith('sum', x!, attrs),
   // Every element contributes once: its gradient is dy, spread over the reduced axes.
   vjp: (dy, [x], _y, { axes }) => [spread(dy, x!, axes)],
 });
 
 const meanOp = defineOp<ReduceAttrs>('mean', {
-  forward: ([x], attrs) => {
-    const s = reduceSum(x!, attrs);
-    const count = x!.size / Math.max(1, s.size);
-    const out = allocate(x!.dtype, s.values.length);
-    for (let i = 0; i < out.length; i++) out[i] = s.values[i]! / count;
-    return new Tensor(out, s.shape, x!.dtype);
-  },
+  forward: ([x], attrs) => reduceWith('mean', x!, attrs),
   // Every element contributes 1/n of itself.
   vjp: (dy, [x], y, { axes }) => [div(spread(dy, x!, axes), x!.size / Math.max(1, y.size))],
 });
