@@ -85,14 +85,14 @@ JS
 
 # 5. TypeScript consumers, NodeNext: the .mts one resolves the "import" types
 #    (dist/esm/index.d.ts), the .cts one the "require" types (dist/cjs/index.d.ts).
-#    No skipLibCheck, so the shipped declarations are checked too. The declarations
-#    use Symbol.dispose (GradientTape is Disposable), so the consumer needs the
-#    ESNext.Disposable lib (or @types/node, or target ESNext), as the repo itself does.
+#    No skipLibCheck, so the shipped declarations are checked too. The consumer's lib
+#    is plain ES2022: the declarations bring in esnext.disposable themselves (GradientTape
+#    is Disposable), so users need no extra lib setting.
 cat >"$app/tsconfig.json" <<'JSON'
 {
   "compilerOptions": {
     "target": "ES2022",
-    "lib": ["ES2022", "ESNext.Disposable"],
+    "lib": ["ES2022"],
     "module": "NodeNext",
     "moduleResolution": "NodeNext",
     "strict": true,
