@@ -124,7 +124,7 @@ function fromFlat(op: string, flat: ArrayLike<number>, shape: Shape, dtype: DTyp
     }
   }
   const data = allocate(dtype, size);
-  if (dtype === 'bool' || data instanceof Int32Array) {
+  if (dtype === 'bool') {
     const src = allocate('float64', size);
     src.set(flat);
     kernels.cast(src, data);

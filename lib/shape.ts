@@ -38,9 +38,10 @@ export function formatShape(shape: Shape): string {
 
 /**
  * The NumPy broadcast of two shapes: aligned from the right, each pair of
- * dimensions equal or one of them 1. Throws naming `op` and both shapes.
+ * dimensions equal or one of them 1. Throws naming `op` and both shapes, or
+ * the error `mismatch` builds when the caller can say more (built only on failure).
  */
-export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+export function broadcastShapes(op: string, a: Shape, b: Shape, mismatch?: () => Error): Shape {
   if (shapesEqual(a, b)) return a;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
@@ -50,6 +51,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
     if (da === db || db === 1) out[i] = da;
     else if (da === 1) out[i] = db;
     else {
+      if (mismatch) throw mismatch();
       throw new Error(
         `tapegrad.${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast ` +
           `(dimension ${da} against ${db}); make each pair of trailing dimensions equal or 1`,

@@ -198,9 +198,8 @@ export class GradientTape {
   watch(tensors: Sources): void {
     for (const x of sourceList('GradientTape.watch', tensors)) {
       if (!isFloat(x.dtype)) continue;
-      // A variable (the one kind of tensor whose snapshot is another object) is listed by
-      // watchedVariables(), trainable or not, as TensorFlow's watched_variables().
-      if (x.snapshot() !== x && !this.tracked.has(x.id)) this.variables.push(x as Variable);
+      // A watched variable is listed by watchedVariables(), trainable or not, as TensorFlow's watched_variables().
+      if (x.isVariable && !this.tracked.has(x.id)) this.variables.push(x as Variable);
       this.tracked.add(x.id);
     }
   }
@@ -363,7 +362,6 @@ export class GradientTape {
     const entries = this.entries;
     const tracked = this.tracked;
     if (!this.persistent) {
-      this.pause();
       this.consumed = true;
       this.entries = [];
       this.tracked = new Set();

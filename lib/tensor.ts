@@ -127,6 +127,14 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
+   * Whether this tensor is a {@link Variable} (tapes list the variables they watch).
+   * @internal
+   */
+  get isVariable(): boolean {
+    return false;
+  }
+
+  /**
    * The value an op recorded now must keep for its backward pass. A tensor is
    * immutable, so itself; a variable gives its current value.
    * @internal

@@ -78,6 +78,11 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     return this.trainable;
   }
 
+  /** @internal */
+  override get isVariable(): boolean {
+    return true;
+  }
+
   /** @internal The current value, as an immutable tensor with this variable's id. */
   override snapshot(): Tensor<D> {
     return new Tensor(this.values, this.shape, this.dtype, this.id);

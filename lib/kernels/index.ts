@@ -23,7 +23,7 @@ export interface Kernels {
   select: typeof select;
   /** Conversion between element types (truncating to int32, `!= 0` to bool). */
   cast: typeof cast;
-  /** Sum, max or min over a set of axes. */
+  /** Sum, mean, max or min over a set of axes. */
   reduce: typeof reduce;
   /** Batched matrix product with optional transposes and broadcast batch axes. */
   matmul: typeof matmul;

@@ -9,16 +9,6 @@ import { broadcastShapes, formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryInputs } from './elementwise.js';
 
-/** Whether two shapes broadcast together (checked without building a message). */
-function broadcastable(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
-    const x = a[a.length - i]!;
-    const y = b[b.length - i]!;
-    if (x !== y && x !== 1 && y !== 1) return false;
-  }
-  return true;
-}
-
 interface MatmulAttrs {
   readonly transposeA: boolean;
   readonly transposeB: boolean;
@@ -43,13 +33,16 @@ const matmulOp = defineOp<MatmulAttrs>('matmul', {
     }
     const aBatch = A.shape.slice(0, -2);
     const bBatch = B.shape.slice(0, -2);
-    if (!broadcastable(aBatch, bBatch)) {
-      throw new Error(
-        `tapegrad.matmul: batch dimensions ${formatShape(aBatch)} of ${formatShape(A.shape)} and ` +
-          `${formatShape(bBatch)} of ${formatShape(B.shape)} cannot be broadcast; make each pair equal or 1`,
-      );
-    }
-    const batch = broadcastShapes('matmul', aBatch, bBatch);
+    const batch = broadcastShapes(
+      'matmul',
+      aBatch,
+      bBatch,
+      () =>
+        new Error(
+          `tapegrad.matmul: batch dimensions ${formatShape(aBatch)} of ${formatShape(A.shape)} and ` +
+            `${formatShape(bBatch)} of ${formatShape(B.shape)} cannot be broadcast; make each pair equal or 1`,
+        ),
+    );
     const shape = [...batch, m, n];
     const out = allocate(A.dtype, sizeOf(shape));
     kernels.matmul(A.values, aBatch, B.values, bBatch, batch, m, k, n, transposeA, transposeB, out);
