@@ -559,4 +559,10 @@ export class Tensor<D extends DType = DType> {
   cast<T extends DType>(dtype: T): Tensor<T> {
     return ops.cast(this, dtype);
   }
+
+  // Method forms by family. Each family's methods go after its marker line.
+  // -- element-wise methods --
+  // -- reduction and softmax methods --
+  // -- shape methods --
+  // -- neural-network methods --
 }

@@ -1,0 +1,4 @@
+/** Rows for convolutions, pooling and dropout. */
+import type { Row } from './row.js';
+
+export const NN_ROWS: readonly Row[] = [];
