@@ -29,6 +29,38 @@ export const UNARY = {
   sign: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
   reciprocal: (x: number) => 1 / x,
   identity: (x: number) => x,
+  // Math.expm1 / Math.log1p keep full relative precision near 0, where exp(x) - 1 cancels.
+  expm1: Math.expm1,
+  log1p: Math.log1p,
+  rsqrt: (x: number) => 1 / Math.sqrt(x),
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  // softplus(x) = ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): e^-|x| never overflows, and
+  // log1p keeps the small tail (x -> -inf, where softplus(x) ~ e^x) exact.
+  softplus: (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+  // logSigmoid(x) = -softplus(-x), with the same care in both tails.
+  logSigmoid: (x: number) => (x < 0 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x))),
+  relu6: (x: number) => (x > 0 ? (x < 6 ? x : 6) : x === 0 || x < 0 ? 0 : x),
+  elu: (x: number) => (x > 0 ? x : Math.expm1(x)),
+  selu: (x: number) => (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x)),
+  erf,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfToEven,
+  // Predicates (1 or 0), written to bool outputs.
+  isNaN: (x: number) => (Number.isNaN(x) ? 1 : 0),
+  isFinite: (x: number) => (Number.isFinite(x) ? 1 : 0),
+  isInf: (x: number) => (x === Infinity || x === -Infinity ? 1 : 0),
+  logicalNot: (x: number) => (x ? 0 : 1),
 } satisfies Record<string, (x: number) => number>;
 
 /** Scalar definition of each binary kernel. */
@@ -48,7 +80,55 @@ export const BINARY = {
   lessEqual: (a: number, b: number) => (a <= b ? 1 : 0),
   greater: (a: number, b: number) => (a > b ? 1 : 0),
   greaterEqual: (a: number, b: number) => (a >= b ? 1 : 0),
+  squaredDifference: (a: number, b: number) => (a - b) * (a - b),
+  atan2: Math.atan2,
+  /** Floor modulo: the result has the sign of the divisor, `a - floor(a / b) * b` (TensorFlow's FloorMod). */
+  mod: (a: number, b: number) => {
+    const r = a % b;
+    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+  },
+  /** `a` where positive, else `alpha * a` (`b` is alpha). */
+  leakyRelu: (a: number, b: number) => (a > 0 ? a : a * b),
+  logicalAnd: (a: number, b: number) => (a && b ? 1 : 0),
+  logicalOr: (a: number, b: number) => (a || b ? 1 : 0),
 } satisfies Record<string, (a: number, b: number) => number>;
+
+/** SELU's constants (Klambauer et al. 2017), as TensorFlow: 1.05070098735548049..., 1.67326324235437728... */
+export const SELU_SCALE = 1.0507009873554805;
+export const SELU_ALPHA = 1.6732632423543772;
+
+/** Rounds to the nearest integer, a tie to the even one (banker's rounding, as tf.round). */
+function roundHalfToEven(x: number): number {
+  const r = Math.round(x); // ties go up here
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The error function to about double precision. For |x| < 3 the series
+ * erf(x) = 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (1 * 3 * ... * (2n + 1)),
+ * whose terms are all positive (no cancellation); beyond, 1 - erfc(x) with
+ * erfc's continued fraction e^(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))),
+ * evaluated from the tail (60 levels: converged to double precision for x >= 3).
+ */
+function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (Number.isNaN(x)) return NaN;
+  if (ax < 3) {
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (2 * x2) / (2 * n + 1);
+      sum += term;
+    }
+    return (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  }
+  if (ax > 6) return Math.sign(x); // erfc(6) = 2e-17: below double precision next to 1
+  let fraction = ax;
+  for (let k = 60; k >= 1; k--) fraction = ax + k / 2 / fraction;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / fraction;
+  return Math.sign(x) * (1 - erfc);
+}
 
 /** `out[i] = f(x[i])` for the named kernel. */
 export function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {

@@ -96,15 +96,36 @@ const whereOp = defineOp('where', {
     const zero = convertToTensor('where', 'zero', 0, dy.dtype);
     return [undefined, where(condition!, dy, zero), where(condition!, zero, dy)];
   },
+  // JVP: each branch's tangent where that branch was chosen; the condition has none.
+  jvp: ([, ta, tb], [condition]) => [undefined, ta && where(condition!, ta, 0), tb && where(condition!, 0, tb)],
 });
 
 /**
  * `a` where `condition` is true, else `b`; all three broadcast together.
  * The gradient reaches `a` where the condition holds and `b` elsewhere.
  *
+ * Both branches are computed everywhere, so a branch that is infinite or NaN
+ * where it is not taken still poisons the gradient: the zero gradient it gets
+ * there meets an infinite local derivative (0 * inf = NaN), as in TensorFlow
+ * and PyTorch. `where(greater(x, 0), sqrt(x), 0)` has a NaN gradient at
+ * x = 0. The remedy is a second `where` that keeps the unsafe input in its
+ * domain: `where(greater(x, 0), sqrt(where(greater(x, 0), x, 1)), 0)`.
+ *
  * @example
  * ```ts
  * where(tensor([true, false]), tensor([1, 2]), tensor([10, 20])); // [1, 20]
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { GradientTape, greater, sqrt, tensor, where } from 'tapegrad';
+ * const x = tensor([0, 4]);
+ * const tape = new GradientTape({ persistent: true });
+ * tape.watch(x);
+ * const naive = where(greater(x, 0), sqrt(x), 0);
+ * const safe = where(greater(x, 0), sqrt(where(greater(x, 0), x, 1)), 0);
+ * tape.gradient(naive, x); // [NaN, 0.25]
+ * tape.gradient(safe, x); // [0, 0.25]
  * ```
  */
 export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {

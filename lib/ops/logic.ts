@@ -1,1 +1,108 @@
-export {};
+/**
+ * Logical ops on bool tensors and float predicates (isNaN, isFinite, isInf):
+ * bool results, no gradient.
+ */
+import { convertToTensor } from '../creation.js';
+import { allocate } from '../dtype.js';
+import { kernels, type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
+import { defineOp } from '../op.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { binaryInputs, mapBinary, unaryInput } from './elementwise.js';
+
+/** Converts a logical op's operand, which must be bool (as tf.logicalAnd and friends). */
+function boolInput(op: string, name: string, x: TensorLike): Tensor<'bool'> {
+  const t = convertToTensor(op, name, x, 'bool');
+  if (t.dtype !== 'bool') {
+    throw new TypeError(
+      `tapegrad.${op}: ${name} must be a bool tensor, got ${t.dtype}; compare first, e.g. greater(x, 0), ` +
+        "or cast(x, 'bool')",
+    );
+  }
+  return t as Tensor<'bool'>;
+}
+
+/** Runs a unary kernel into a new bool tensor of `x`'s shape. */
+function predicate(kernel: UnaryKernel, x: Tensor): Tensor<'bool'> {
+  const out = allocate('bool', x.values.length);
+  kernels.unary(kernel, x.values, out);
+  return new Tensor(out, x.shape, 'bool');
+}
+
+function logicalBinary(
+  name: BinaryKernel & ('logicalAnd' | 'logicalOr'),
+): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {
+  const op = defineOp(name, { forward: ([a, b]) => mapBinary(name, name, a!, b!, 'bool'), vjp: 'none' });
+  return (a, b) => {
+    const inputs = binaryInputs(name, boolInput(name, 'a', a), boolInput(name, 'b', b), false);
+    return op(inputs, undefined) as Tensor<'bool'>;
+  };
+}
+
+function floatPredicate(name: UnaryKernel & ('isNaN' | 'isFinite' | 'isInf')): (x: TensorLike) => Tensor<'bool'> {
+  const op = defineOp(name, { forward: ([x]) => predicate(name, x!), vjp: 'none' });
+  return (x) => op([unaryInput(name, x, false)], undefined) as Tensor<'bool'>;
+}
+
+/**
+ * `a AND b` element-wise on bool tensors, with broadcasting.
+ *
+ * @example
+ * ```ts
+ * logicalAnd(tensor([true, true, false]), tensor([true, false, false])); // [1, 0, 0] (bool)
+ * ```
+ */
+export const logicalAnd = logicalBinary('logicalAnd');
+
+/**
+ * `a OR b` element-wise on bool tensors, with broadcasting.
+ *
+ * @example
+ * ```ts
+ * logicalOr(tensor([true, true, false]), tensor([true, false, false])); // [1, 1, 0] (bool)
+ * ```
+ */
+export const logicalOr = logicalBinary('logicalOr');
+
+const logicalNotOp = defineOp('logicalNot', { forward: ([x]) => predicate('logicalNot', x!), vjp: 'none' });
+
+/**
+ * `NOT x` element-wise on a bool tensor.
+ *
+ * @example
+ * ```ts
+ * logicalNot(tensor([true, false])); // [0, 1] (bool)
+ * ```
+ */
+export function logicalNot(x: TensorLike): Tensor<'bool'> {
+  return logicalNotOp([boolInput('logicalNot', 'x', x)], undefined) as Tensor<'bool'>;
+}
+
+/**
+ * Whether each element is NaN; a bool tensor (all false for int32).
+ *
+ * @example
+ * ```ts
+ * isNaN(tensor([1, NaN, Infinity])); // [0, 1, 0] (bool)
+ * ```
+ */
+export const isNaN = floatPredicate('isNaN');
+
+/**
+ * Whether each element is finite (neither NaN nor ±Infinity); a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isFinite(tensor([1, NaN, -Infinity])); // [1, 0, 0] (bool)
+ * ```
+ */
+export const isFinite = floatPredicate('isFinite');
+
+/**
+ * Whether each element is +Infinity or -Infinity; a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isInf(tensor([1, NaN, -Infinity])); // [0, 0, 1] (bool)
+ * ```
+ */
+export const isInf = floatPredicate('isInf');
