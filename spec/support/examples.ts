@@ -65,18 +65,41 @@ export function publicApi(entry: string): DocItem[] {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const declarations = symbol.declarations ?? [];
     const isValue = (symbol.flags & ts.SymbolFlags.Value) !== 0;
+    // A namespace export (`export * as losses from ...`) is documented by its file's
+    // `@packageDocumentation` comment, and its exports are documented as its members.
+    const namespaceFile = declarations.find(ts.isSourceFile);
+    const namespaceDoc = namespaceFile && packageComment(namespaceFile);
     items.push({
       name: exported.name,
       kind: isValue ? 'value' : 'type',
-      documented: declarations.some(hasDoc),
-      examples: examplesOf(declarations),
+      documented: namespaceFile ? namespaceDoc !== undefined : declarations.some(hasDoc),
+      examples: namespaceFile ? (namespaceDoc ?? []) : examplesOf(declarations),
       location: declarations[0] ? where(declarations[0]) : '?',
     });
+    if (namespaceFile) items.push(...namespaceMembersOf(exported.name, checker.getExportsOfModule(symbol), where));
     for (const declaration of declarations) {
       if (ts.isClassDeclaration(declaration)) items.push(...membersOf(exported.name, declaration, where));
     }
   }
   return items;
+}
+
+/** The exports of a namespace export, as members named `namespace.name`. */
+function namespaceMembersOf(
+  namespace: string,
+  exports: readonly ts.Symbol[],
+  where: (node: ts.Node) => string,
+): DocItem[] {
+  return exports.map((member) => {
+    const declarations = member.declarations ?? [];
+    return {
+      name: `${namespace}.${member.name}`,
+      kind: 'member',
+      documented: declarations.some(hasDoc),
+      examples: examplesOf(declarations),
+      location: declarations[0] ? where(declarations[0]) : '?',
+    };
+  });
 }
 
 /** The public, non-internal members of a class, one item per name (overloads and accessor pairs merged). */
