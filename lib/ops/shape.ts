@@ -1,17 +1,20 @@
 /**
- * Ops that move data without arithmetic: reshape, transpose, broadcastTo,
- * cast, identity, stopGradient. Reshape and identity share the input's data.
+ * Ops that move data without arithmetic: reshape, expandDims, squeeze,
+ * transpose, reverse, broadcastTo, cast, identity, stopGradient. Reshape,
+ * expandDims, squeeze and identity share the input's data.
  */
 import { convertToTensor } from '../creation.js';
 import { allocate, checkDType, isFloat, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
-import { broadcastsTo, checkShape, formatShape, sizeOf } from '../shape.js';
+import { broadcastsTo, checkShape, formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
 const reshapeOp = defineOp<readonly number[]>('reshape', {
   forward: ([x], shape) => new Tensor(x!.values, shape, x!.dtype),
   vjp: (dy, [x]) => [reshape(dy, x!.shape)],
+  // JVP: a linear op moves the tangent as it moves the values.
+  jvp: ([t], _x, _y, shape) => [reshape(t!, shape)],
 });
 
 const transposeOp = defineOp<readonly number[]>('transpose', {
@@ -30,6 +33,7 @@ const transposeOp = defineOp<readonly number[]>('transpose', {
     perm.forEach((p, i) => (inverse[p] = i));
     return [transpose(dy, inverse)];
   },
+  jvp: ([t], _x, _y, perm) => [transpose(t!, perm)],
 });
 
 const broadcastToOp = defineOp<readonly number[]>('broadcastTo', {
@@ -40,6 +44,7 @@ const broadcastToOp = defineOp<readonly number[]>('broadcastTo', {
   },
   // dy has the broadcast shape; the tape sums it back to x's shape.
   vjp: (dy) => [dy],
+  jvp: ([t], _x, _y, shape) => [broadcastTo(t!, shape)],
 });
 
 const castOp = defineOp<DType>('cast', {
@@ -50,11 +55,31 @@ const castOp = defineOp<DType>('cast', {
   },
   // Only a float input has a gradient: the incoming one, cast back.
   vjp: (dy, [x]) => [isFloat(x!.dtype) ? cast(dy, x!.dtype) : undefined],
+  // A float input's tangent, cast to the output's dtype (only a float output gets one).
+  jvp: ([t], _x, y) => [cast(t!, y.dtype)],
 });
+
+const reverseOp: (inputs: readonly Tensor[], axes: readonly number[]) => Tensor = defineOp<readonly number[]>(
+  'reverse',
+  {
+    forward: ([x], axes) => {
+      // Read each reversed axis from its last element backward.
+      const begin = x!.shape.map((n, d) => (axes.includes(d) ? n - 1 : 0));
+      const step = x!.shape.map((_, d) => (axes.includes(d) ? -1 : 1));
+      const out = allocate(x!.dtype, x!.values.length);
+      kernels.stridedRead(x!.values, x!.shape, begin, step, x!.shape, out);
+      return new Tensor(out, x!.shape, x!.dtype);
+    },
+    jvp: ([t], _x, _y, axes) => [t && reverseOp([t], axes)],
+    // A reversal is its own inverse and its own transpose.
+    vjp: (dy, _x, _y, axes) => [reverseOp([dy], axes)],
+  },
+);
 
 const identityOp = defineOp('identity', {
   forward: ([x]) => new Tensor(x!.values, x!.shape, x!.dtype),
   vjp: (dy) => [dy],
+  jvp: ([t]) => [t],
 });
 
 /**
@@ -186,4 +211,79 @@ export function identity(x: TensorLike): Tensor {
 export function stopGradient<D extends DType>(x: Tensor<D>): Tensor<D> {
   const t = convertToTensor('stopGradient', 'x', x) as Tensor<D>;
   return new Tensor(t.snapshot().values, t.shape, t.dtype);
+}
+
+/**
+ * Inserts a dimension of size 1 at `axis` (in `[-(rank + 1), rank]`; negative
+ * counts from the end of the result). Shares the data.
+ *
+ * @example
+ * ```ts
+ * import { expandDims, tensor } from 'tapegrad';
+ * expandDims(tensor([1, 2])); // [[1, 2]]
+ * expandDims(tensor([1, 2]), 1); // [[1], [2]]
+ * expandDims(tensor([[1, 2]]), -1).shape; // [1, 2, 1]
+ * ```
+ */
+export function expandDims(x: TensorLike, axis = 0): Tensor {
+  const t = convertToTensor('expandDims', 'x', x);
+  const rank = t.rank;
+  if (!Number.isInteger(axis) || axis < -(rank + 1) || axis > rank) {
+    throw new RangeError(
+      `tapegrad.expandDims: axis ${String(axis)} is out of range for a tensor of rank ${rank}; ` +
+        `use an integer in [${-(rank + 1)}, ${rank}]`,
+    );
+  }
+  const a = axis < 0 ? axis + rank + 1 : axis;
+  const shape = t.shape.slice();
+  shape.splice(a, 0, 1);
+  return reshapeOp([t], shape);
+}
+
+/**
+ * Removes dimensions of size 1: those in `axis`, or all of them when `axis`
+ * is omitted. Shares the data.
+ *
+ * @example
+ * ```ts
+ * import { squeeze, zeros } from 'tapegrad';
+ * squeeze(zeros([1, 2, 1, 3])).shape; // [2, 3]
+ * squeeze(zeros([1, 2, 1, 3]), [-2]).shape; // [1, 2, 3]
+ * ```
+ */
+export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  const t = convertToTensor('squeeze', 'x', x);
+  const axes =
+    axis === undefined ? t.shape.flatMap((n, d) => (n === 1 ? [d] : [])) : normalizeAxes('squeeze', axis, t.rank);
+  for (const a of axes) {
+    if (t.shape[a] !== 1) {
+      throw new Error(
+        `tapegrad.squeeze: cannot squeeze axis ${a} of ${formatShape(t.shape)}: its size is ${t.shape[a]}, not 1; ` +
+          'squeeze only axes of size 1',
+      );
+    }
+  }
+  return reshapeOp(
+    [t],
+    t.shape.filter((_, d) => !axes.includes(d)),
+  );
+}
+
+/**
+ * Reverses the order of the elements along `axis` (a number or an array;
+ * all axes when omitted).
+ *
+ * @example
+ * ```ts
+ * import { reverse, tensor } from 'tapegrad';
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * reverse(x, 1); // [[3, 2, 1], [6, 5, 4]]
+ * reverse(x, -2); // [[4, 5, 6], [1, 2, 3]]
+ * reverse(x); // [[6, 5, 4], [3, 2, 1]]
+ * ```
+ */
+export function reverse(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  const t = convertToTensor('reverse', 'x', x);
+  const axes = normalizeAxes('reverse', axis, t.rank);
+  return reverseOp([t], axes);
 }

@@ -1,1 +1,501 @@
-export {};
+/**
+ * Taking parts of a tensor: slice, stridedSlice, gather, and their adjoints
+ * (pad, and two internal ops that put a gradient back where its elements
+ * came from). Each adjoint's own VJP is the forward op again, so every
+ * derivative order is available.
+ */
+import { convertToTensor } from '../creation.js';
+import { allocate, checkDType, type DType } from '../dtype.js';
+import { kernels } from '../kernels/index.js';
+import { defineOp } from '../op.js';
+import { formatShape, normalizeAxes, sizeOf, type Shape } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+
+/** An op as defineOp returns it (annotated where ops refer to each other in their VJPs). */
+type Op<A> = (inputs: readonly Tensor[], attrs: A) => Tensor;
+
+/** A window per axis: first index, step and length (as kernels.stridedRead takes it). */
+interface WindowAttrs {
+  readonly begin: readonly number[];
+  readonly step: readonly number[];
+  readonly size: readonly number[];
+  /** The output's shape: `size`, with stridedSlice's new axes added and shrunk axes removed. */
+  readonly shape: readonly number[];
+}
+
+/** stridedSliceGrad's window, and the shape of the x it writes into. */
+interface StridedSliceGradAttrs extends WindowAttrs {
+  readonly xShape: Shape;
+}
+
+interface PadAttrs {
+  readonly paddings: readonly (readonly [number, number])[];
+  readonly constantValue: number;
+}
+
+/** Reads the window `attrs` of x into a new tensor. */
+function readWindow(x: Tensor, { begin, step, size, shape }: WindowAttrs): Tensor {
+  const out = allocate(x.dtype, sizeOf(size));
+  kernels.stridedRead(x.values, x.shape, begin, step, size, out);
+  return new Tensor(out, shape, x.dtype);
+}
+
+const sliceOp: Op<WindowAttrs> = defineOp<WindowAttrs>('slice', {
+  forward: ([x], attrs) => readWindow(x!, attrs),
+  // Linear: the tangent is sliced the same way.
+  jvp: ([t], _x, _y, attrs) => [t && sliceOp([t], attrs)],
+  // The adjoint of taking a block is putting it back among zeros: a pad.
+  vjp: (dy, [x], _y, { begin, size }) => [
+    padOp([dy], { paddings: begin.map((b, d) => [b, x!.shape[d]! - b - size[d]!] as const), constantValue: 0 }),
+  ],
+});
+
+const padOp: Op<PadAttrs> = defineOp<PadAttrs>('pad', {
+  forward: ([x], { paddings, constantValue }) => {
+    const t = x!;
+    const shape = t.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
+    const out = allocate(t.dtype, sizeOf(shape));
+    if (constantValue !== 0) out.fill(t.dtype === 'bool' ? Number(Boolean(constantValue)) : constantValue);
+    const begin = paddings.map((p) => p[0]);
+    kernels.stridedWrite(
+      t.values,
+      out,
+      shape,
+      begin,
+      begin.map(() => 1),
+      t.shape,
+    );
+    return new Tensor(out, shape, t.dtype);
+  },
+  // The constant does not move: the tangent is padded with zeros.
+  jvp: ([t], _x, _y, { paddings }) => [t && padOp([t], { paddings, constantValue: 0 })],
+  // Only the block that came from x depends on it; the constant has no gradient.
+  vjp: (dy, [x], _y, { paddings }) => [
+    sliceOp([dy], { begin: paddings.map((p) => p[0]), step: paddings.map(() => 1), size: x!.shape, shape: x!.shape }),
+  ],
+});
+
+const stridedSliceOp: Op<WindowAttrs> = defineOp<WindowAttrs>('stridedSlice', {
+  forward: ([x], attrs) => readWindow(x!, attrs),
+  jvp: ([t], _x, _y, attrs) => [t && stridedSliceOp([t], attrs)],
+  vjp: (dy, [x], _y, attrs) => [stridedSliceGradOp([dy], { ...attrs, xShape: x!.shape })],
+});
+
+/** stridedSlice's adjoint: dy written into its window of a zero tensor shaped like x. */
+const stridedSliceGradOp: Op<StridedSliceGradAttrs> = defineOp<StridedSliceGradAttrs>('stridedSliceGrad', {
+  forward: ([dy], { begin, step, size, xShape }) => {
+    const out = allocate(dy!.dtype, sizeOf(xShape));
+    kernels.stridedWrite(dy!.values, out, xShape, begin, step, size);
+    return new Tensor(out, xShape, dy!.dtype);
+  },
+  jvp: ([t], _x, _y, attrs) => [t && stridedSliceGradOp([t], attrs)],
+  // Its adjoint is the strided read again.
+  vjp: (ddx, _inputs, _y, attrs) => [stridedSliceOp([ddx], attrs)],
+});
+
+interface GatherAttrs {
+  readonly axis: number;
+  readonly batchDims: number;
+}
+
+/** gatherGrad's attributes: gather's, and the size of x along the axis. */
+interface GatherGradAttrs extends GatherAttrs {
+  readonly dim: number;
+}
+
+/** x viewed as [batch, outer, dim, inner], as the gather kernels take it (the indices are [batch, n]). */
+function gatherGeometry(xShape: Shape, { axis, batchDims }: GatherAttrs): [number, number, number, number] {
+  return [
+    sizeOf(xShape.slice(0, batchDims)),
+    sizeOf(xShape.slice(batchDims, axis)),
+    xShape[axis]!,
+    sizeOf(xShape.slice(axis + 1)),
+  ];
+}
+
+const gatherOp: Op<GatherAttrs> = defineOp<GatherAttrs>('gather', {
+  forward: ([x, indices], attrs) => {
+    const { axis, batchDims } = attrs;
+    const shape = [...x!.shape.slice(0, axis), ...indices!.shape.slice(batchDims), ...x!.shape.slice(axis + 1)];
+    const out = allocate(x!.dtype, sizeOf(shape));
+    kernels.gatherAxis(x!.values, indices!.values as Int32Array, ...gatherGeometry(x!.shape, attrs), out);
+    return new Tensor(out, shape, x!.dtype);
+  },
+  jvp: ([t], [, indices], _y, attrs) => [t && gatherOp([t, indices!], attrs), undefined],
+  // Each gathered element sends its gradient back to the one it was read from,
+  // adding where an index repeats. The indices have no gradient.
+  vjp: (dy, [x, indices], _y, attrs) => [
+    gatherGradOp([dy, indices!], { ...attrs, dim: x!.shape[attrs.axis]! }),
+    undefined,
+  ],
+});
+
+/** gather's adjoint (TensorFlow's unsorted segment sum along an axis): dy scatter-added into a zero tensor shaped like x. */
+const gatherGradOp: Op<GatherGradAttrs> = defineOp<GatherGradAttrs>('gatherGrad', {
+  forward: ([dy, indices], attrs) => {
+    const { axis, batchDims, dim } = attrs;
+    const indexRank = indices!.rank - batchDims;
+    const shape = [...dy!.shape.slice(0, axis), dim, ...dy!.shape.slice(axis + indexRank)];
+    const out = allocate(dy!.dtype, sizeOf(shape));
+    kernels.scatterAddAxis(dy!.values, indices!.values as Int32Array, ...gatherGeometry(shape, attrs), out);
+    return new Tensor(out, shape, dy!.dtype);
+  },
+  jvp: ([t], [, indices], _y, attrs) => [t && gatherGradOp([t, indices!], attrs), undefined],
+  // Its adjoint is the gather again.
+  vjp: (ddx, [, indices], _y, attrs) => [gatherOp([ddx, indices!], attrs), undefined],
+});
+
+const oneHotOp = defineOp<{
+  readonly depth: number;
+  readonly onValue: number;
+  readonly offValue: number;
+  readonly dtype: DType;
+}>('oneHot', {
+  forward: ([indices], { depth, onValue, offValue, dtype }) => {
+    const out = allocate(dtype, indices!.size * depth);
+    const bool = (v: number) => (dtype === 'bool' ? Number(Boolean(v)) : v);
+    kernels.oneHot(indices!.values as Int32Array, depth, bool(onValue), bool(offValue), out);
+    return new Tensor(out, [...indices!.shape, depth], dtype);
+  },
+  vjp: 'none',
+});
+
+/** Checks a number or list of integers (a number counts as a list of one), naming the op and argument. */
+function integers(op: string, name: string, value: unknown): number[] {
+  const list = typeof value === 'number' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((v) => Number.isInteger(v))) {
+    throw new TypeError(
+      `tapegrad.${op}: ${name} must be an integer or an array of integers, got ${JSON.stringify(value)}`,
+    );
+  }
+  return list as number[];
+}
+
+/**
+ * The block of `x` that starts at `begin` and extends `size` along each
+ * axis; a size of -1 takes the rest of that axis. As in TensorFlow.js, a
+ * number `begin` or `size` applies to the first axis, a shorter `begin` is
+ * padded with 0 and a shorter (or missing) `size` with -1.
+ *
+ * The gradient puts `dy` back in place among zeros (a {@link pad}).
+ *
+ * @example
+ * ```ts
+ * import { slice, tensor } from 'tapegrad';
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * slice(x, [0, 1], [2, 2]); // [[2, 3], [5, 6]]
+ * slice(x, [1, 0], [1, -1]); // [[4, 5, 6]]
+ * slice(x, 1); // [[4, 5, 6]]
+ * slice(tensor([1, 2, 3, 4]), 1, 2); // [2, 3]
+ * ```
+ */
+export function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+  const t = convertToTensor('slice', 'x', x);
+  const rank = t.rank;
+  const b = integers('slice', 'begin', begin);
+  const s = size === undefined ? [] : integers('slice', 'size', size);
+  if (b.length > rank || s.length > rank) {
+    throw new Error(
+      `tapegrad.slice: begin ${JSON.stringify(begin)} and size ${JSON.stringify(size)} give more axes than ` +
+        `x has (${formatShape(t.shape)}); give at most ${rank} entries`,
+    );
+  }
+  const first = t.shape.map((_, d) => b[d] ?? 0);
+  const length = t.shape.map((n, d) => {
+    const bd = first[d]!;
+    const sd = s[d] ?? -1;
+    if (bd < 0 || bd > n) {
+      throw new RangeError(
+        `tapegrad.slice: begin ${bd} is out of range for axis ${d} of ${formatShape(t.shape)}; use an integer in [0, ${n}]`,
+      );
+    }
+    if (sd < -1 || bd + sd > n) {
+      throw new RangeError(
+        `tapegrad.slice: size ${sd} at begin ${bd} does not fit axis ${d} of ${formatShape(t.shape)}; ` +
+          `use a size in [0, ${n - bd}], or -1 for the rest of the axis`,
+      );
+    }
+    return sd === -1 ? n - bd : sd;
+  });
+  return sliceOp([t], { begin: first, step: first.map(() => 1), size: length, shape: length });
+}
+
+/**
+ * Pads `x` with `constantValue`: `paddings[d] = [before, after]` elements
+ * are added before and after axis `d`.
+ *
+ * The gradient is the block of `dy` that came from `x` (a {@link slice});
+ * `constantValue` is a number and has none.
+ *
+ * @example
+ * ```ts
+ * import { pad, tensor } from 'tapegrad';
+ * pad(tensor([1, 2]), [[1, 2]]); // [0, 1, 2, 0, 0]
+ * pad(tensor([[1, 2]]), [[1, 0], [0, 1]], 9); // [[9, 9, 9], [1, 2, 9]]
+ * ```
+ */
+export function pad(x: TensorLike, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
+  const t = convertToTensor('pad', 'x', x);
+  const ok =
+    Array.isArray(paddings) &&
+    paddings.length === t.rank &&
+    paddings.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
+  if (!ok) {
+    throw new Error(
+      `tapegrad.pad: paddings ${JSON.stringify(paddings)} do not fit x ${formatShape(t.shape)}; ` +
+        `give ${t.rank} pairs [before, after] of non-negative integers, one per axis`,
+    );
+  }
+  if (typeof constantValue !== 'number') {
+    throw new TypeError(`tapegrad.pad: constantValue must be a number, got ${JSON.stringify(constantValue)}`);
+  }
+  return padOp([t], { paddings: paddings.map((p) => [p[0], p[1]] as const), constantValue });
+}
+
+/** Bit `i` of `mask`. */
+const bit = (mask: number, i: number): boolean => Math.floor(mask / 2 ** i) % 2 === 1;
+
+/**
+ * Works out a stridedSlice window from TensorFlow's sparse specification:
+ * each entry `i` of begin/end/strides is an ellipsis (covering as many axes
+ * as the other entries leave), a new axis of size 1, or one axis of x
+ * (shrunk to a single index or sliced); axes after the last entry are taken whole.
+ */
+function stridedWindow(
+  shape: Shape,
+  begin: readonly number[],
+  end: readonly number[],
+  strides: readonly number[],
+  masks: { begin: number; end: number; ellipsis: number; newAxis: number; shrink: number },
+): WindowAttrs {
+  const op = 'tapegrad.stridedSlice';
+  const sparse = begin.length;
+  const ellipses = begin.map((_, i) => i).filter((i) => bit(masks.ellipsis, i));
+  if (ellipses.length > 1) {
+    throw new Error(
+      `${op}: ellipsisMask ${masks.ellipsis} marks ${ellipses.length} entries; mark at most one ellipsis`,
+    );
+  }
+  const isNewAxis = (i: number) => !bit(masks.ellipsis, i) && bit(masks.newAxis, i);
+  const real = begin.filter((_, i) => !bit(masks.ellipsis, i) && !isNewAxis(i)).length;
+  if (real > shape.length) {
+    throw new Error(
+      `${op}: the specification indexes ${real} axes but x ${formatShape(shape)} has ${shape.length}; ` +
+        'give at most one entry per axis (new axes and the ellipsis excepted)',
+    );
+  }
+  const windowBegin: number[] = [];
+  const step: number[] = [];
+  const size: number[] = [];
+  const out: number[] = [];
+  const whole = (d: number) => {
+    windowBegin.push(0);
+    step.push(1);
+    size.push(shape[d]!);
+    out.push(shape[d]!);
+  };
+  let axis = 0;
+  for (let i = 0; i < sparse; i++) {
+    if (bit(masks.ellipsis, i)) {
+      for (const stop = axis + shape.length - real; axis < stop; axis++) whole(axis);
+      continue;
+    }
+    if (isNewAxis(i)) {
+      out.push(1);
+      continue;
+    }
+    const n = shape[axis]!;
+    const s = strides[i]!;
+    if (s === 0) throw new RangeError(`${op}: strides[${i}] is 0; give a non-zero stride`);
+    if (bit(masks.shrink, i)) {
+      if (s < 0) {
+        throw new RangeError(
+          `${op}: strides[${i}] is ${s} on a shrunk axis (shrinkAxisMask); a shrunk axis needs a positive stride`,
+        );
+      }
+      // As in TensorFlow, a shrunk axis takes begin[i] as it is: beginMask and end do not apply.
+      const b = begin[i]!;
+      const index = b < 0 ? b + n : b;
+      if (index < 0 || index >= n) {
+        throw new RangeError(
+          `${op}: index ${b} is out of range for axis ${axis} of ${formatShape(shape)} (shrinkAxisMask); ` +
+            `use an index in [${-n}, ${n - 1}]`,
+        );
+      }
+      windowBegin.push(index);
+      step.push(1);
+      size.push(1);
+    } else {
+      // TensorFlow's canonical bounds: negative counts from the end, then clamp
+      // to [0, n] going forward or [-1, n - 1] going backward; a mask takes the whole range.
+      const [low, high] = s > 0 ? [0, n] : [-1, n - 1];
+      const bound = (v: number, masked: boolean, first: boolean): number => {
+        if (masked) return s > 0 === first ? low : high;
+        const forward = v < 0 ? v + n : v;
+        return Math.min(high, Math.max(low, forward));
+      };
+      const b = bound(begin[i]!, bit(masks.begin, i), true);
+      const e = bound(end[i]!, bit(masks.end, i), false);
+      const length = Math.max(0, Math.ceil((e - b) / s));
+      windowBegin.push(b);
+      step.push(s);
+      size.push(length);
+      out.push(length);
+    }
+    axis++;
+  }
+  for (; axis < shape.length; axis++) whole(axis);
+  return { begin: windowBegin, step, size, shape: out };
+}
+
+/**
+ * TensorFlow's strided slice: along each axis, the elements from `begin` up to
+ * (not including) `end` by `strides` (all 1 by default). Negative `begin` and
+ * `end` count from the end of the axis and are clamped to it; a negative stride
+ * walks backward. Bit `i` of a mask applies to entry `i`:
+ *
+ * - `beginMask` / `endMask`: ignore `begin[i]` / `end[i]` and go from the start / to
+ *   the end of the axis (in the direction of the stride);
+ * - `ellipsisMask`: entry `i` stands for as many whole axes as the other entries leave (at most one);
+ * - `newAxisMask`: entry `i` inserts an axis of size 1 (its begin, end and stride are ignored);
+ * - `shrinkAxisMask`: take the single index `begin[i]` and drop the axis.
+ *
+ * Axes after the last entry are taken whole. The gradient writes `dy` back
+ * into its window of a zero tensor shaped like `x`.
+ *
+ * @example
+ * ```ts
+ * import { range, reshape, stridedSlice, tensor } from 'tapegrad';
+ * const x = tensor([0, 1, 2, 3, 4, 5, 6]);
+ * stridedSlice(x, [1], [6], [2]); // [1, 3, 5]
+ * stridedSlice(x, [-1], [0], [-3]); // [6, 3]
+ * stridedSlice(x, [0], [0], [-1], 1, 1); // [6, 5, 4, 3, 2, 1, 0]: both masks, the whole axis backward
+ * const m = reshape(range(0, 6), [2, 3]); // [[0, 1, 2], [3, 4, 5]]
+ * stridedSlice(m, [0, 1], [2, 3], [1, 1], 0, 0, 0, 0, 1); // [1, 2]: row 0, shrunk
+ * stridedSlice(m, [0, 2], [0, 3], [1, 1], 0, 0, 1); // [[2], [5]]: the ellipsis covers the rows
+ * stridedSlice(m, [0, 0], [0, 0], [1, 1], 0, 0, 0, 1, 2); // [[0, 1, 2]]: a new axis, then row 0 (shrunk)
+ * ```
+ */
+export function stridedSlice(
+  x: TensorLike,
+  begin: readonly number[],
+  end: readonly number[],
+  strides?: readonly number[],
+  beginMask = 0,
+  endMask = 0,
+  ellipsisMask = 0,
+  newAxisMask = 0,
+  shrinkAxisMask = 0,
+): Tensor {
+  const t = convertToTensor('stridedSlice', 'x', x);
+  const b = integers('stridedSlice', 'begin', begin);
+  const e = integers('stridedSlice', 'end', end);
+  const s = strides === undefined ? b.map(() => 1) : integers('stridedSlice', 'strides', strides);
+  if (e.length !== b.length || s.length !== b.length) {
+    throw new Error(
+      `tapegrad.stridedSlice: begin, end and strides have ${b.length}, ${e.length} and ${s.length} entries; ` +
+        'give the same number of each',
+    );
+  }
+  const masks = {
+    begin: beginMask,
+    end: endMask,
+    ellipsis: ellipsisMask,
+    newAxis: newAxisMask,
+    shrink: shrinkAxisMask,
+  };
+  for (const [name, mask] of Object.entries(masks)) {
+    if (!Number.isInteger(mask) || mask < 0) {
+      throw new TypeError(`tapegrad.stridedSlice: ${name}Mask must be a non-negative integer, got ${String(mask)}`);
+    }
+  }
+  return stridedSliceOp([t], stridedWindow(t.shape, b, e, s, masks));
+}
+
+/**
+ * Gathers slices of `x` along `axis` at `indices` (int32): the result has
+ * shape `x.shape[:axis] + indices.shape[batchDims:] + x.shape[axis + 1:]`.
+ * With `batchDims = b`, the first `b` axes of `x` and `indices` are batch
+ * axes: each batch entry of `x` is indexed by its own indices. Every index
+ * must be in `[0, x.shape[axis])`.
+ *
+ * The gradient adds `dy` back at the gathered positions (repeated indices
+ * add up); the indices have none.
+ *
+ * @example
+ * ```ts
+ * import { gather, tensor } from 'tapegrad';
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * gather(x, [1, 1, 0]); // [[4, 5, 6], [4, 5, 6], [1, 2, 3]]
+ * gather(x, [2, 0], 1); // [[3, 1], [6, 4]]
+ * gather(x, [[2], [0]], 1, 1); // [[3], [4]]: row 0 takes column 2, row 1 column 0
+ * ```
+ */
+export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims = 0): Tensor {
+  const t = convertToTensor('gather', 'x', x);
+  const idx = convertToTensor('gather', 'indices', indices, 'int32');
+  if (idx.dtype !== 'int32') {
+    throw new TypeError(
+      `tapegrad.gather: indices must be int32, got ${idx.dtype}; cast them with cast(indices, 'int32')`,
+    );
+  }
+  const b = batchDims < 0 ? batchDims + idx.rank : batchDims;
+  if (!Number.isInteger(batchDims) || b < 0 || b > idx.rank || b > t.rank) {
+    throw new RangeError(
+      `tapegrad.gather: batchDims ${String(batchDims)} is out of range for indices ${formatShape(idx.shape)} ` +
+        `and x ${formatShape(t.shape)}; use an integer in [${-idx.rank}, ${Math.min(idx.rank, t.rank)}]`,
+    );
+  }
+  if (t.rank === 0) throw new RangeError('tapegrad.gather: x is a scalar; gather needs a tensor of rank 1 or more');
+  const a = normalizeAxes('gather', axis, t.rank)[0]!;
+  if (a < b) {
+    throw new RangeError(`tapegrad.gather: axis ${a} is a batch axis (batchDims ${b}); use an axis >= batchDims`);
+  }
+  for (let d = 0; d < b; d++) {
+    if (t.shape[d] !== idx.shape[d]) {
+      throw new Error(
+        `tapegrad.gather: the batch axes of x ${formatShape(t.shape)} and indices ${formatShape(idx.shape)} ` +
+          `differ (axis ${d}: ${t.shape[d]} vs ${idx.shape[d]}); the first ${b} axes must match`,
+      );
+    }
+  }
+  const dim = t.shape[a]!;
+  const values = idx.values as Int32Array;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < 0 || v >= dim) {
+      throw new RangeError(
+        `tapegrad.gather: index ${v} (at flat position ${i} of indices) is out of range for axis ${a} of ` +
+          `${formatShape(t.shape)}; indices must be in [0, ${dim})`,
+      );
+    }
+  }
+  return gatherOp([t, idx], { axis: a, batchDims: b });
+}
+
+/**
+ * One-hot encoding: a tensor of shape `[...indices.shape, depth]` holding
+ * `onValue` where the last index equals the entry of `indices` and `offValue`
+ * elsewhere (an index outside `[0, depth)` gives a row of `offValue`, as in
+ * TensorFlow). No gradient flows through it.
+ *
+ * @example
+ * ```ts
+ * import { oneHot, tensor } from 'tapegrad';
+ * oneHot(tensor([0, 2], undefined, 'int32'), 3); // [[1, 0, 0], [0, 0, 1]] (int32)
+ * oneHot([1, -1], 2, 5, -5, 'float32'); // [[-5, 5], [-5, -5]] (float32)
+ * ```
+ */
+export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor {
+  const idx = convertToTensor('oneHot', 'indices', indices, 'int32');
+  if (idx.dtype !== 'int32') {
+    throw new TypeError(
+      `tapegrad.oneHot: indices must be int32, got ${idx.dtype}; cast them with cast(indices, 'int32')`,
+    );
+  }
+  if (!Number.isInteger(depth) || depth < 0) {
+    throw new RangeError(`tapegrad.oneHot: depth must be a non-negative integer, got ${String(depth)}`);
+  }
+  checkDType('oneHot', dtype);
+  return oneHotOp([idx], { depth, onValue, offValue, dtype });
+}
