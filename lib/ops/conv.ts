@@ -1,1 +1,317 @@
-export {};
+/**
+ * 2-D convolutions on NHWC tensors, as TensorFlow.js `conv2d`,
+ * `conv2dTranspose` and `depthwiseConv2d`. Each convolution is bilinear in
+ * (x, filter); its two gradients are the internal ops `...BackpropInput` and
+ * `...BackpropFilter`, whose own VJPs are the convolution and each other (as
+ * TensorFlow's Conv2DBackpropInput gradient), so every derivative order is a
+ * convolution again.
+ */
+import { convertToTensor } from '../creation.js';
+import { allocate, isFloat, promoteTypes, type TypedArray } from '../dtype.js';
+import { checkDataFormat, checkPadding, checkPair, windowGeometry, type WindowGeometry } from '../kernels/conv.js';
+import { kernels } from '../kernels/index.js';
+import { defineOp } from '../op.js';
+import { formatShape, sizeOf } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { cast, reshape } from './shape.js';
+
+// Every op here has the geometry of the forward convolution as its attributes:
+// x [batch, inHeight, inWidth, inChannels], filter [filterHeight, filterWidth, ...], y [batch, outHeight, outWidth, outChannels].
+const xShapeOf = (g: WindowGeometry) => [g.batch, g.inHeight, g.inWidth, g.inChannels];
+const yShapeOf = (g: WindowGeometry) => [g.batch, g.outHeight, g.outWidth, g.outChannels];
+const filterShapeOf = (g: WindowGeometry) => [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
+const depthwiseFilterShapeOf = (g: WindowGeometry) => [
+  g.filterHeight,
+  g.filterWidth,
+  g.inChannels,
+  g.outChannels / g.inChannels,
+];
+
+/** A new tensor of `shape` and `like`'s dtype, filled by `fill`. */
+function computed(like: Tensor, shape: number[], fill: (out: TypedArray) => void): Tensor {
+  const out = allocate(like.dtype, sizeOf(shape));
+  fill(out);
+  return new Tensor(out, shape, like.dtype);
+}
+
+// y = conv(x, w) is bilinear; with the adjoint identities
+//   <conv(x, w), dy> = <x, backpropInput(dy, w)> = <w, backpropFilter(x, dy)>,
+// each of the three ops' VJPs is one of the other two (or itself).
+const conv2dOp = defineOp<WindowGeometry>('conv2d', {
+  forward: ([x, w], g) =>
+    computed(x!, yShapeOf(g), (out) => kernels.conv2d(x!.values, w!.values, g, out, kernels.matmul)),
+  vjp: (dy, [x, w], _y, g, needs) => [
+    needs[0] ? conv2dBackpropInput(dy, w!, g) : undefined,
+    needs[1] ? conv2dBackpropFilter(x!, dy, g) : undefined,
+  ],
+});
+
+const conv2dBackpropInputOp = defineOp<WindowGeometry>('conv2dBackpropInput', {
+  forward: ([dy, w], g) =>
+    computed(dy!, xShapeOf(g), (out) => kernels.conv2dBackpropInput(dy!.values, w!.values, g, out, kernels.matmul)),
+  // dx = backpropInput(dy, w): d<dx, G>/d dy = conv(G, w); d<dx, G>/dw = backpropFilter(G, dy).
+  vjp: (ddx, [dy, w], _dx, g, needs) => [
+    needs[0] ? conv2dOp([ddx, w!], g) : undefined,
+    needs[1] ? conv2dBackpropFilter(ddx, dy!, g) : undefined,
+  ],
+});
+
+const conv2dBackpropFilterOp = defineOp<WindowGeometry>('conv2dBackpropFilter', {
+  forward: ([x, dy], g) =>
+    computed(x!, filterShapeOf(g), (out) =>
+      kernels.conv2dBackpropFilter(x!.values, dy!.values, g, out, kernels.matmul),
+    ),
+  // dw = backpropFilter(x, dy): d<dw, G>/dx = backpropInput(dy, G); d<dw, G>/d dy = conv(x, G).
+  vjp: (dw, [x, dy], _w, g, needs) => [
+    needs[0] ? conv2dBackpropInput(dy!, dw, g) : undefined,
+    needs[1] ? conv2dOp([x!, dw], g) : undefined,
+  ],
+});
+
+function conv2dBackpropInput(dy: Tensor, w: Tensor, g: WindowGeometry): Tensor {
+  return conv2dBackpropInputOp([dy, w], g);
+}
+
+function conv2dBackpropFilter(x: Tensor, dy: Tensor, g: WindowGeometry): Tensor {
+  return conv2dBackpropFilterOp([x, dy], g);
+}
+
+// The same three-way structure for the depthwise convolution.
+const depthwiseConv2dOp = defineOp<WindowGeometry>('depthwiseConv2d', {
+  forward: ([x, w], g) => computed(x!, yShapeOf(g), (out) => kernels.depthwiseConv2d(x!.values, w!.values, g, out)),
+  vjp: (dy, [x, w], _y, g, needs) => [
+    needs[0] ? depthwiseBackpropInput(dy, w!, g) : undefined,
+    needs[1] ? depthwiseBackpropFilter(x!, dy, g) : undefined,
+  ],
+});
+
+const depthwiseBackpropInputOp = defineOp<WindowGeometry>('depthwiseConv2dBackpropInput', {
+  forward: ([dy, w], g) =>
+    computed(dy!, xShapeOf(g), (out) => kernels.depthwiseConv2dBackpropInput(dy!.values, w!.values, g, out)),
+  vjp: (ddx, [dy, w], _dx, g, needs) => [
+    needs[0] ? depthwiseConv2dOp([ddx, w!], g) : undefined,
+    needs[1] ? depthwiseBackpropFilter(ddx, dy!, g) : undefined,
+  ],
+});
+
+const depthwiseBackpropFilterOp = defineOp<WindowGeometry>('depthwiseConv2dBackpropFilter', {
+  forward: ([x, dy], g) =>
+    computed(x!, depthwiseFilterShapeOf(g), (out) =>
+      kernels.depthwiseConv2dBackpropFilter(x!.values, dy!.values, g, out),
+    ),
+  vjp: (dw, [x, dy], _w, g, needs) => [
+    needs[0] ? depthwiseBackpropInput(dy!, dw, g) : undefined,
+    needs[1] ? depthwiseConv2dOp([x!, dw], g) : undefined,
+  ],
+});
+
+function depthwiseBackpropInput(dy: Tensor, w: Tensor, g: WindowGeometry): Tensor {
+  return depthwiseBackpropInputOp([dy, w], g);
+}
+
+function depthwiseBackpropFilter(x: Tensor, dy: Tensor, g: WindowGeometry): Tensor {
+  return depthwiseBackpropFilterOp([x, dy], g);
+}
+
+/**
+ * Converts x (rank 3 or 4, NHWC) and a rank-4 filter to tensors of one float
+ * dtype; a rank-3 x becomes a batch of one (`batched` says which it was).
+ */
+function convInputs(op: string, x: TensorLike, filter: TensorLike): { x4: Tensor; f: Tensor; batched: boolean } {
+  let xt = convertToTensor(op, 'x', x);
+  let f = convertToTensor(op, 'filter', filter, xt.dtype);
+  if (!isFloat(xt.dtype) || !isFloat(f.dtype)) {
+    throw new TypeError(
+      `tapegrad.${op}: x and filter must be float32 or float64, got ${xt.dtype} and ${f.dtype}; ` +
+        "cast them first, e.g. cast(x, 'float32')",
+    );
+  }
+  if (xt.dtype !== f.dtype) {
+    const dtype = promoteTypes(xt.dtype, f.dtype);
+    xt = cast(xt, dtype);
+    f = cast(f, dtype);
+  }
+  if (xt.rank !== 3 && xt.rank !== 4) {
+    throw new Error(
+      `tapegrad.${op}: x must have rank 4 [batch, height, width, channels] or rank 3 [height, width, channels], ` +
+        `got shape ${formatShape(xt.shape)}`,
+    );
+  }
+  if (f.rank !== 4 || f.shape[0] === 0 || f.shape[1] === 0) {
+    throw new Error(
+      `tapegrad.${op}: filter must have rank 4 with a height and width of at least 1, got shape ${formatShape(f.shape)}`,
+    );
+  }
+  const batched = xt.rank === 4;
+  return { x4: batched ? xt : reshape(xt, [1, ...xt.shape]), f, batched };
+}
+
+/** Drops the batch axis again when x came without one. */
+const unbatch = (y: Tensor, batched: boolean): Tensor => (batched ? y : reshape(y, y.shape.slice(1)));
+
+function checkChannels(op: string, x: Tensor, f: Tensor, axis: number, filterLayout: string): void {
+  if (f.shape[axis] !== x.shape[3]) {
+    throw new Error(
+      `tapegrad.${op}: x has ${x.shape[3]} channels (shape ${formatShape(x.shape)}) but the filter expects ` +
+        `${f.shape[axis]} (shape ${formatShape(f.shape)}); the filter is ${filterLayout}`,
+    );
+  }
+}
+
+/**
+ * 2-D convolution (cross-correlation, as TensorFlow) of NHWC images with a
+ * filter `[filterHeight, filterWidth, inChannels, outChannels]`:
+ * `y[n, i, j, o] = sum_{p, q, c} x[n, i*sh + p*dh - top, j*sw + q*dw - left, c] * filter[p, q, c, o]`,
+ * zero outside x.
+ *
+ * - `strides`, `dilations`: a number or `[height, width]`; both may exceed 1 at once.
+ * - `pad`: `'same'` (TensorFlow: output `ceil(in / stride)`, the total padding
+ *   `max((out - 1) * stride + (filter - 1) * dilation + 1 - in, 0)` split with
+ *   the smaller half before), `'valid'` (none), a number (that many zeros on
+ *   every side) or `[[0, 0], [top, bottom], [left, right], [0, 0]]`.
+ * - `dataFormat`: only `'NHWC'`; transpose NCHW data first.
+ * - `dimRoundingMode`: how a fractional output size is rounded with a numeric
+ *   or explicit pad (floor when omitted).
+ *
+ * A rank-3 x is a batch of one and gives a rank-3 result. Computed as im2col
+ * and one matrix product, so a faster matmul kernel speeds it up.
+ *
+ * @example
+ * ```ts
+ * import { conv2d, ones, tensor } from 'tapegrad';
+ * const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+ * const w = ones([2, 2, 1, 1]);
+ * conv2d(x, w, 1, 'valid'); // [[[[12], [16]], [[24], [28]]]]
+ * conv2d(x, w, 2, 'same').shape; // [1, 2, 2, 1]
+ * conv2d(x, w, 2, 'same'); // [[[[12], [9]], [[15], [9]]]]: 'same' pads 0 before and 1 after
+ * ```
+ */
+export function conv2d(
+  x: TensorLike,
+  filter: TensorLike,
+  strides: readonly [number, number] | number,
+  pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+  dilations: readonly [number, number] | number = [1, 1],
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): Tensor {
+  const op = 'conv2d';
+  checkDataFormat(op, dataFormat);
+  const { x4, f, batched } = convInputs(op, x, filter);
+  checkChannels(op, x4, f, 2, '[filterHeight, filterWidth, inChannels, outChannels]');
+  const g = windowGeometry(
+    op,
+    x4.shape,
+    [f.shape[0]!, f.shape[1]!],
+    f.shape[3]!,
+    checkPair(op, 'strides', strides),
+    checkPair(op, 'dilations', dilations),
+    checkPadding(op, pad, dimRoundingMode),
+  );
+  return unbatch(conv2dOp([x4, f], g), batched);
+}
+
+/**
+ * The transposed 2-D convolution ("deconvolution"): the gradient of
+ * {@link conv2d} with respect to its input, for a conv2d whose input has
+ * `outputShape`. x is `[batch, height, width, inDepth]` (the conv2d's output
+ * shape), filter `[filterHeight, filterWidth, outDepth, inDepth]`,
+ * `outputShape` `[batch, outHeight, outWidth, outDepth]` (or without the batch
+ * axis); `strides`, `pad` and `dimRoundingMode` are the conv2d's.
+ *
+ * @example
+ * ```ts
+ * import { conv2dTranspose, ones, tensor } from 'tapegrad';
+ * const x = tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+ * // Each input element spreads over a 2x2 block of a 3x3 output.
+ * conv2dTranspose(x, ones([2, 2, 1, 1]), [1, 3, 3, 1], 1, 'valid'); // [[[[1], [3], [2]], [[4], [10], [6]], [[3], [7], [4]]]]
+ * ```
+ */
+export function conv2dTranspose(
+  x: TensorLike,
+  filter: TensorLike,
+  outputShape: readonly number[],
+  strides: readonly [number, number] | number,
+  pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): Tensor {
+  const op = 'conv2dTranspose';
+  const { x4, f, batched } = convInputs(op, x, filter);
+  if (
+    !Array.isArray(outputShape) ||
+    (outputShape.length !== 3 && outputShape.length !== 4) ||
+    !outputShape.every((d) => Number.isInteger(d) && d >= 0)
+  ) {
+    throw new TypeError(
+      `tapegrad.${op}: outputShape must be [batch, height, width, outDepth] or [height, width, outDepth] ` +
+        `of non-negative integers, got ${JSON.stringify(outputShape)}`,
+    );
+  }
+  const out4 = outputShape.length === 3 ? [1, ...outputShape] : outputShape;
+  checkChannels(op, x4, f, 3, '[filterHeight, filterWidth, outDepth, inDepth]');
+  if (out4[0] !== x4.shape[0] || out4[3] !== f.shape[2]) {
+    throw new Error(
+      `tapegrad.${op}: outputShape ${formatShape(outputShape)} needs batch ${x4.shape[0]} (x is ` +
+        `${formatShape(x4.shape)}) and depth ${f.shape[2]} (filter is ${formatShape(f.shape)}); ` +
+        'the filter is [filterHeight, filterWidth, outDepth, inDepth]',
+    );
+  }
+  const g = windowGeometry(
+    op,
+    out4,
+    [f.shape[0]!, f.shape[1]!],
+    f.shape[3]!,
+    checkPair(op, 'strides', strides),
+    [1, 1],
+    checkPadding(op, pad, dimRoundingMode),
+  );
+  if (g.outHeight !== x4.shape[1] || g.outWidth !== x4.shape[2]) {
+    throw new Error(
+      `tapegrad.${op}: a conv2d of an input shaped ${formatShape(out4)} with these strides and pad gives ` +
+        `${g.outHeight}x${g.outWidth} outputs, but x is ${x4.shape[1]}x${x4.shape[2]} (${formatShape(x4.shape)}); ` +
+        'give the outputShape whose conv2d has the shape of x',
+    );
+  }
+  const y = conv2dBackpropInput(x4, f, g);
+  return unbatch(y, batched);
+}
+
+/**
+ * Depthwise 2-D convolution: each input channel c is convolved with its own
+ * `channelMultiplier` filters `filter[:, :, c, m]`, giving output channel
+ * `c * channelMultiplier + m`. filter is
+ * `[filterHeight, filterWidth, inChannels, channelMultiplier]`; the other
+ * arguments are as {@link conv2d}.
+ *
+ * @example
+ * ```ts
+ * import { depthwiseConv2d, tensor } from 'tapegrad';
+ * const x = tensor([1, 10, 2, 20, 3, 30, 4, 40], [1, 2, 2, 2]); // two channels
+ * const w = tensor([1, -1, 1, 1, 1, -1, 1, 1], [2, 2, 2, 1]); // channel 0: [[1, 1], [1, 1]]; 1: [[-1, 1], [-1, 1]]
+ * depthwiseConv2d(x, w, 1, 'valid'); // [[[[10, 20]]]]
+ * ```
+ */
+export function depthwiseConv2d(
+  x: TensorLike,
+  filter: TensorLike,
+  strides: readonly [number, number] | number,
+  pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+  dilations: readonly [number, number] | number = [1, 1],
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): Tensor {
+  const op = 'depthwiseConv2d';
+  checkDataFormat(op, dataFormat);
+  const { x4, f, batched } = convInputs(op, x, filter);
+  checkChannels(op, x4, f, 2, '[filterHeight, filterWidth, inChannels, channelMultiplier]');
+  const g = windowGeometry(
+    op,
+    x4.shape,
+    [f.shape[0]!, f.shape[1]!],
+    f.shape[2]! * f.shape[3]!,
+    checkPair(op, 'strides', strides),
+    checkPair(op, 'dilations', dilations),
+    checkPadding(op, pad, dimRoundingMode),
+  );
+  return unbatch(depthwiseConv2dOp([x4, f], g), batched);
+}

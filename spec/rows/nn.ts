@@ -1,4 +1,233 @@
-/** Rows for convolutions, pooling and dropout. */
-import type { Row } from './row.js';
+/**
+ * Rows for convolutions, pooling and dropout. The internal gradient ops
+ * (conv2dBackpropFilter, maxPoolBackprop, ...) have no public function: their
+ * rows reach them as the gradient an inner tape takes, which the checker's
+ * own tape then differentiates.
+ */
+import {
+  GradientTape,
+  avgPool,
+  cast,
+  conv2d,
+  conv2dTranspose,
+  depthwiseConv2d,
+  dropout,
+  maxPool,
+  mul,
+  sum,
+  zeros,
+  type Shape,
+  type Tensor,
+} from '../../lib/index.js';
+import { sampleInput } from '../support/inputs.js';
+import type { Case, Row } from './row.js';
 
-export const NN_ROWS: readonly Row[] = [];
+type Pad = 'valid' | 'same' | number | [number, number][];
+type Pair = number | [number, number];
+
+/** `<d/dx <f(x), dy>>`: the VJP of f at x applied to dy, taken by an inner tape (recorded by any outer one). */
+function vjpOf(f: (x: Tensor) => Tensor, x: Tensor, dy: Tensor): Tensor {
+  const tape = new GradientTape();
+  tape.watch(x);
+  const [g] = tape.gradient(sum(mul(f(x), dy)), [x]);
+  return g!;
+}
+
+/** A fixed float tensor of `shape` in the dtype of `like` (a point the rows' VJPs are taken at). */
+const fixed = (shape: Shape, like: Tensor): Tensor => cast(sampleInput(shape, 'any', 0, 5), like.dtype);
+const zerosOf = (shape: Shape, like: Tensor): Tensor => zeros(shape, like.dtype as 'float32' | 'float64');
+
+/** A convolution: input shape, filter shape, output shape, strides, pad, dilations. */
+interface Conv {
+  readonly x: Shape;
+  readonly w: Shape;
+  readonly y: Shape;
+  readonly strides: Pair;
+  readonly pad: Pad;
+  readonly dilations?: Pair;
+}
+
+const note = (c: { strides: Pair; pad: Pad; dilations?: Pair }) =>
+  `strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}` +
+  (c.dilations === undefined ? '' : ` dilations ${JSON.stringify(c.dilations)}`);
+
+const CONVS: readonly Conv[] = [
+  { x: [1, 4, 4, 2], w: [2, 2, 2, 3], y: [1, 3, 3, 3], strides: 1, pad: 'valid' },
+  // TensorFlow's 'same' at stride 2: 5 -> 3 (pad 1 and 1), 4 -> 2 (pad 0 and 1).
+  { x: [1, 5, 5, 1], w: [3, 3, 1, 2], y: [1, 3, 3, 2], strides: 2, pad: 'same' },
+  { x: [2, 4, 4, 1], w: [3, 3, 1, 1], y: [2, 2, 2, 1], strides: 2, pad: 'same' },
+  { x: [1, 5, 5, 1], w: [2, 2, 1, 1], y: [1, 5, 5, 1], strides: 1, pad: 'same', dilations: 2 },
+  { x: [1, 4, 3, 2], w: [2, 2, 2, 1], y: [1, 5, 4, 1], strides: 1, pad: 1 },
+  {
+    x: [1, 4, 4, 1],
+    w: [2, 3, 1, 2],
+    y: [1, 2, 4, 2],
+    strides: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
+  { x: [4, 4, 1], w: [2, 2, 1, 1], y: [3, 3, 1], strides: 1, pad: 'valid' },
+  { x: [0, 3, 3, 1], w: [2, 2, 1, 2], y: [0, 2, 2, 2], strides: 1, pad: 'valid' },
+];
+
+const conv = (c: Conv) => (x: Tensor, w: Tensor) => conv2d(x, w, c.strides, c.pad, 'NHWC', c.dilations ?? 1);
+
+/** Depthwise cases: filter [fh, fw, inChannels, multiplier]. */
+const DEPTHWISE: readonly Conv[] = [
+  { x: [1, 4, 4, 2], w: [2, 2, 2, 2], y: [1, 3, 3, 4], strides: 1, pad: 'valid' },
+  { x: [1, 5, 5, 2], w: [3, 3, 2, 1], y: [1, 3, 3, 2], strides: 2, pad: 'same' },
+  { x: [1, 5, 5, 1], w: [2, 2, 1, 2], y: [1, 5, 5, 2], strides: 1, pad: 'same', dilations: 2 },
+  { x: [2, 3, 3, 2], w: [2, 2, 2, 1], y: [2, 4, 4, 2], strides: 1, pad: 1 },
+  { x: [3, 3, 1], w: [2, 2, 1, 3], y: [2, 2, 3], strides: 1, pad: 'valid' },
+];
+
+const depthwise = (c: Conv) => (x: Tensor, w: Tensor) =>
+  depthwiseConv2d(x, w, c.strides, c.pad, 'NHWC', c.dilations ?? 1);
+
+/** A pooling: input shape, output shape, window, strides, pad. */
+interface Pool {
+  readonly x: Shape;
+  readonly y: Shape;
+  readonly size: Pair;
+  readonly strides: Pair;
+  readonly pad: Pad;
+}
+
+const POOLS: readonly Pool[] = [
+  { x: [1, 4, 4, 2], y: [1, 2, 2, 2], size: 2, strides: 2, pad: 'valid' },
+  { x: [1, 5, 5, 1], y: [1, 3, 3, 1], size: 3, strides: 2, pad: 'same' },
+  { x: [1, 4, 4, 1], y: [1, 2, 2, 1], size: 3, strides: 2, pad: 'same' },
+  { x: [2, 3, 3, 1], y: [2, 4, 4, 1], size: 2, strides: 1, pad: 1 },
+  { x: [1, 4, 5, 1], y: [1, 3, 2, 1], size: [2, 3], strides: [1, 2], pad: 'valid' },
+  { x: [3, 3, 2], y: [2, 2, 2], size: 2, strides: 1, pad: 'valid' },
+  { x: [0, 3, 3, 1], y: [0, 2, 2, 1], size: 2, strides: 1, pad: 'valid' },
+];
+
+const poolNote = (p: Pool) => `filterSize ${JSON.stringify(p.size)} ${note(p)}`;
+
+/** Rows for one pooling op, its backprop op (a VJP) and, for max, the gather (the VJP of that VJP). */
+function poolRows(name: 'maxPool' | 'avgPool', pool: typeof maxPool): Row[] {
+  const run = (p: Pool) => (x: Tensor) => pool(x, p.size, p.strides, p.pad);
+  const backprop = (p: Pool) => (dy: Tensor) => vjpOf(run(p), fixed(p.x, dy), dy);
+  const rows: Row[] = [
+    {
+      op: name,
+      f: run(POOLS[0]!),
+      // Continuous draws: two elements of a window tie with probability 0, so no step crosses a tie.
+      domain: ['any'],
+      order: 2,
+      cases: POOLS.map((p) => ({ shapes: [p.x], note: poolNote(p), f: run(p) })),
+    },
+    {
+      op: `${name}Backprop`,
+      f: backprop(POOLS[0]!),
+      domain: ['any'],
+      order: 2,
+      cases: POOLS.map((p) => ({ shapes: [p.y], note: `${poolNote(p)}, at a fixed x`, f: backprop(p) })),
+    },
+  ];
+  if (name === 'maxPool') {
+    // The gather is the VJP of maxPoolBackprop with respect to dy.
+    const gather = (p: Pool) => (u: Tensor) => vjpOf(backprop(p), zerosOf(p.y, u), u);
+    rows.push({
+      op: 'maxPoolGather',
+      f: gather(POOLS[0]!),
+      domain: ['any'],
+      order: 2,
+      cases: POOLS.map((p) => ({ shapes: [p.x], note: `${poolNote(p)}, at a fixed x`, f: gather(p) })),
+    });
+  }
+  return rows;
+}
+
+/** A row whose f is its first case's. */
+const row = (op: string, domain: Row['domain'], order: 1 | 2, cases: Case[]): Row => ({
+  op,
+  f: cases[0]!.f!,
+  domain,
+  order,
+  cases,
+});
+
+const convCases = (list: readonly Conv[], shapesOf: (c: Conv) => Shape[], f: (c: Conv) => Case['f']): Case[] =>
+  list.map((c) => ({ shapes: shapesOf(c), note: note(c), f: f(c) }));
+
+export const NN_ROWS: readonly Row[] = [
+  row(
+    'conv2d',
+    ['any', 'any'],
+    2,
+    convCases(CONVS, (c) => [c.x, c.w], conv),
+  ),
+  // conv2dTranspose is conv2dBackpropInput (dy of the conv's output shape, the same filter); it has no
+  // dilations, so a dilated case takes the conv's VJP instead.
+  row(
+    'conv2dBackpropInput',
+    ['any', 'any'],
+    2,
+    convCases(
+      CONVS,
+      (c) => [c.y, c.w],
+      (c) => (dy, w) =>
+        c.dilations === undefined
+          ? conv2dTranspose(dy!, w!, c.x, c.strides, c.pad)
+          : vjpOf((x) => conv(c)(x, w!), zerosOf(c.x, dy!), dy!),
+    ),
+  ),
+  row(
+    'conv2dBackpropFilter',
+    ['any', 'any'],
+    2,
+    convCases(
+      CONVS,
+      (c) => [c.x, c.y],
+      (c) => (x, dy) => vjpOf((w) => conv(c)(x!, w), zerosOf(c.w, x!), dy!),
+    ),
+  ),
+  row(
+    'depthwiseConv2d',
+    ['any', 'any'],
+    2,
+    convCases(DEPTHWISE, (c) => [c.x, c.w], depthwise),
+  ),
+  row(
+    'depthwiseConv2dBackpropInput',
+    ['any', 'any'],
+    2,
+    convCases(
+      DEPTHWISE,
+      (c) => [c.y, c.w],
+      (c) => (dy, w) => vjpOf((x) => depthwise(c)(x, w!), zerosOf(c.x, dy!), dy!),
+    ),
+  ),
+  row(
+    'depthwiseConv2dBackpropFilter',
+    ['any', 'any'],
+    2,
+    convCases(
+      DEPTHWISE,
+      (c) => [c.x, c.y],
+      (c) => (x, dy) => vjpOf((w) => depthwise(c)(x!, w), zerosOf(c.w, x!), dy!),
+    ),
+  ),
+  ...poolRows('maxPool', maxPool),
+  ...poolRows('avgPool', avgPool),
+  {
+    // Linear in x for a fixed seed: the mask is the same at every evaluation.
+    op: 'dropout',
+    f: (x) => dropout(x!, 0.5, undefined, 1),
+    domain: ['any'],
+    order: 1,
+    cases: [
+      { shapes: [[2, 3]], note: 'rate 0.5' },
+      { shapes: [[2, 3, 4]], note: 'rate 0.3, noiseShape [1, 3, 1]', f: (x) => dropout(x!, 0.3, [1, 3, 1], 2) },
+      { shapes: [[3]], note: 'rate 0', f: (x) => dropout(x!, 0, undefined, 3) },
+      { shapes: [[]], note: 'rate 0.5, a scalar', f: (x) => dropout(x!, 0.5, undefined, 4) },
+      { shapes: [[0, 3]], note: 'rate 0.5' },
+    ],
+  },
+];
