@@ -2,10 +2,12 @@
  * `defineOp`: the one place an op is declared, its forward computation and
  * its vector-Jacobian product side by side. Running an op computes its value
  * at once and records one small entry on every recording tape that watches
- * one of its inputs.
+ * one of its inputs, and gives its output a tangent in every active forward
+ * accumulator (lib/forward.ts) in which one of its inputs has one.
  */
 import { isFloat } from './dtype.js';
-import { record, recordingTapes } from './tape.js';
+import { activeAccumulators, propagateTangents } from './forward.js';
+import { noteUnrecorded, record, recordingTapes } from './tape.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -24,6 +26,22 @@ export type VjpRule<A> = (
   needs: readonly boolean[],
 ) => readonly (Tensor | undefined)[];
 
+/**
+ * The Jacobian-vector product of an op, for forward mode: given one tangent
+ * per input (`undefined` where an input has none), return each input's
+ * contribution `J_i t_i` to the output's tangent (`undefined` where there is
+ * none), in the output's shape or one that broadcasts to it; the contributions
+ * are summed and broadcast to the output's shape in one place. Written in
+ * tapegrad ops only, so that tangents are differentiable in turn. An op
+ * without one gets forward mode from its VJP by transposition (lib/forward.ts).
+ */
+export type JvpRule<A> = (
+  tangents: readonly (Tensor | undefined)[],
+  inputs: readonly Tensor[],
+  output: Tensor,
+  attrs: A,
+) => readonly (Tensor | undefined)[];
+
 /** An op: its name, its forward computation and its VJP. */
 export interface OpDef<A = unknown> {
   readonly name: string;
@@ -31,6 +49,8 @@ export interface OpDef<A = unknown> {
   readonly forward: (inputs: readonly Tensor[], attrs: A) => Tensor;
   /** The VJP, or `'none'` for an op with no gradient (comparisons, casts to integers). */
   readonly vjp: VjpRule<A> | 'none';
+  /** The JVP, for forward mode; optional (derived from the VJP when absent, at about three times the cost). */
+  readonly jvp?: JvpRule<A>;
 }
 
 /** Every op defined so far, by name: the spec's gradient-check table is checked against it. */
@@ -50,8 +70,12 @@ export function defineOp<A = undefined>(
   const differentiable = op.vjp !== 'none';
   return (inputs, attrs) => {
     const output = op.forward(inputs, attrs);
-    if (differentiable && recordingTapes.length !== 0 && isFloat(output.dtype)) {
-      record(op as OpDef<unknown>, inputs, output, attrs);
+    if (recordingTapes.length !== 0) {
+      if (differentiable && isFloat(output.dtype)) record(op as OpDef<unknown>, inputs, output, attrs);
+      else noteUnrecorded(op as OpDef<unknown>, inputs, output); // not recorded: noted for tape.explain()
+    }
+    if (differentiable && activeAccumulators.length !== 0 && isFloat(output.dtype)) {
+      propagateTangents(op as OpDef<unknown>, inputs, output, attrs);
     }
     return output;
   };

@@ -57,6 +57,11 @@ const matmulOp = defineOp<MatmulAttrs>('matmul', {
     if (needs[1]) db = tb ? matmul(dy, a!, true, ta) : matmul(a!, dy, !ta, false);
     return [da, db];
   },
+  // JVP: d(A B) = dA B + A dB, with the same transposes.
+  jvp: ([ta, tb], [a, b], _c, { transposeA: tA, transposeB: tB }) => [
+    ta && matmul(ta, b!, tA, tB),
+    tb && matmul(a!, tb, tA, tB),
+  ],
 });
 
 /**
