@@ -19,18 +19,29 @@ export interface TapeEntry {
 }
 
 /**
- * Gradients of the targets (seeded with `seeds`, ones where undefined) with
- * respect to every tensor on a path from one of `sourceIds` to a target.
- * Only entries downstream of a source and upstream of a target run their VJP.
- * Returns the gradient of each source reached, keyed by id.
+ * The part of a tape a backward pass can touch, worked out once for a set of
+ * targets and sources so that several reverse replays (one per seed, as
+ * `jacobian` needs) share it.
  */
-export function backprop(
+export interface BackpropPlan {
+  readonly targets: readonly Tensor[];
+  /** The entries on a path from a source to a target, in tape order: the only ones a replay visits. */
+  readonly path: readonly TapeEntry[];
+  /** Every tensor id that depends on a source (and so may get a gradient). */
+  readonly reached: ReadonlySet<number>;
+  /** The sources' ids: their gradients are kept, not dropped once complete. */
+  readonly sourceIds: ReadonlySet<number>;
+}
+
+/**
+ * Prunes a tape to the path between sources and targets: a forward sweep
+ * finds what depends on a source, a backward sweep keeps what a target uses.
+ */
+export function planBackprop(
   entries: readonly TapeEntry[],
   targets: readonly Tensor[],
-  seeds: readonly (Tensor | undefined)[],
   sourceIds: readonly number[],
-): Map<number, Tensor> {
-  // Forward sweep: which tensors depend on a source (and so may need a gradient).
+): BackpropPlan {
   const reached = new Set<number>(sourceIds);
   const live = new Uint8Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
@@ -43,23 +54,41 @@ export function backprop(
       }
     }
   }
+  const used = new Set<number>();
+  for (const t of targets) if (reached.has(t.id)) used.add(t.id);
+  const path: TapeEntry[] = [];
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!;
+    if (!live[i] || !used.has(entry.output.id)) continue;
+    path.push(entry);
+    for (const x of entry.inputs) if (reached.has(x.id)) used.add(x.id);
+  }
+  return { targets, path: path.reverse(), reached, sourceIds: new Set(sourceIds) };
+}
 
+/**
+ * One reverse replay of a planned tape: gradients of the plan's targets
+ * (seeded with `seeds`, ones where undefined) with respect to every tensor on
+ * a path from a source to a target. Only entries on the path whose output has
+ * an incoming gradient run their VJP. Returns the gradient of each source
+ * reached, keyed by id; call it as often as needed with different seeds.
+ */
+export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[]): Map<number, Tensor> {
+  const { targets, path, reached, sourceIds } = plan;
   const grads = new Map<number, Tensor>();
   targets.forEach((t, i) => {
     if (reached.has(t.id)) accumulate(grads, t.id, seeds[i] ?? onesLike(t));
   });
 
-  const keep = new Set(sourceIds);
-  for (let i = entries.length - 1; i >= 0; i--) {
-    if (!live[i]) continue;
-    const { op, inputs, output, attrs } = entries[i]!;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const { op, inputs, output, attrs } = path[i]!;
     const dy = grads.get(output.id);
     if (dy === undefined) continue;
     // Every use of `output` comes later on the tape, so its gradient is complete now.
-    if (!keep.has(output.id)) grads.delete(output.id);
-    const needs = inputs.map((x) => reached.has(x.id));
+    if (!sourceIds.has(output.id)) grads.delete(output.id);
     const vjp = op.vjp;
     if (vjp === 'none') continue;
+    const needs = inputs.map((x) => reached.has(x.id));
     const dxs = vjp(dy, inputs, output, attrs, needs);
     for (let j = 0; j < inputs.length; j++) {
       const dx = dxs[j];
@@ -69,6 +98,20 @@ export function backprop(
     }
   }
   return grads;
+}
+
+/**
+ * Gradients of the targets (seeded with `seeds`, ones where undefined) with
+ * respect to every tensor on a path from one of `sourceIds` to a target:
+ * one plan, one replay.
+ */
+export function backprop(
+  entries: readonly TapeEntry[],
+  targets: readonly Tensor[],
+  seeds: readonly (Tensor | undefined)[],
+  sourceIds: readonly number[],
+): Map<number, Tensor> {
+  return replay(planBackprop(entries, targets, sourceIds), seeds);
 }
 
 function accumulate(grads: Map<number, Tensor>, id: number, g: Tensor): void {

@@ -4,12 +4,14 @@
  * replays the recorded entries in reverse to compute gradients. Eager
  * recording makes reverse order a valid topological order: no sort needed.
  */
-import { isFloat } from './dtype.js';
-import { backprop, type TapeEntry } from './backprop.js';
+import { allocate, isFloat } from './dtype.js';
+import { backprop, planBackprop, replay, type BackpropPlan, type TapeEntry } from './backprop.js';
 import type { OpDef } from './op.js';
+import { explainGradient, type GradientExplanation, type IdGap, type UnrecordedUse } from './explain.js';
+import { reshape, stack } from './ops/index.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
-import { zerosLike } from './creation.js';
+import { zeros, zerosLike } from './creation.js';
 import type { Variable } from './variable.js';
 
 /** The tapes recording right now; ops record onto each that watches an input. @internal */
@@ -29,6 +31,33 @@ export function record(op: OpDef<unknown>, inputs: readonly Tensor[], output: Te
     entry ??= { op, inputs: savedInputs(inputs), output, attrs };
     tape.append(entry);
   }
+}
+
+/**
+ * Notes, for `explain()`, an op that was not recorded (no gradient, or an
+ * integer or bool output) on every recording tape that tracks one of its
+ * inputs. Off the hot path: recorded ops never come here.
+ * @internal
+ */
+export function noteUnrecorded(op: OpDef<unknown>, inputs: readonly Tensor[], output: Tensor): void {
+  for (let t = 0; t < recordingTapes.length; t++) {
+    const tape = recordingTapes[t]!;
+    if (!tape.tracksAnyAlready(inputs)) continue;
+    tape.unrecorded.push({
+      op: op.name,
+      inputIds: inputs.map((x) => x.id),
+      outputId: output.id,
+      outputDType: output.dtype,
+      outputShape: output.shape,
+    });
+  }
+}
+
+const NO_VALUES = new Float32Array(0);
+
+/** A lower bound on the id of the next tensor made (ids only grow): a throwaway empty tensor's id. */
+function peekTensorId(): number {
+  return new Tensor(NO_VALUES, [0], 'float32').id;
 }
 
 /** The inputs as the backward pass must see them: variables by their value now. */
@@ -84,6 +113,15 @@ export interface GradientTapeOptions {
 export interface GradientOptions<U extends UnconnectedGradients = UnconnectedGradients> {
   /** `'none'` (default): `undefined` for an unconnected source; `'zero'`: zeros of its shape. */
   unconnectedGradients?: U;
+}
+
+/** Options of `GradientTape.jacobian` and `GradientTape.batchJacobian`. */
+export interface JacobianOptions<U extends UnconnectedGradients = UnconnectedGradients> extends GradientOptions<U> {
+  /**
+   * Accepted for compatibility with TensorFlow's `experimental_use_pfor`, and ignored: tapegrad has no vectorising
+   * `pfor`, so the Jacobian is always one reverse replay per target element (per row element for batchJacobian).
+   */
+  experimentalUseParallelFor?: boolean;
 }
 
 const G = 'tapegrad.GradientTape.gradient';
@@ -144,6 +182,17 @@ export class GradientTape {
   private variables: Variable[] = [];
   private stopped = false;
   private consumed = false;
+  /** The call that spent a non-persistent tape. */
+  private spentBy: TapeMethod | undefined;
+  // Bookkeeping for explain(), kept off the recording hot path.
+  /** Ops that used a tracked tensor without being recorded. @internal */
+  unrecorded: UnrecordedUse[] = [];
+  /** Ranges of tensor ids made while this tape did not record. */
+  private gaps: IdGap[] = [];
+  /** The ids the last reset() forgot. */
+  private forgotten: ReadonlySet<number> = new Set();
+  /** Tensors with lower ids were made before this tape. */
+  private readonly createdAt = peekTensorId();
 
   /**
    * A tape that records from now on: every op on a tensor it watches, and
@@ -238,6 +287,7 @@ export class GradientTape {
    * ```
    */
   stop(): void {
+    if (!this.stopped) this.gaps.push({ from: peekTensorId(), to: Infinity, why: 'stopped' });
     this.stopped = true;
     this.pause();
   }
@@ -277,9 +327,14 @@ export class GradientTape {
    */
   stopRecording<T>(fn: () => T): T {
     const wasRecording = this.pause();
+    const gap: IdGap | undefined = wasRecording
+      ? { from: peekTensorId(), to: Infinity, why: 'stopRecording' }
+      : undefined;
+    if (gap) this.gaps.push(gap);
     try {
       return fn();
     } finally {
+      if (gap) gap.to = peekTensorId();
       if (wasRecording) this.resume();
     }
   }
@@ -303,6 +358,10 @@ export class GradientTape {
    * ```
    */
   reset(): void {
+    this.forgotten = this.tracked;
+    this.unrecorded = [];
+    this.gaps = this.gaps.filter((gap) => gap.why === 'stopped');
+    this.spentBy = undefined;
     this.entries = [];
     this.tracked = new Set();
     this.variables = [];
@@ -345,38 +404,257 @@ export class GradientTape {
     outputGradients?: Tensor | readonly (Tensor | undefined)[] | null,
     options?: GradientOptions<U>,
   ): GradientsOf<S, U> {
-    if (this.consumed) {
-      throw new Error(
-        `${G}: this tape is not persistent and its gradient() was already called, which released what it ` +
-          'recorded; create it with new GradientTape({ persistent: true }) to call gradient() more than once',
-      );
-    }
-    const unconnected = options?.unconnectedGradients ?? 'none';
-    if (unconnected !== 'none' && unconnected !== 'zero') {
-      throw new TypeError(`${G}: unconnectedGradients must be 'none' or 'zero', got ${JSON.stringify(unconnected)}`);
-    }
+    this.checkNotConsumed('gradient');
+    const unconnected = unconnectedOption(G, options);
     const targetList = targetsOf(targets);
     const seeds = seedsOf(targetList, outputGradients);
     const list = sourceList('GradientTape.gradient', sources);
 
-    const entries = this.entries;
-    const tracked = this.tracked;
+    const { entries, tracked } = this.take('gradient');
+    const connected = list.filter((s) => isFloat(s.dtype) && tracked.has(s.id)).map((s) => s.id);
+    const grads = this.replaying('gradient', () => backprop(entries, targetList, seeds, connected));
+    const results = list.map((s) => grads.get(s.id) ?? (unconnected === 'zero' ? zerosLike(s) : undefined));
+    return rebuild(sources, results) as GradientsOf<S, U>;
+  }
+
+  /**
+   * The Jacobian of `target` with respect to each source, as TensorFlow's
+   * `GradientTape.jacobian`: for a source of shape `S` the result has shape
+   * `[...target.shape, ...S]`, and its element `[i..., j...]` is the
+   * derivative of `target[i...]` with respect to `source[j...]`.
+   *
+   * - `sources`: a tensor, an array or a record of tensors, as in `gradient()`;
+   *   the result has the same structure.
+   * - A source the target does not depend on (see `gradient()`) gets
+   *   `undefined`, or zeros of the Jacobian's shape with
+   *   `{ unconnectedGradients: 'zero' }`.
+   * - `experimentalUseParallelFor` is accepted for TensorFlow compatibility
+   *   and changes nothing: tapegrad has no vectorising `pfor`.
+   *
+   * Cost: the tape is pruned once (the ops between the sources and the
+   * target), then replayed in reverse once per element of the target, each
+   * replay seeded with a one-hot output gradient. A non-persistent tape is
+   * spent by one call, as by `gradient()`. Ops of the replays are recorded by
+   * other recording tapes, so a Jacobian (of a gradient, say: a Hessian) can
+   * be differentiated again.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, tensor } from 'tapegrad';
+   * const x = tensor([1, 2]);
+   * const tape = new GradientTape();
+   * tape.watch(x);
+   * const y = x.mul(x).mul(tensor([3, 5])); // [3, 20]: y = [3 x0^2, 5 x1^2]
+   * tape.jacobian(y, x); // [[6, 0], [0, 20]]
+   * ```
+   */
+  jacobian<S extends Sources, U extends UnconnectedGradients = 'none'>(
+    target: Tensor,
+    sources: S,
+    options?: JacobianOptions<U>,
+  ): GradientsOf<S, U> {
+    const J = 'tapegrad.GradientTape.jacobian';
+    this.checkNotConsumed('jacobian');
+    const unconnected = unconnectedOption(J, options);
+    checkTarget(J, target);
+    const list = sourceList('GradientTape.jacobian', sources);
+
+    const { entries, tracked } = this.take('jacobian');
+    const connected = list.filter((s) => isFloat(s.dtype) && tracked.has(s.id));
+    const plan = planBackprop(
+      entries,
+      [target],
+      connected.map((s) => s.id),
+    );
+    const n = target.size;
+    const rowsOf = list.map((): (Tensor | undefined)[] => []);
+    const results = this.replaying('jacobian', () => {
+      if (plan.reached.has(target.id)) {
+        for (let i = 0; i < n; i++) {
+          const grads = replay(plan, [seedAt(target, i, 1)]);
+          list.forEach((s, k) => rowsOf[k]!.push(grads.get(s.id)));
+        }
+      }
+      return list.map((s, k) => {
+        const shape = [...target.shape, ...s.shape];
+        const rows = rowsOf[k]!;
+        if (!rows.some((g) => g !== undefined)) {
+          // Connected but with an empty target: a Jacobian with no elements.
+          if (n === 0 && plan.reached.has(target.id) && plan.reached.has(s.id)) return zeros(shape, s.dtype);
+          return unconnected === 'zero' ? zeros(shape, s.dtype) : undefined;
+        }
+        return reshape(stack(rows.map((g) => g ?? zerosLike(s))), shape);
+      });
+    });
+    return rebuild(sources, results) as GradientsOf<S, U>;
+  }
+
+  /**
+   * The Jacobian of each row of `target` with respect to the same row of
+   * `source`, as TensorFlow's `GradientTape.batchJacobian`: dimension 0 of
+   * both is the batch, and the result has shape
+   * `[batch, ...target.shape.slice(1), ...source.shape.slice(1)]`, where
+   * `result[b, i..., j...]` is the derivative of `target[b, i...]` with
+   * respect to `source[b, j...]`.
+   *
+   * It requires that row `b` of the target depends on row `b` of the source
+   * only (true of a network applied to a batch); it throws when a row of the
+   * target depends on another row of the source, which it checks with one
+   * extra backward pass. An unconnected source gives `undefined`, or zeros
+   * with `{ unconnectedGradients: 'zero' }`.
+   *
+   * Cost: one reverse replay per element of a target row
+   * (`prod(target.shape.slice(1))`), each seeding all batch rows at once,
+   * plus the check: `batch` times fewer replays than `jacobian()`. A
+   * non-persistent tape is spent by one call.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, tensor } from 'tapegrad';
+   * const x = tensor([[1, 2], [3, 4]]); // a batch of 2 rows
+   * const tape = new GradientTape();
+   * tape.watch(x);
+   * const y = x.mul(x); // row b depends only on row b of x
+   * tape.batchJacobian(y, x); // [[[2, 0], [0, 4]], [[6, 0], [0, 8]]]
+   * ```
+   */
+  batchJacobian<U extends UnconnectedGradients = 'none'>(
+    target: Tensor,
+    source: Tensor,
+    options?: JacobianOptions<U>,
+  ): Gradient<U> {
+    const B = 'tapegrad.GradientTape.batchJacobian';
+    this.checkNotConsumed('batchJacobian');
+    const unconnected = unconnectedOption(B, options);
+    checkTarget(B, target);
+    if (!(source instanceof Tensor)) {
+      throw new TypeError(`${B}: source must be a tensor, got ${describe(source)}`);
+    }
+    if (target.rank === 0 || source.rank === 0 || target.shape[0] !== source.shape[0]) {
+      throw new Error(
+        `${B}: target ${formatShape(target.shape)} and source ${formatShape(source.shape)} must both have ` +
+          'a batch dimension 0 of the same size; use jacobian() for tensors without a batch dimension',
+      );
+    }
+    const batch = target.shape[0]!;
+    const shape = [batch, ...target.shape.slice(1), ...source.shape.slice(1)];
+
+    const { entries, tracked } = this.take('batchJacobian');
+    const isConnected = isFloat(source.dtype) && tracked.has(source.id);
+    const plan = planBackprop(entries, [target], isConnected ? [source.id] : []);
+    const perRow = batch === 0 ? 0 : target.size / batch;
+    const result = this.replaying('batchJacobian', () => {
+      if (!plan.reached.has(target.id)) return undefined;
+      const rows: (Tensor | undefined)[] = [];
+      // Seed element j of every row at once: row b of the gradient is d target[b, j] / d source[b, ...]
+      // as long as rows do not mix, which checkRowsIndependent verifies below.
+      for (let j = 0; j < perRow; j++) rows.push(replay(plan, [seedAt(target, j, batch)]).get(source.id));
+      if (!rows.some((g) => g !== undefined)) return batch * perRow === 0 ? zeros(shape, source.dtype) : undefined;
+      const filled = rows.map((g) => g ?? zerosLike(source));
+      withoutRecording(() => checkRowsIndependent(plan, target, source, filled));
+      // perRow tensors [batch, ...S1] -> [batch, perRow, ...S1] -> [batch, ...T1, ...S1]
+      return reshape(stack(filled, 1), shape);
+    });
+    if (result !== undefined) return result;
+    return (unconnected === 'zero' ? zeros(shape, source.dtype) : undefined) as Gradient<U>;
+  }
+
+  /**
+   * Says why `gradient(target, source)` is, or is not, `undefined`: a
+   * `reason` tag to branch on, the `op` concerned, and a `message` in plain
+   * words naming ops and tensors (by id, dtype and shape). It looks at what
+   * the tape recorded and never throws for tensors.
+   *
+   * Reasons (see {@link ExplainReason}): `'connected'`; `'notWatched'`;
+   * `'integerDtype'`; `'stopGradient'`; `'recordedAfterReset'`;
+   * `'recordedWhileStopped'` (inside `stopRecording()` or after `stop()`);
+   * `'ownBackwardPass'` (the target came from this tape's own `gradient()`);
+   * `'computedBeforeTape'`; `'noPath'`, naming the op where the path breaks
+   * when one is known (e.g. a comparison, which has no gradient); and
+   * `'tapeConsumed'`.
+   *
+   * `'connected'` means recorded ops lead from the source to the target (an
+   * op's VJP could still return no gradient for that input). `stopGradient`
+   * is recognised where its result is the target or an input of a recorded
+   * op; a stopGradient result that only meets constants leaves a target the
+   * tape never saw (`'noPath'`).
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, scalar, stopGradient } from 'tapegrad';
+   * const x = scalar(3), w = scalar(2);
+   * const tape = new GradientTape({ persistent: true });
+   * tape.watch([x, w]);
+   * const y = stopGradient(x.square()).mul(w);
+   * tape.explain(y, w).connected; // true
+   * tape.explain(y, x).reason; // 'stopGradient'
+   * tape.explain(y, scalar(1)).reason; // 'notWatched'
+   * const flag = x.greater(2).cast('float32').mul(w); // greater has no gradient
+   * tape.explain(flag, x).op; // 'greater'
+   * ```
+   */
+  explain(target: Tensor, source: Tensor): GradientExplanation {
+    const E = 'tapegrad.GradientTape.explain';
+    checkTarget(E, target);
+    if (!(source instanceof Tensor)) throw new TypeError(`${E}: source must be a tensor, got ${describe(source)}`);
+    return explainGradient(
+      {
+        entries: this.entries,
+        tracked: this.tracked,
+        unrecorded: this.unrecorded,
+        gaps: this.gaps,
+        forgotten: this.forgotten,
+        createdAt: this.createdAt,
+        spentBy: this.consumed ? this.spentBy : undefined,
+        watchAccessedVariables: this.watchAccessedVariables,
+      },
+      target,
+      source,
+    );
+  }
+
+  /** Throws, as TensorFlow, when a non-persistent tape already gave its result. */
+  private checkNotConsumed(method: TapeMethod): void {
+    if (!this.consumed) return;
+    const spentBy = this.spentBy ?? 'gradient';
+    const again = spentBy === method ? `${method}() more than once` : `${method}() after ${spentBy}()`;
+    throw new Error(
+      `tapegrad.GradientTape.${method}: this tape is not persistent and its ${spentBy}() was already called, ` +
+        `which released what it recorded; create it with new GradientTape({ persistent: true }) to call ${again}`,
+    );
+  }
+
+  /** What was recorded, for one backward computation; a non-persistent tape lets go of it. */
+  private take(method: TapeMethod): { entries: readonly TapeEntry[]; tracked: ReadonlySet<number> } {
+    const taken = { entries: this.entries, tracked: this.tracked };
     if (!this.persistent) {
       this.consumed = true;
+      this.spentBy = method;
       this.entries = [];
       this.tracked = new Set();
       this.variables = [];
+      this.unrecorded = [];
     }
-    const connected = list.filter((s) => isFloat(s.dtype) && tracked.has(s.id)).map((s) => s.id);
+    return taken;
+  }
+
+  /** Runs a backward computation: this tape does not record it, other recording tapes do. */
+  private replaying<T>(method: TapeMethod, fn: () => T): T {
     const wasRecording = this.pause();
-    let grads: Map<number, Tensor>;
+    const gap: IdGap = { from: peekTensorId(), to: Infinity, why: method };
+    this.gaps.push(gap);
     try {
-      grads = backprop(entries, targetList, seeds, connected);
+      return fn();
     } finally {
+      gap.to = peekTensorId();
       if (wasRecording) this.resume();
     }
-    const results = list.map((s) => grads.get(s.id) ?? (unconnected === 'zero' ? zerosLike(s) : undefined));
-    return rebuild(sources, results) as GradientsOf<S, U>;
+  }
+
+  /** Whether any input is tracked, without watching anything. @internal */
+  tracksAnyAlready(inputs: readonly Tensor[]): boolean {
+    for (let i = 0; i < inputs.length; i++) if (this.tracked.has(inputs[i]!.id)) return true;
+    return false;
   }
 
   /** Whether any input is tracked; watches trainable variables on the way. @internal */
@@ -493,4 +771,114 @@ function rebuild(sources: Sources, results: (Tensor | undefined)[]): unknown {
   const out: Record<string, Tensor | undefined> = {};
   Object.keys(sources).forEach((k, i) => (out[k] = results[i]));
   return out;
+}
+
+/** The public methods that spend a non-persistent tape. */
+type TapeMethod = 'gradient' | 'jacobian' | 'batchJacobian';
+
+function unconnectedOption(where: string, options: GradientOptions | undefined): UnconnectedGradients {
+  const unconnected = options?.unconnectedGradients ?? 'none';
+  if (unconnected !== 'none' && unconnected !== 'zero') {
+    throw new TypeError(`${where}: unconnectedGradients must be 'none' or 'zero', got ${JSON.stringify(unconnected)}`);
+  }
+  return unconnected;
+}
+
+function checkTarget(where: string, target: unknown): asserts target is Tensor {
+  if (!(target instanceof Tensor)) throw new TypeError(`${where}: target must be a tensor, got ${describe(target)}`);
+}
+
+/**
+ * An output gradient for `target`: 1 at flat position `j` of each of `rows`
+ * equal blocks (`rows` = 1: a one-hot seed), 0 elsewhere. A constant, so
+ * outer tapes see the replay it seeds as linear in nothing they track.
+ */
+function seedAt(target: Tensor, j: number, rows: number): Tensor {
+  const values = allocate(target.dtype, target.size);
+  const stride = target.size / rows;
+  for (let b = 0; b < rows; b++) values[b * stride + j] = 1;
+  return new Tensor(values, target.shape, target.dtype);
+}
+
+/**
+ * Checks batchJacobian's premise, that row b of the target depends on row b
+ * of the source only, with one extra reverse replay.
+ *
+ * The method: `rows[j]` is the gradient for the seed that is 1 at element j
+ * of every target row, so its row b' is `sum_b J[b, j, b']` (J the full
+ * Jacobian, source elements left implicit). Replay once more with random
+ * weights `w[b, j]` in [1, 2): row b' of that gradient is
+ * `H[b'] = sum_{b, j} w[b, j] J[b, j, b']`, while block-diagonal rows predict
+ * `P[b'] = sum_j w[b', j] rows[j][b']`. Their difference is
+ * `sum_{b != b', j} (w[b, j] - w[b', j]) J[b, j, b']`: zero when rows do not
+ * mix, and a linear form in the random weights with a nonzero coefficient when
+ * they do. Conditioned on the other weights it is spread uniformly over an
+ * interval as wide as that coefficient `c`, so it falls within the rounding
+ * tolerance `tol` (about 5e-4 of the entries' size in float32, 1e-10 in
+ * float64) with probability at most `2 tol / |c|`: for a cross-row dependence
+ * as large as the Jacobian's own entries, under 1e-3 in float32 for one mixed
+ * entry (less when several entries mix) and about 1e-10 in float64;
+ * dependences smaller than the tolerance go unnoticed. Non-finite values skip
+ * the check. When it fires, a few more replays (one per target row, only on
+ * this error path) name a target row that depends on the offending source row.
+ */
+function checkRowsIndependent(plan: BackpropPlan, target: Tensor, source: Tensor, rows: readonly Tensor[]): void {
+  const batch = target.shape[0]!;
+  if (batch < 2) return;
+  const perRow = rows.length;
+  const sourceRow = source.size / batch;
+  const w = allocate(target.dtype, target.size) as Float32Array | Float64Array;
+  for (let k = 0; k < w.length; k++) w[k] = 1 + Math.random();
+  const h = gradientRows(plan, target, source, w);
+  const g = rows.map((r) => r.values);
+  const rtol = target.dtype === 'float64' && source.dtype === 'float64' ? 1e-10 : 5e-4;
+  const predicted = new Float64Array(source.size);
+  const magnitude = new Float64Array(source.size);
+  let scale = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < perRow; j++) {
+      const wj = w[b * perRow + j]!;
+      const gj = g[j]!;
+      for (let s = b * sourceRow; s < (b + 1) * sourceRow; s++) {
+        predicted[s] += wj * gj[s]!;
+        magnitude[s] += Math.abs(wj * gj[s]!);
+      }
+    }
+  }
+  for (let s = 0; s < source.size; s++) {
+    if (!Number.isFinite(h[s]!) || !Number.isFinite(magnitude[s]!)) return;
+    scale = Math.max(scale, magnitude[s]! + Math.abs(h[s]!));
+  }
+  const atol = rtol * 1e-3 * scale;
+  let worst = -1;
+  let worstExcess = 0;
+  for (let s = 0; s < source.size; s++) {
+    const excess = Math.abs(h[s]! - predicted[s]!) - (rtol * (magnitude[s]! + Math.abs(h[s]!)) + atol);
+    if (excess > worstExcess) [worst, worstExcess] = [s, excess];
+  }
+  if (worst < 0) return;
+  const sourceBatchRow = Math.floor(worst / sourceRow);
+  let targetBatchRow = -1;
+  for (let b = 0; b < batch && targetBatchRow < 0; b++) {
+    if (b === sourceBatchRow) continue;
+    const masked = allocate(target.dtype, target.size) as Float32Array | Float64Array;
+    masked.set(w.subarray(b * perRow, (b + 1) * perRow), b * perRow);
+    const hb = gradientRows(plan, target, source, masked);
+    for (let s = sourceBatchRow * sourceRow; s < (sourceBatchRow + 1) * sourceRow; s++) {
+      if (Math.abs(hb[s]!) > rtol * scale) targetBatchRow = b;
+    }
+  }
+  const which = targetBatchRow < 0 ? 'another row' : `row ${targetBatchRow}`;
+  throw new Error(
+    `tapegrad.GradientTape.batchJacobian: ${which} of the target ${formatShape(target.shape)} depends on row ` +
+      `${sourceBatchRow} of the source ${formatShape(source.shape)}, but batchJacobian needs row b of the target to ` +
+      'depend on row b of the source only (dimension 0 must be a batch of independent rows); use jacobian() for the ' +
+      'full Jacobian',
+  );
+}
+
+/** The source's gradient values for the output gradient `seed` (zeros when unconnected). */
+function gradientRows(plan: BackpropPlan, target: Tensor, source: Tensor, seed: Float32Array | Float64Array) {
+  const g = replay(plan, [new Tensor(seed, target.shape, target.dtype)]).get(source.id);
+  return g === undefined ? new Float64Array(source.size) : (g.values as Float32Array | Float64Array);
 }
