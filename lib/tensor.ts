@@ -562,7 +562,844 @@ export class Tensor<D extends DType = DType> {
 
   // Method forms by family. Each family's methods go after its marker line.
   // -- element-wise methods --
+  /**
+   * {@link abs}: absolute value.
+   *
+   * @example
+   * ```ts
+   * tensor([-2, 3]).abs(); // [2, 3]
+   * ```
+   */
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+
+  /**
+   * {@link sign}: -1, 0 or 1 by sign.
+   *
+   * @example
+   * ```ts
+   * tensor([-2, 0, 3]).sign(); // [-1, 0, 1]
+   * ```
+   */
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+
+  /**
+   * {@link reciprocal}: `1 / this`.
+   *
+   * @example
+   * ```ts
+   * tensor([2, 4]).reciprocal(); // [0.5, 0.25]
+   * ```
+   */
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+
+  /**
+   * {@link rsqrt}: `1 / sqrt(this)`.
+   *
+   * @example
+   * ```ts
+   * tensor([4]).rsqrt(); // [0.5]
+   * ```
+   */
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+
+  /**
+   * {@link expm1}: `exp(this) - 1`, accurate near 0.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).expm1(); // [0]
+   * ```
+   */
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+
+  /**
+   * {@link log1p}: `ln(1 + this)`, accurate near 0.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).log1p(); // [0]
+   * ```
+   */
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+
+  /**
+   * {@link softplus}: `ln(1 + exp(this))`.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).softplus(); // [0.6931472]
+   * ```
+   */
+  softplus(): Tensor {
+    return ops.softplus(this);
+  }
+
+  /**
+   * {@link logSigmoid}: `ln(sigmoid(this))`.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).logSigmoid(); // [-0.6931472]
+   * ```
+   */
+  logSigmoid(): Tensor {
+    return ops.logSigmoid(this);
+  }
+
+  /**
+   * {@link relu6}: `min(max(this, 0), 6)`.
+   *
+   * @example
+   * ```ts
+   * tensor([-1, 8]).relu6(); // [0, 6]
+   * ```
+   */
+  relu6(): Tensor {
+    return ops.relu6(this);
+  }
+
+  /**
+   * {@link leakyRelu}: `this` where positive, else `alpha * this`.
+   *
+   * @example
+   * ```ts
+   * tensor([-1, 2]).leakyRelu(); // [-0.2, 2]
+   * ```
+   */
+  leakyRelu(alpha = 0.2): Tensor {
+    return ops.leakyRelu(this, alpha);
+  }
+
+  /**
+   * {@link elu}: exponential linear unit.
+   *
+   * @example
+   * ```ts
+   * tensor([0, 2]).elu(); // [0, 2]
+   * ```
+   */
+  elu(): Tensor {
+    return ops.elu(this);
+  }
+
+  /**
+   * {@link selu}: scaled exponential linear unit.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).selu(); // [0]
+   * ```
+   */
+  selu(): Tensor {
+    return ops.selu(this);
+  }
+
+  /**
+   * {@link sin}: sine.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).sin(); // [0]
+   * ```
+   */
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+
+  /**
+   * {@link cos}: cosine.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).cos(); // [1]
+   * ```
+   */
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+
+  /**
+   * {@link tan}: tangent.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).tan(); // [0]
+   * ```
+   */
+  tan(): Tensor {
+    return ops.tan(this);
+  }
+
+  /**
+   * {@link asin}: inverse sine.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).asin(); // [0]
+   * ```
+   */
+  asin(): Tensor {
+    return ops.asin(this);
+  }
+
+  /**
+   * {@link acos}: inverse cosine.
+   *
+   * @example
+   * ```ts
+   * tensor([1]).acos(); // [0]
+   * ```
+   */
+  acos(): Tensor {
+    return ops.acos(this);
+  }
+
+  /**
+   * {@link atan}: inverse tangent.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).atan(); // [0]
+   * ```
+   */
+  atan(): Tensor {
+    return ops.atan(this);
+  }
+
+  /**
+   * {@link sinh}: hyperbolic sine.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).sinh(); // [0]
+   * ```
+   */
+  sinh(): Tensor {
+    return ops.sinh(this);
+  }
+
+  /**
+   * {@link cosh}: hyperbolic cosine.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).cosh(); // [1]
+   * ```
+   */
+  cosh(): Tensor {
+    return ops.cosh(this);
+  }
+
+  /**
+   * {@link asinh}: inverse hyperbolic sine.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).asinh(); // [0]
+   * ```
+   */
+  asinh(): Tensor {
+    return ops.asinh(this);
+  }
+
+  /**
+   * {@link acosh}: inverse hyperbolic cosine.
+   *
+   * @example
+   * ```ts
+   * tensor([1]).acosh(); // [0]
+   * ```
+   */
+  acosh(): Tensor {
+    return ops.acosh(this);
+  }
+
+  /**
+   * {@link atanh}: inverse hyperbolic tangent.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).atanh(); // [0]
+   * ```
+   */
+  atanh(): Tensor {
+    return ops.atanh(this);
+  }
+
+  /**
+   * {@link erf}: the error function.
+   *
+   * @example
+   * ```ts
+   * tensor([0]).erf(); // [0]
+   * ```
+   */
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+
+  /**
+   * {@link floor}: rounds down (zero gradient).
+   *
+   * @example
+   * ```ts
+   * tensor([1.5, -1.5]).floor(); // [1, -2]
+   * ```
+   */
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+
+  /**
+   * {@link ceil}: rounds up (zero gradient).
+   *
+   * @example
+   * ```ts
+   * tensor([1.5, -1.5]).ceil(); // [2, -1]
+   * ```
+   */
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+
+  /**
+   * {@link round}: rounds half to even (zero gradient).
+   *
+   * @example
+   * ```ts
+   * tensor([0.5, 1.5]).round(); // [0, 2]
+   * ```
+   */
+  round(): Tensor {
+    return ops.round(this);
+  }
+
+  /**
+   * {@link squaredDifference}: `(this - b)^2`.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 4]).squaredDifference([3, 1]); // [4, 9]
+   * ```
+   */
+  squaredDifference(b: TensorLike): Tensor {
+    return ops.squaredDifference(this, b);
+  }
+
+  /**
+   * {@link atan2}: the angle of the point `(b, this)`.
+   *
+   * @example
+   * ```ts
+   * tensor([1]).atan2([0]); // [1.5707964]
+   * ```
+   */
+  atan2(b: TensorLike): Tensor {
+    return ops.atan2(this, b);
+  }
+
+  /**
+   * {@link mod}: floor modulo, with the sign of `b`.
+   *
+   * @example
+   * ```ts
+   * tensor([5, -5]).mod(3); // [2, 1]
+   * ```
+   */
+  mod(b: TensorLike): Tensor {
+    return ops.mod(this, b);
+  }
+
+  /**
+   * {@link floorDiv}: `floor(this / b)` (no gradient).
+   *
+   * @example
+   * ```ts
+   * tensor([7, -7]).floorDiv(2); // [3, -4]
+   * ```
+   */
+  floorDiv(b: TensorLike): Tensor {
+    return ops.floorDiv(this, b);
+  }
+
+  /**
+   * {@link logicalAnd}: `this AND b` on bool tensors.
+   *
+   * @example
+   * ```ts
+   * tensor([true, false]).logicalAnd([true, true]); // [1, 0] (bool)
+   * ```
+   */
+  logicalAnd(b: TensorLike): Tensor<'bool'> {
+    return ops.logicalAnd(this, b);
+  }
+
+  /**
+   * {@link logicalOr}: `this OR b` on bool tensors.
+   *
+   * @example
+   * ```ts
+   * tensor([true, false]).logicalOr([false, false]); // [1, 0] (bool)
+   * ```
+   */
+  logicalOr(b: TensorLike): Tensor<'bool'> {
+    return ops.logicalOr(this, b);
+  }
+
+  /**
+   * {@link logicalNot}: `NOT this` on a bool tensor.
+   *
+   * @example
+   * ```ts
+   * tensor([true, false]).logicalNot(); // [0, 1] (bool)
+   * ```
+   */
+  logicalNot(): Tensor<'bool'> {
+    return ops.logicalNot(this);
+  }
+
+  /**
+   * {@link isNaN}: whether each element is NaN.
+   *
+   * @example
+   * ```ts
+   * tensor([1, NaN]).isNaN(); // [0, 1] (bool)
+   * ```
+   */
+  isNaN(): Tensor<'bool'> {
+    return ops.isNaN(this);
+  }
+
+  /**
+   * {@link isFinite}: whether each element is finite.
+   *
+   * @example
+   * ```ts
+   * tensor([1, Infinity]).isFinite(); // [1, 0] (bool)
+   * ```
+   */
+  isFinite(): Tensor<'bool'> {
+    return ops.isFinite(this);
+  }
+
+  /**
+   * {@link isInf}: whether each element is ±Infinity.
+   *
+   * @example
+   * ```ts
+   * tensor([1, -Infinity]).isInf(); // [0, 1] (bool)
+   * ```
+   */
+  isInf(): Tensor<'bool'> {
+    return ops.isInf(this);
+  }
+
+  /**
+   * {@link clipByValue}: clips to `[clipValueMin, clipValueMax]`.
+   *
+   * @example
+   * ```ts
+   * tensor([-2, 0.5, 3]).clipByValue(0, 1); // [0, 0.5, 1]
+   * ```
+   */
+  clipByValue(clipValueMin: number, clipValueMax: number): Tensor {
+    return ops.clipByValue(this, clipValueMin, clipValueMax);
+  }
+
   // -- reduction and softmax methods --
+
+  /**
+   * {@link prod}: product over axes.
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 2], [3, 4]]).prod(1); // [2, 12]
+   * ```
+   */
+  prod(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.prod(this, axis, keepDims);
+  }
+
+  /**
+   * {@link max}: maximum over axes.
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 5], [3, 2]]).max(0); // [3, 5]
+   * ```
+   */
+  max(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.max(this, axis, keepDims);
+  }
+
+  /**
+   * {@link min}: minimum over axes.
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 5], [3, 2]]).min(); // 1
+   * ```
+   */
+  min(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.min(this, axis, keepDims);
+  }
+
+  /**
+   * {@link logSumExp}: `log(sum(exp(x)))` over axes, without overflow.
+   *
+   * @example
+   * ```ts
+   * tensor([0, 0]).logSumExp(); // ~0.6931472
+   * ```
+   */
+  logSumExp(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.logSumExp(this, axis, keepDims);
+  }
+
+  /**
+   * {@link norm}: vector or matrix norm.
+   *
+   * @example
+   * ```ts
+   * tensor([3, 4]).norm(); // 5
+   * ```
+   */
+  norm(ord: ops.NormOrder = 'euclidean', axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.norm(this, ord, axis, keepDims);
+  }
+
+  /**
+   * {@link all}: logical AND over axes.
+   *
+   * @example
+   * ```ts
+   * tensor([true, false]).all(); // 0 (bool)
+   * ```
+   */
+  all(axis?: number | readonly number[], keepDims = false): Tensor<'bool'> {
+    return ops.all(this, axis, keepDims);
+  }
+
+  /**
+   * {@link any}: logical OR over axes.
+   *
+   * @example
+   * ```ts
+   * tensor([true, false]).any(); // 1 (bool)
+   * ```
+   */
+  any(axis?: number | readonly number[], keepDims = false): Tensor<'bool'> {
+    return ops.any(this, axis, keepDims);
+  }
+
+  /**
+   * {@link argMax}: index of the largest element along an axis.
+   *
+   * @example
+   * ```ts
+   * tensor([2, 7, 1]).argMax(); // 1 (int32)
+   * ```
+   */
+  argMax(axis = 0): Tensor<'int32'> {
+    return ops.argMax(this, axis);
+  }
+
+  /**
+   * {@link argMin}: index of the smallest element along an axis.
+   *
+   * @example
+   * ```ts
+   * tensor([2, 7, 1]).argMin(); // 2 (int32)
+   * ```
+   */
+  argMin(axis = 0): Tensor<'int32'> {
+    return ops.argMin(this, axis);
+  }
+
+  /**
+   * {@link cumsum}: cumulative sum along an axis.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2, 3]).cumsum(); // [1, 3, 6]
+   * ```
+   */
+  cumsum(axis = 0, exclusive = false, reverse = false): Tensor {
+    return ops.cumsum(this, axis, exclusive, reverse);
+  }
+
+  /**
+   * {@link softmax}: softmax along an axis (the last by default).
+   *
+   * @example
+   * ```ts
+   * tensor([0, 0]).softmax(); // [0.5, 0.5]
+   * ```
+   */
+  softmax(dim = -1): Tensor {
+    return ops.softmax(this, dim);
+  }
+
+  /**
+   * {@link logSoftmax}: log-softmax along an axis (the last by default).
+   *
+   * @example
+   * ```ts
+   * tensor([0, -1000]).logSoftmax(); // [0, -1000]
+   * ```
+   */
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
   // -- shape methods --
+  /**
+   * {@link expandDims}: insert an axis of size 1.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).expandDims(1); // [[1], [2]]
+   * ```
+   */
+  expandDims(axis = 0): Tensor {
+    return ops.expandDims(this, axis);
+  }
+
+  /**
+   * {@link squeeze}: remove axes of size 1.
+   *
+   * @example
+   * ```ts
+   * tensor([[1], [2]]).squeeze(); // [1, 2]
+   * ```
+   */
+  squeeze(axis?: number | readonly number[]): Tensor {
+    return ops.squeeze(this, axis);
+  }
+
+  /**
+   * {@link reverse}: reverse the order along axes (all by default).
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2, 3]).reverse(); // [3, 2, 1]
+   * ```
+   */
+  reverse(axis?: number | readonly number[]): Tensor {
+    return ops.reverse(this, axis);
+  }
+
+  /**
+   * {@link concat}: join this tensor and `x` (one tensor or several) along `axis`.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).concat([tensor([3]), tensor([4, 5])]); // [1, 2, 3, 4, 5]
+   * ```
+   */
+  concat(x: Tensor | readonly Tensor[], axis = 0): Tensor {
+    return ops.concat([this, ...(x instanceof Tensor ? [x] : x)], axis);
+  }
+
+  /**
+   * {@link stack}: stack this tensor and `x` (one tensor or several) along a new axis.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).stack(tensor([3, 4])); // [[1, 2], [3, 4]]
+   * ```
+   */
+  stack(x: Tensor | readonly Tensor[], axis = 0): Tensor {
+    return ops.stack([this, ...(x instanceof Tensor ? [x] : x)], axis);
+  }
+
+  /**
+   * {@link unstack}: the slices along `axis`, each without it.
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 2], [3, 4]]).unstack(); // [[1, 2], [3, 4]]
+   * ```
+   */
+  unstack(axis = 0): Tensor[] {
+    return ops.unstack(this, axis);
+  }
+
+  /**
+   * {@link split}: split along `axis` into equal parts or parts of given sizes.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2, 3, 4]).split([1, -1]); // [[1], [2, 3, 4]]
+   * ```
+   */
+  split(numOrSizeSplits: number | readonly number[], axis = 0): Tensor[] {
+    return ops.split(this, numOrSizeSplits, axis);
+  }
+
+  /**
+   * {@link slice}: the block from `begin` of `size` (-1: to the end).
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 2, 3], [4, 5, 6]]).slice([0, 1], [-1, 1]); // [[2], [5]]
+   * ```
+   */
+  slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+    return ops.slice(this, begin, size);
+  }
+
+  /**
+   * {@link stridedSlice}: TensorFlow's strided slice, with its masks.
+   *
+   * @example
+   * ```ts
+   * tensor([0, 1, 2, 3, 4]).stridedSlice([4], [0], [-2]); // [4, 2]
+   * ```
+   */
+  stridedSlice(
+    begin: readonly number[],
+    end: readonly number[],
+    strides?: readonly number[],
+    beginMask = 0,
+    endMask = 0,
+    ellipsisMask = 0,
+    newAxisMask = 0,
+    shrinkAxisMask = 0,
+  ): Tensor {
+    return ops.stridedSlice(this, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
+  }
+
+  /**
+   * {@link gather}: slices along `axis` at int32 `indices`.
+   *
+   * @example
+   * ```ts
+   * tensor([10, 20, 30]).gather([2, 0]); // [30, 10]
+   * ```
+   */
+  gather(indices: TensorLike, axis = 0, batchDims = 0): Tensor {
+    return ops.gather(this, indices, axis, batchDims);
+  }
+
+  /**
+   * {@link pad}: pad with `constantValue` before and after each axis.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).pad([[1, 1]]); // [0, 1, 2, 0]
+   * ```
+   */
+  pad(paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
+    return ops.pad(this, paddings, constantValue);
+  }
+
+  /**
+   * {@link tile}: repeat along each axis.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).tile([2]); // [1, 2, 1, 2]
+   * ```
+   */
+  tile(reps: readonly number[]): Tensor {
+    return ops.tile(this, reps);
+  }
+
+  /**
+   * {@link oneHot}: one-hot encode these int32 indices.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 0], undefined, 'int32').oneHot(2); // [[0, 1], [1, 0]] (int32)
+   * ```
+   */
+  oneHot(depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor {
+    return ops.oneHot(this, depth, onValue, offValue, dtype);
+  }
+
   // -- neural-network methods --
+
+  /**
+   * {@link conv2d}: 2-D convolution of this NHWC tensor with `filter`.
+   *
+   * @example
+   * ```ts
+   * ones([1, 3, 3, 1]).conv2d(ones([2, 2, 1, 1]), 1, 'valid'); // [[[[4], [4]], [[4], [4]]]]
+   * ```
+   */
+  conv2d(
+    filter: TensorLike,
+    strides: readonly [number, number] | number,
+    pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+    dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+    dilations: readonly [number, number] | number = [1, 1],
+    dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  ): Tensor {
+    return ops.conv2d(this, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
+  }
+
+  /**
+   * {@link depthwiseConv2d}: depthwise 2-D convolution of this NHWC tensor.
+   *
+   * @example
+   * ```ts
+   * ones([1, 2, 2, 2]).depthwiseConv2d(ones([2, 2, 2, 1]), 1, 'valid'); // [[[[4, 4]]]]
+   * ```
+   */
+  depthwiseConv2d(
+    filter: TensorLike,
+    strides: readonly [number, number] | number,
+    pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+    dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+    dilations: readonly [number, number] | number = [1, 1],
+    dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  ): Tensor {
+    return ops.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
+  }
+
+  /**
+   * {@link maxPool}: 2-D max pooling of this NHWC tensor.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2, 3, 4], [1, 2, 2, 1]).maxPool(2, 1, 'valid'); // [[[[4]]]]
+   * ```
+   */
+  maxPool(
+    filterSize: readonly [number, number] | number,
+    strides: readonly [number, number] | number,
+    pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+    dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  ): Tensor {
+    return ops.maxPool(this, filterSize, strides, pad, dimRoundingMode);
+  }
+
+  /**
+   * {@link avgPool}: 2-D average pooling of this NHWC tensor.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2, 3, 4], [1, 2, 2, 1]).avgPool(2, 1, 'valid'); // [[[[2.5]]]]
+   * ```
+   */
+  avgPool(
+    filterSize: readonly [number, number] | number,
+    strides: readonly [number, number] | number,
+    pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+    dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  ): Tensor {
+    return ops.avgPool(this, filterSize, strides, pad, dimRoundingMode);
+  }
 }
