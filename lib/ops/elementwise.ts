@@ -6,6 +6,7 @@
 import { convertToTensor } from '../creation.js';
 import { allocate, isFloat, promoteTypes, type DType } from '../dtype.js';
 import { kernels, type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
+import { defineOp, type VjpRule } from '../op.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { cast } from './shape.js';
@@ -56,4 +57,22 @@ export function mapBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor
   const out = allocate(dtype, sizeOf(shape));
   kernels.binary(kernel, a.values, a.shape, b.values, b.shape, out, shape);
   return new Tensor(out, shape, dtype);
+}
+
+/**
+ * Declares a unary op whose forward is the kernel of the same name and returns
+ * its public function; `floatOnly` refuses int32 (for ops whose result is not an integer).
+ */
+export function defineUnaryOp(
+  name: UnaryKernel,
+  floatOnly: boolean,
+  vjp: VjpRule<undefined> | 'none',
+): (x: TensorLike) => Tensor {
+  const op = defineOp(name, {
+    forward: ([x]) => mapUnary(name, x!),
+    vjp,
+    // JVP: an element-wise op's Jacobian is diagonal, hence symmetric, so J t = J^T t: the VJP applied to t.
+    jvp: vjp === 'none' ? undefined : ([t], xs, y) => vjp(t!, xs, y, undefined, [true]),
+  });
+  return (x) => op([unaryInput(name, x, floatOnly)], undefined);
 }

@@ -4,23 +4,10 @@
  * reusing the output `y` where the derivative is simplest in terms of it.
  */
 import { zerosLike } from '../creation.js';
-import type { UnaryKernel } from '../kernels/index.js';
-import { defineOp, type VjpRule } from '../op.js';
-import type { Tensor, TensorLike } from '../tensor.js';
+import type { VjpRule } from '../op.js';
 import { add, div, mul, sub } from './arithmetic.js';
-import { mapUnary, unaryInput } from './elementwise.js';
+import { defineUnaryOp } from './elementwise.js';
 import { exp, neg, rsqrt, square } from './unary.js';
-
-/** Declares a unary op whose forward is the kernel of the same name and returns its public function. */
-function unaryOp(name: UnaryKernel, floatOnly: boolean, vjp: VjpRule<undefined>): (x: TensorLike) => Tensor {
-  const op = defineOp(name, {
-    forward: ([x]) => mapUnary(name, x!),
-    vjp,
-    // JVP: an element-wise op's Jacobian is diagonal, hence symmetric, so J t = J^T t: the VJP applied to t.
-    jvp: ([t], xs, y) => vjp(t!, xs, y, undefined, [true]),
-  });
-  return (x) => op([unaryInput(name, x, floatOnly)], undefined);
-}
 
 /** A zeros gradient, for the piecewise-constant ops (as TensorFlow.js's Floor, Ceil, Round, Sign). */
 const zeroGradient: VjpRule<undefined> = (dy) => [zerosLike(dy)];
@@ -34,7 +21,7 @@ const zeroGradient: VjpRule<undefined> = (dy) => [zerosLike(dy)];
  * sin(tensor([0, Math.PI / 2])); // [0, 1]
  * ```
  */
-export const sin = unaryOp('sin', true, (dy, [x]) => [mul(dy, cos(x!))]);
+export const sin = defineUnaryOp('sin', true, (dy, [x]) => [mul(dy, cos(x!))]);
 
 // d cos x = -sin x dx
 /**
@@ -45,7 +32,7 @@ export const sin = unaryOp('sin', true, (dy, [x]) => [mul(dy, cos(x!))]);
  * cos(tensor([0, Math.PI])); // [1, -1]
  * ```
  */
-export const cos = unaryOp('cos', true, (dy, [x]) => [neg(mul(dy, sin(x!)))]);
+export const cos = defineUnaryOp('cos', true, (dy, [x]) => [neg(mul(dy, sin(x!)))]);
 
 // d tan x = (1 + tan^2 x) dx
 /**
@@ -56,7 +43,7 @@ export const cos = unaryOp('cos', true, (dy, [x]) => [neg(mul(dy, sin(x!)))]);
  * tan(tensor([0, Math.PI / 4], undefined, 'float64')); // ~[0, 1]
  * ```
  */
-export const tan = unaryOp('tan', true, (dy, _x, y) => [mul(dy, add(square(y), 1))]);
+export const tan = defineUnaryOp('tan', true, (dy, _x, y) => [mul(dy, add(square(y), 1))]);
 
 // d asin x = dx / sqrt(1 - x^2)
 /**
@@ -67,7 +54,7 @@ export const tan = unaryOp('tan', true, (dy, _x, y) => [mul(dy, add(square(y), 1
  * asin(tensor([0, 1])); // [0, 1.5707964]
  * ```
  */
-export const asin = unaryOp('asin', true, (dy, [x]) => [mul(dy, rsqrt(sub(1, square(x!))))]);
+export const asin = defineUnaryOp('asin', true, (dy, [x]) => [mul(dy, rsqrt(sub(1, square(x!))))]);
 
 // d acos x = -dx / sqrt(1 - x^2)
 /**
@@ -78,7 +65,7 @@ export const asin = unaryOp('asin', true, (dy, [x]) => [mul(dy, rsqrt(sub(1, squ
  * acos(tensor([1, 0])); // [0, 1.5707964]
  * ```
  */
-export const acos = unaryOp('acos', true, (dy, [x]) => [neg(mul(dy, rsqrt(sub(1, square(x!)))))]);
+export const acos = defineUnaryOp('acos', true, (dy, [x]) => [neg(mul(dy, rsqrt(sub(1, square(x!)))))]);
 
 // d atan x = dx / (1 + x^2)
 /**
@@ -89,7 +76,7 @@ export const acos = unaryOp('acos', true, (dy, [x]) => [neg(mul(dy, rsqrt(sub(1,
  * atan(tensor([0, 1])); // [0, 0.7853982]
  * ```
  */
-export const atan = unaryOp('atan', true, (dy, [x]) => [div(dy, add(square(x!), 1))]);
+export const atan = defineUnaryOp('atan', true, (dy, [x]) => [div(dy, add(square(x!), 1))]);
 
 // d sinh x = cosh x dx
 /**
@@ -100,7 +87,7 @@ export const atan = unaryOp('atan', true, (dy, [x]) => [div(dy, add(square(x!), 
  * sinh(tensor([0, 1])); // [0, 1.1752012]
  * ```
  */
-export const sinh = unaryOp('sinh', true, (dy, [x]) => [mul(dy, cosh(x!))]);
+export const sinh = defineUnaryOp('sinh', true, (dy, [x]) => [mul(dy, cosh(x!))]);
 
 // d cosh x = sinh x dx
 /**
@@ -111,7 +98,7 @@ export const sinh = unaryOp('sinh', true, (dy, [x]) => [mul(dy, cosh(x!))]);
  * cosh(tensor([0, 1])); // [1, 1.5430807]
  * ```
  */
-export const cosh = unaryOp('cosh', true, (dy, [x]) => [mul(dy, sinh(x!))]);
+export const cosh = defineUnaryOp('cosh', true, (dy, [x]) => [mul(dy, sinh(x!))]);
 
 // d asinh x = dx / sqrt(x^2 + 1)
 /**
@@ -122,7 +109,7 @@ export const cosh = unaryOp('cosh', true, (dy, [x]) => [mul(dy, sinh(x!))]);
  * asinh(tensor([0, 1])); // [0, 0.8813736]
  * ```
  */
-export const asinh = unaryOp('asinh', true, (dy, [x]) => [mul(dy, rsqrt(add(square(x!), 1)))]);
+export const asinh = defineUnaryOp('asinh', true, (dy, [x]) => [mul(dy, rsqrt(add(square(x!), 1)))]);
 
 // d acosh x = dx / sqrt(x^2 - 1)
 /**
@@ -133,7 +120,7 @@ export const asinh = unaryOp('asinh', true, (dy, [x]) => [mul(dy, rsqrt(add(squa
  * acosh(tensor([1, 2])); // [0, 1.316958]
  * ```
  */
-export const acosh = unaryOp('acosh', true, (dy, [x]) => [mul(dy, rsqrt(sub(square(x!), 1)))]);
+export const acosh = defineUnaryOp('acosh', true, (dy, [x]) => [mul(dy, rsqrt(sub(square(x!), 1)))]);
 
 // d atanh x = dx / (1 - x^2)
 /**
@@ -144,7 +131,7 @@ export const acosh = unaryOp('acosh', true, (dy, [x]) => [mul(dy, rsqrt(sub(squa
  * atanh(tensor([0, 0.5])); // [0, 0.54930615]
  * ```
  */
-export const atanh = unaryOp('atanh', true, (dy, [x]) => [div(dy, sub(1, square(x!)))]);
+export const atanh = defineUnaryOp('atanh', true, (dy, [x]) => [div(dy, sub(1, square(x!)))]);
 
 // d erf x = 2 / sqrt(pi) e^(-x^2) dx
 /**
@@ -156,7 +143,9 @@ export const atanh = unaryOp('atanh', true, (dy, [x]) => [div(dy, sub(1, square(
  * erf(tensor([0, 1], undefined, 'float64')); // [0, 0.8427007929497149]
  * ```
  */
-export const erf = unaryOp('erf', true, (dy, [x]) => [mul(dy, mul(exp(neg(square(x!))), 2 / Math.sqrt(Math.PI)))]);
+export const erf = defineUnaryOp('erf', true, (dy, [x]) => [
+  mul(dy, mul(exp(neg(square(x!))), 2 / Math.sqrt(Math.PI))),
+]);
 
 /**
  * Rounds down to an integer, element-wise. Its gradient is zero everywhere
@@ -167,7 +156,7 @@ export const erf = unaryOp('erf', true, (dy, [x]) => [mul(dy, mul(exp(neg(square
  * floor(tensor([1.5, -1.5])); // [1, -2]
  * ```
  */
-export const floor = unaryOp('floor', false, zeroGradient);
+export const floor = defineUnaryOp('floor', false, zeroGradient);
 
 /**
  * Rounds up to an integer, element-wise. Its gradient is zero everywhere
@@ -178,7 +167,7 @@ export const floor = unaryOp('floor', false, zeroGradient);
  * ceil(tensor([1.5, -1.5])); // [2, -1]
  * ```
  */
-export const ceil = unaryOp('ceil', false, zeroGradient);
+export const ceil = defineUnaryOp('ceil', false, zeroGradient);
 
 /**
  * Rounds to the nearest integer, element-wise, a tie to the even one
@@ -190,4 +179,4 @@ export const ceil = unaryOp('ceil', false, zeroGradient);
  * round(tensor([0.5, 1.5, 2.5, -2.5, 2.6])); // [0, 2, 2, -2, 3]
  * ```
  */
-export const round = unaryOp('round', false, zeroGradient);
+export const round = defineUnaryOp('round', false, zeroGradient);

@@ -4,27 +4,12 @@
  */
 import { convertToTensor, zerosLike } from '../creation.js';
 import { SELU_ALPHA, SELU_SCALE } from '../kernels/elementwise.js';
-import type { UnaryKernel } from '../kernels/index.js';
-import { defineOp, type VjpRule } from '../op.js';
+import { defineOp } from '../op.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { add, mul, sub, div } from './arithmetic.js';
 import { greater, less, where } from './compare.js';
-import { mapBinary, mapUnary, unaryInput } from './elementwise.js';
+import { defineUnaryOp, mapBinary, mapUnary, unaryInput } from './elementwise.js';
 import { cast } from './shape.js';
-
-/**
- * Declares a unary op whose forward is the kernel of the same name and returns
- * its public function; `floatOnly` refuses int32 (for ops whose result is not an integer).
- */
-function unaryOp(name: UnaryKernel, floatOnly: boolean, vjp: VjpRule<undefined> | 'none'): (x: TensorLike) => Tensor {
-  const op = defineOp(name, {
-    forward: ([x]) => mapUnary(name, x!),
-    vjp,
-    // JVP: an element-wise op's Jacobian is diagonal, hence symmetric, so J t = J^T t: the VJP applied to t.
-    jvp: vjp === 'none' ? undefined : ([t], xs, y) => vjp(t!, xs, y, undefined, [true]),
-  });
-  return (x) => op([unaryInput(name, x, floatOnly)], undefined);
-}
 
 /** `mask` (bool) as 1s and 0s in the dtype of `like`. */
 function indicator(mask: Tensor, like: Tensor): Tensor {
@@ -196,7 +181,7 @@ export function tanh(x: TensorLike): Tensor {
  * abs(tensor([-2, 0, 3])); // [2, 0, 3]
  * ```
  */
-export const abs = unaryOp('abs', false, (dy, [x]) => [mul(dy, sign(x!))]);
+export const abs = defineUnaryOp('abs', false, (dy, [x]) => [mul(dy, sign(x!))]);
 
 /**
  * The sign of each element: -1, 0 or 1 (NaN stays NaN). Its gradient is zero
@@ -207,7 +192,7 @@ export const abs = unaryOp('abs', false, (dy, [x]) => [mul(dy, sign(x!))]);
  * sign(tensor([-2, 0, 3])); // [-1, 0, 1]
  * ```
  */
-export const sign = unaryOp('sign', false, (dy) => [zerosLike(dy)]);
+export const sign = defineUnaryOp('sign', false, (dy) => [zerosLike(dy)]);
 
 // d(1/x) = -dx / x^2 = -y^2 dx
 /**
@@ -218,7 +203,7 @@ export const sign = unaryOp('sign', false, (dy) => [zerosLike(dy)]);
  * reciprocal(tensor([2, -4])); // [0.5, -0.25]
  * ```
  */
-export const reciprocal = unaryOp('reciprocal', true, (dy, _x, y) => [neg(mul(dy, mul(y, y)))]);
+export const reciprocal = defineUnaryOp('reciprocal', true, (dy, _x, y) => [neg(mul(dy, mul(y, y)))]);
 
 // d x^(-1/2) = -x^(-3/2) / 2 dx = -y^3 / 2 dx
 /**
@@ -229,7 +214,7 @@ export const reciprocal = unaryOp('reciprocal', true, (dy, _x, y) => [neg(mul(dy
  * rsqrt(tensor([4, 16])); // [0.5, 0.25]
  * ```
  */
-export const rsqrt = unaryOp('rsqrt', true, (dy, _x, y) => [mul(dy, mul(mul(y, mul(y, y)), -0.5))]);
+export const rsqrt = defineUnaryOp('rsqrt', true, (dy, _x, y) => [mul(dy, mul(mul(y, mul(y, y)), -0.5))]);
 
 // d(e^x - 1) = e^x dx = (y + 1) dx
 /**
@@ -241,7 +226,7 @@ export const rsqrt = unaryOp('rsqrt', true, (dy, _x, y) => [mul(dy, mul(mul(y, m
  * expm1(tensor([0, 1e-10], undefined, 'float64')); // [0, 1e-10]
  * ```
  */
-export const expm1 = unaryOp('expm1', true, (dy, _x, y) => [mul(dy, add(y, 1))]);
+export const expm1 = defineUnaryOp('expm1', true, (dy, _x, y) => [mul(dy, add(y, 1))]);
 
 // d ln(1 + x) = dx / (1 + x)
 /**
@@ -253,7 +238,7 @@ export const expm1 = unaryOp('expm1', true, (dy, _x, y) => [mul(dy, add(y, 1))])
  * log1p(tensor([0, 1e-10], undefined, 'float64')); // [0, 1e-10]
  * ```
  */
-export const log1p = unaryOp('log1p', true, (dy, [x]) => [div(dy, add(x!, 1))]);
+export const log1p = defineUnaryOp('log1p', true, (dy, [x]) => [div(dy, add(x!, 1))]);
 
 // d softplus(x) = sigmoid(x) dx
 /**
@@ -265,7 +250,7 @@ export const log1p = unaryOp('log1p', true, (dy, [x]) => [div(dy, add(x!, 1))]);
  * softplus(tensor([0, 1000, -1000])); // [0.6931472, 1000, 0]
  * ```
  */
-export const softplus = unaryOp('softplus', true, (dy, [x]) => [mul(dy, sigmoid(x!))]);
+export const softplus = defineUnaryOp('softplus', true, (dy, [x]) => [mul(dy, sigmoid(x!))]);
 
 // d ln sigmoid(x) = (1 - sigmoid(x)) dx = sigmoid(-x) dx
 /**
@@ -277,7 +262,7 @@ export const softplus = unaryOp('softplus', true, (dy, [x]) => [mul(dy, sigmoid(
  * logSigmoid(tensor([0, -1000, 1000])); // [-0.6931472, -1000, 0]
  * ```
  */
-export const logSigmoid = unaryOp('logSigmoid', true, (dy, [x]) => [mul(dy, sigmoid(neg(x!)))]);
+export const logSigmoid = defineUnaryOp('logSigmoid', true, (dy, [x]) => [mul(dy, sigmoid(neg(x!)))]);
 
 /**
  * `min(max(x, 0), 6)`, element-wise. The gradient passes where `0 < x < 6`
@@ -288,7 +273,7 @@ export const logSigmoid = unaryOp('logSigmoid', true, (dy, [x]) => [mul(dy, sigm
  * relu6(tensor([-1, 3, 8])); // [0, 3, 6]
  * ```
  */
-export const relu6 = unaryOp('relu6', false, (dy, [x]) => [
+export const relu6 = defineUnaryOp('relu6', false, (dy, [x]) => [
   mul(dy, mul(indicator(greater(x!, 0), dy), indicator(less(x!, 6), dy))),
 ]);
 
@@ -302,7 +287,7 @@ export const relu6 = unaryOp('relu6', false, (dy, [x]) => [
  * elu(tensor([-1, 2])); // [-0.63212055, 2]
  * ```
  */
-export const elu = unaryOp('elu', true, (dy, _x, y) => [where(less(y, 0), mul(dy, add(y, 1)), dy)]);
+export const elu = defineUnaryOp('elu', true, (dy, _x, y) => [where(less(y, 0), mul(dy, add(y, 1)), dy)]);
 
 // As TensorFlow's SeluGrad: dy (y + scale alpha) = dy scale alpha e^x where y < 0, else dy scale.
 /**
@@ -315,7 +300,7 @@ export const elu = unaryOp('elu', true, (dy, _x, y) => [where(less(y, 0), mul(dy
  * selu(tensor([1, 0])); // [1.050701, 0]
  * ```
  */
-export const selu = unaryOp('selu', true, (dy, _x, y) => [
+export const selu = defineUnaryOp('selu', true, (dy, _x, y) => [
   where(less(y, 0), mul(dy, add(y, SELU_SCALE * SELU_ALPHA)), mul(dy, SELU_SCALE)),
 ]);
 
