@@ -33,7 +33,7 @@ export function gatherAxis(
 }
 
 /**
- * The adjoint of {@link gatherAxis}: `out[b, o, indices[b, j], k] += dy[b, o, j, k]`,
+ * The adjoint of `gatherAxis`: `out[b, o, indices[b, j], k] += dy[b, o, j, k]`,
  * where `out` (shaped `[batch, outer, dim, inner]`) starts at zero, so an
  * index that appears twice receives the sum of its gradients.
  */

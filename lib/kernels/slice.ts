@@ -37,7 +37,7 @@ export function stridedRead(
 /**
  * Writes `src` (shaped `size`) into the window of `out` (shaped `outShape`),
  * leaving the rest of `out` as it is. The window's elements are distinct, so
- * this is the adjoint of {@link stridedRead} on a zeroed `out`.
+ * this is the adjoint of `stridedRead` on a zeroed `out`.
  */
 export function stridedWrite(
   src: TypedArray,

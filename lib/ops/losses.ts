@@ -49,9 +49,13 @@ import { abs, exp, log, log1p, neg, relu, square } from './unary.js';
  * ```
  */
 export enum Reduction {
+  /** No reduction: the weighted loss per element. */
   NONE,
+  /** The weighted sum divided by the sum of the weights. */
   MEAN,
+  /** The weighted sum. */
   SUM,
+  /** The weighted sum divided by the number of nonzero weights (the default). */
   SUM_BY_NONZERO_WEIGHTS,
 }
 

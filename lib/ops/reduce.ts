@@ -323,6 +323,14 @@ export function argMin(x: TensorLike, axis = 0): Tensor<'int32'> {
   return argMinOp([t], { axis: a }) as Tensor<'int32'>;
 }
 
+/** What {@link moments} returns. */
+export interface Moments {
+  /** The mean over the reduced axes. */
+  readonly mean: Tensor;
+  /** The population variance, `mean((x - mean)^2)`, over the reduced axes. */
+  readonly variance: Tensor;
+}
+
 /**
  * The mean and variance over `axis` (all axes by default), as TensorFlow.js's
  * `moments`: `variance = mean((x - mean)^2)` (the population variance).
@@ -340,7 +348,7 @@ export function moments(
   x: TensorLike,
   axis?: number | readonly number[],
   keepDims = false,
-): { mean: Tensor; variance: Tensor } {
+): Moments {
   const { t, attrs } = numericReduceInput('moments', x, axis, keepDims);
   const f = isFloat(t.dtype) ? t : cast(t, 'float32');
   const centre = meanOp([f], { axes: attrs.axes, keepDims: true });
