@@ -344,11 +344,7 @@ export interface Moments {
  * m.variance; // [0.25, 2.25]
  * ```
  */
-export function moments(
-  x: TensorLike,
-  axis?: number | readonly number[],
-  keepDims = false,
-): Moments {
+export function moments(x: TensorLike, axis?: number | readonly number[], keepDims = false): Moments {
   const { t, attrs } = numericReduceInput('moments', x, axis, keepDims);
   const f = isFloat(t.dtype) ? t : cast(t, 'float32');
   const centre = meanOp([f], { axes: attrs.axes, keepDims: true });
