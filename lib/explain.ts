@@ -211,19 +211,12 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
     }
     return '; no op this tape recorded used the source';
   };
-  // stopGradient(d) shares d's data: index the data of every tensor computed from the source, once.
-  let byData: Map<unknown, Tensor> | undefined;
-  const stopGradientOf = (x: Tensor): Tensor | undefined => {
-    if (byData === undefined) {
-      byData = new Map();
-      for (const d of reached.values()) {
-        byData.set(d.values, d);
-        byData.set(d.snapshot().values, d);
-      }
-    }
-    return byData.get(x.values);
-  };
   const breakInto = (x: Tensor) => lastWhere(breaks, (u) => u.outputId === x.id);
+  // stopGradient is an op without a gradient, noted like the others: the cut it makes has its own reason.
+  const stopGradientOf = (x: Tensor): number | undefined => {
+    const cut = breakInto(x);
+    return cut?.op === 'stopGradient' ? cut.inputIds[0] : undefined;
+  };
 
   if (!tracked.has(target.id)) {
     if (record.forgotten.has(target.id)) {
@@ -240,6 +233,14 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
           : ' (nest another tape around this one for a higher derivative)';
       return no(gapReason(gap), `the ${T} was computed ${gapWords[gap.why]}, so this tape did not record it${nest}`);
     }
+    const stopped = stopGradientOf(target);
+    if (stopped !== undefined) {
+      return no(
+        'stopGradient',
+        `the ${T} is stopGradient(#${stopped}), and #${stopped} depends on the ${S}; stopGradient passes no gradient back`,
+        'stopGradient',
+      );
+    }
     const cut = breakInto(target);
     if (cut !== undefined) {
       return no(
@@ -248,11 +249,14 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
         cut.op,
       );
     }
-    const stopped = stopGradientOf(target);
-    if (stopped !== undefined) {
+    const lastCut = breaks.at(-1);
+    if (lastCut?.op === 'stopGradient' && lastCut.outputId < target.id) {
+      // The source's path ends at a stopGradient whose result reached the target only through untracked ops.
       return no(
         'stopGradient',
-        `the ${T} is stopGradient(#${stopped.id}), and #${stopped.id} depends on the ${S}; stopGradient passes no gradient back`,
+        `the ${T} depends on no tensor this tape tracks; the path from the ${S} ends at stopGradient(#${lastCut.inputIds[0]}) ` +
+          `(#${lastCut.outputId}), and stopGradient passes no gradient back`,
+        'stopGradient',
       );
     }
     if (target.id < record.createdAt) {
@@ -301,7 +305,8 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
         found = no(
           'stopGradient',
           `the path is cut by stopGradient: '${entry.op.name}' on the way to the ${T} uses #${x.id}, which is ` +
-            `stopGradient(#${stopped.id}), and #${stopped.id} depends on the ${S}`,
+            `stopGradient(#${stopped}), and #${stopped} depends on the ${S}`,
+          'stopGradient',
         );
       } else if (cut !== undefined) {
         found = no(

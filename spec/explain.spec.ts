@@ -162,6 +162,16 @@ describe("'stopGradient'", () => {
     expect(why.message).toContain(`is stopGradient(#${sq.id})`);
   });
 
+  test('a stopGradient result that only meets constants on the way to the target', () => {
+    const x = scalar(3);
+    const tape = new GradientTape();
+    tape.watch(x);
+    const y = mul(stopGradient(square(x)), 2);
+    const why = explainChecked(tape, y, x);
+    expect([why.reason, why.op]).toEqual(['stopGradient', 'stopGradient']);
+    expect(why.message).toContain('stopGradient passes no gradient back');
+  });
+
   test('stopGradient of a watched variable', () => {
     const v = variable(tensor([1, 2]));
     const w = tensor([3, 4]);

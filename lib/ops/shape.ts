@@ -209,9 +209,15 @@ export function identity(x: TensorLike): Tensor {
  * ```
  */
 export function stopGradient<D extends DType>(x: Tensor<D>): Tensor<D> {
-  const t = convertToTensor('stopGradient', 'x', x) as Tensor<D>;
-  return new Tensor(t.snapshot().values, t.shape, t.dtype);
+  return stopGradientOp([convertToTensor('stopGradient', 'x', x)], undefined) as Tensor<D>;
 }
+
+// An op with no gradient, so that tapes note where it cut a path (for tape.explain). It shares
+// the data: an input's values array is never written, and assigning a variable replaces it.
+const stopGradientOp = defineOp('stopGradient', {
+  forward: ([x]) => new Tensor(x!.values, x!.shape, x!.dtype),
+  vjp: 'none',
+});
 
 /**
  * Inserts a dimension of size 1 at `axis` (in `[-(rank + 1), rank]`; negative
