@@ -1,10 +1,11 @@
 /**
  * Batched matrix product with broadcast batch dimensions. The reference
- * kernel: row-major i-k-j loops with a float64 accumulator row.
+ * kernel: row-major loops summing each element's products in k order in
+ * float64, reading transposed operands through strides.
  */
 import type { TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import { broadcastOffsets, transpose } from './layout.js';
+import { broadcastOffsets } from './layout.js';
 
 /**
  * `out[b] = op(a[b]) @ op(b[b])` for each batch index, where `op` transposes
@@ -28,36 +29,36 @@ export function matmul(
   const bMat = k * n;
   const aOff = broadcastOffsets(aBatch, outBatch);
   const bOff = broadcastOffsets(bBatch, outBatch);
-  // Materialise transposed operands once per batch matrix: O(n^2) next to the O(n^3) product.
-  const aT = transposeA ? new Float64Array(aMat) : undefined;
-  const bT = transposeB ? new Float64Array(bMat) : undefined;
+  // Transposes are read through strides, never materialised. Each element sums
+  // its k products in order in float64, whichever loop form computes it.
+  const aRowStride = transposeA ? 1 : k;
+  const aStepStride = transposeA ? m : 1;
   const row = new Float64Array(n);
   for (let batch = 0; batch < aOff.length; batch++) {
-    let A: TypedArray = a;
-    let aBase = aOff[batch]! * aMat;
-    if (aT) {
-      transpose(a.subarray(aBase, aBase + aMat), [k, m], [1, 0], aT);
-      A = aT;
-      aBase = 0;
-    }
-    let B: TypedArray = b;
-    let bBase = bOff[batch]! * bMat;
-    if (bT) {
-      transpose(b.subarray(bBase, bBase + bMat), [n, k], [1, 0], bT);
-      B = bT;
-      bBase = 0;
-    }
+    const aBase = aOff[batch]! * aMat;
+    const bBase = bOff[batch]! * bMat;
     const outBase = batch * m * n;
     for (let i = 0; i < m; i++) {
-      row.fill(0);
-      const aRow = aBase + i * k;
-      for (let p = 0; p < k; p++) {
-        const aip = A[aRow + p]!;
-        const bRow = bBase + p * n;
-        for (let j = 0; j < n; j++) row[j] += aip * B[bRow + j]!;
-      }
+      const aRow = aBase + i * aRowStride;
       const o = outBase + i * n;
-      for (let j = 0; j < n; j++) out[o + j] = row[j]!;
+      if (transposeB) {
+        // B(p, j) = b[j*k + p]: a dot product of two runs along p.
+        for (let j = 0; j < n; j++) {
+          const bCol = bBase + j * k;
+          let acc = 0;
+          for (let p = 0; p < k; p++) acc += a[aRow + p * aStepStride]! * b[bCol + p]!;
+          out[o + j] = acc;
+        }
+      } else {
+        // i-p-j: row i of the result accumulates p-scaled rows of B.
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const aip = a[aRow + p * aStepStride]!;
+          const bRow = bBase + p * n;
+          for (let j = 0; j < n; j++) row[j] += aip * b[bRow + j]!;
+        }
+        for (let j = 0; j < n; j++) out[o + j] = row[j]!;
+      }
     }
   }
 }
