@@ -40,7 +40,36 @@ export {
   type GradientsOf,
   type Sources,
   type UnconnectedGradients,
+  type JacobianOptions,
 } from './tape.js';
+export type { ExplainReason, GradientExplanation } from './explain.js';
+export { ForwardAccumulator, jvp, type JvpOptions, type TangentsOf } from './forward.js';
+export {
+  customGradient,
+  customGrad,
+  type CustomGradFunc,
+  type CustomGradientInputs,
+  type CustomGradientOptions,
+  type CustomGradientResult,
+  type SaveFunc,
+} from './custom-gradient.js';
+export {
+  grad,
+  grads,
+  valueAndGrad,
+  valueAndGrads,
+  vjp,
+  hessian,
+  variableGrads,
+  type AuxFunction,
+  type Cotangent,
+  type FunctionalOptions,
+  type TensorFunction,
+  type ValueAndGrad,
+  type ValueAndGrads,
+  type VariableGrads,
+  type WithAux,
+} from './functional.js';
 export {
   setKernels,
   referenceKernels,
@@ -48,7 +77,10 @@ export {
   type UnaryKernel,
   type BinaryKernel,
   type ReduceKernel,
+  type MatmulKernel,
+  type WindowGeometry,
 } from './kernels/index.js';
+export { ready, backend, type BackendName } from './kernels/wasm/index.js';
 export {
   checkGradients,
   numericJvp,

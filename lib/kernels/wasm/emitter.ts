@@ -1,0 +1,225 @@
+/**
+ * A tiny WebAssembly binary emitter: just the sections and opcodes the
+ * kernels need (i32 arithmetic, loops, and 128-bit SIMD loads, stores, adds
+ * and multiplies). Kernels are written as calls on {@link Code} and
+ * assembled at run time, so no binary is committed. Opcode numbers are from
+ * the WebAssembly core specification (2.0, with fixed-width SIMD).
+ */
+
+/** Value types. */
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof V128;
+
+/** Unsigned LEB128. */
+function uleb(value: number, out: number[]): void {
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(value: number, out: number[]): void {
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function name(text: string, out: number[]): void {
+  uleb(text.length, out);
+  for (let i = 0; i < text.length; i++) out.push(text.charCodeAt(i));
+}
+
+/** A SIMD instruction: the 0xfd prefix and its LEB128 sub-opcode. */
+const simd = (op: number): number[] => {
+  const out = [0xfd];
+  uleb(op, out);
+  return out;
+};
+
+/** SIMD sub-opcodes used by the kernels. */
+const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  load64Splat: 0x0a,
+  store: 0x0b,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+  f64x2Add: 0xf0,
+  f64x2Mul: 0xf2,
+} as const;
+
+/** A function body under construction: locals are indices, instructions append bytes. */
+export class Code {
+  readonly bytes: number[] = [];
+  private readonly localTypes: ValType[] = [];
+
+  constructor(readonly params: readonly ValType[]) {}
+
+  /** Declares a local of `type` and returns its index. */
+  local(type: ValType): number {
+    this.localTypes.push(type);
+    return this.params.length + this.localTypes.length - 1;
+  }
+
+  /** The locals declaration followed by the body and `end`. */
+  encode(): number[] {
+    const out: number[] = [];
+    uleb(this.localTypes.length, out);
+    for (const t of this.localTypes) out.push(1, t);
+    out.push(...this.bytes, 0x0b);
+    return out;
+  }
+
+  private op(...b: number[]): this {
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+
+  private memarg(align: number, offset: number): this {
+    uleb(align, this.bytes);
+    uleb(offset, this.bytes);
+    return this;
+  }
+
+  get(i: number): this {
+    this.op(0x20);
+    uleb(i, this.bytes);
+    return this;
+  }
+  set(i: number): this {
+    this.op(0x21);
+    uleb(i, this.bytes);
+    return this;
+  }
+  tee(i: number): this {
+    this.op(0x22);
+    uleb(i, this.bytes);
+    return this;
+  }
+  i32(value: number): this {
+    this.op(0x41);
+    sleb(value, this.bytes);
+    return this;
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
+  /** `loop` with no result; `br 0` inside jumps back to its start. */
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  brIf(depth: number): this {
+    this.op(0x0d);
+    uleb(depth, this.bytes);
+    return this;
+  }
+  /** `v128.load` at the address on the stack plus `offset`. */
+  v128Load(offset = 0): this {
+    return this.op(...simd(SIMD.load)).memarg(4, offset);
+  }
+  v128Store(offset = 0): this {
+    return this.op(...simd(SIMD.store)).memarg(4, offset);
+  }
+  /** Loads one 4-byte (`f32x4`) or 8-byte (`f64x2`) element and splats it to every lane. */
+  loadSplat(bytes: 4 | 8, offset = 0): this {
+    return this.op(...simd(bytes === 4 ? SIMD.load32Splat : SIMD.load64Splat)).memarg(bytes === 4 ? 2 : 3, offset);
+  }
+  /** Lane-wise arithmetic in `f32x4` or `f64x2`. */
+  vAdd(bytes: 4 | 8): this {
+    return this.op(...simd(bytes === 4 ? SIMD.f32x4Add : SIMD.f64x2Add));
+  }
+  vMul(bytes: 4 | 8): this {
+    return this.op(...simd(bytes === 4 ? SIMD.f32x4Mul : SIMD.f64x2Mul));
+  }
+}
+
+interface FunctionEntry {
+  readonly name: string;
+  readonly code: Code;
+}
+
+/**
+ * A module that imports one memory (`env.memory`, so its owner can grow it
+ * and keep views) and exports functions with i32 parameters and no results.
+ */
+export class ModuleBuilder {
+  private readonly functions: FunctionEntry[] = [];
+
+  /** Adds an exported function; fill in the returned body. */
+  func(exportName: string, params: readonly ValType[]): Code {
+    const code = new Code(params);
+    this.functions.push({ name: exportName, code });
+    return code;
+  }
+
+  /** The module's binary. */
+  encode(): Uint8Array {
+    const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    const section = (id: number, body: number[]) => {
+      out.push(id);
+      uleb(body.length, out);
+      out.push(...body);
+    };
+    // Types: one per function (duplicates are allowed and keep this simple).
+    const types: number[] = [];
+    uleb(this.functions.length, types);
+    for (const f of this.functions) {
+      types.push(0x60);
+      uleb(f.code.params.length, types);
+      types.push(...f.code.params);
+      types.push(0);
+    }
+    section(1, types);
+    // Imports: env.memory with a minimum of 1 page.
+    const imports: number[] = [1];
+    name('env', imports);
+    name('memory', imports);
+    imports.push(0x02, 0x00, 1);
+    section(2, imports);
+    const funcs: number[] = [];
+    uleb(this.functions.length, funcs);
+    this.functions.forEach((_, i) => uleb(i, funcs));
+    section(3, funcs);
+    const exports: number[] = [];
+    uleb(this.functions.length, exports);
+    this.functions.forEach((f, i) => {
+      name(f.name, exports);
+      exports.push(0x00);
+      uleb(i, exports);
+    });
+    section(7, exports);
+    const code: number[] = [];
+    uleb(this.functions.length, code);
+    for (const f of this.functions) {
+      const body = f.code.encode();
+      uleb(body.length, code);
+      code.push(...body);
+    }
+    section(10, code);
+    return Uint8Array.from(out);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The WebAssembly SIMD backend: kernels emitted at run time (no committed
+ * binaries) and installed with `setKernels`. In Node they are compiled
+ * synchronously and installed when tapegrad loads; in a browser, where the
+ * main thread may not compile a module synchronously, `ready()` compiles and
+ * installs them, and the TypeScript kernels run until then. Set
+ * `TAPEGRAD_KERNELS=typescript` in Node's environment to keep the TypeScript ones.
+ */
+import { kernels, referenceKernels, setKernels, type Kernels } from '../index.js';
+import { binary, unary } from './elementwise.js';
+import { wasmMatmul } from './matmul.js';
+import { kernelModuleBytes, Runtime, wasmApi, type WasmModule } from './runtime.js';
+
+/** The name {@link backend} gives each set of kernels. */
+export type BackendName = 'wasm-simd' | 'typescript' | 'custom';
+
+let fast: Partial<Kernels> | undefined;
+let failure: unknown;
+
+/** The fast kernels from a compiled module. */
+function instantiate(module: WasmModule): Partial<Kernels> {
+  const runtime = new Runtime(wasmApi!, module);
+  return { matmul: wasmMatmul(runtime), unary, binary };
+}
+
+/** The module's bytes if this host runs WebAssembly with SIMD, else undefined. */
+function validBytes(): Uint8Array | undefined {
+  if (wasmApi === undefined) return undefined;
+  const bytes = kernelModuleBytes();
+  return wasmApi.validate(bytes) ? bytes : undefined;
+}
+
+/**
+ * Compiles (once) and installs the WebAssembly SIMD kernels, and resolves to
+ * the name of the kernels now in use: `'wasm-simd'`, or `'typescript'` where
+ * WebAssembly SIMD is unavailable (the TypeScript kernels then stay). In Node
+ * the kernels are already installed when tapegrad loads; in a browser, call
+ * this once at start-up (compiling is asynchronous there), and ops use the
+ * TypeScript kernels until it resolves.
+ *
+ * @example
+ * ```ts
+ * import { ready } from 'tapegrad';
+ * const loading = ready(); // a Promise of backend()'s name once the kernels are in
+ * loading instanceof Promise; // true
+ * ```
+ */
+export async function ready(): Promise<BackendName> {
+  if (fast === undefined && failure === undefined) {
+    try {
+      const bytes = validBytes();
+      if (bytes !== undefined) fast = instantiate(await wasmApi!.compile(bytes));
+      else failure = new Error('WebAssembly SIMD is not available');
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (fast !== undefined) setKernels(fast);
+  return backend();
+}
+
+/**
+ * The kernels ops use now: `'wasm-simd'` (the WebAssembly SIMD kernels, with
+ * the TypeScript ones for small problems and the rest), `'typescript'` (the
+ * reference kernels only) or `'custom'` (some set with `setKernels`).
+ *
+ * @example
+ * ```ts
+ * import { backend, referenceKernels, setKernels } from 'tapegrad';
+ * const previous = setKernels(referenceKernels);
+ * backend(); // 'typescript'
+ * setKernels(previous);
+ * ```
+ */
+export function backend(): BackendName {
+  const names = Object.keys(referenceKernels) as (keyof Kernels)[];
+  const expected = (name: keyof Kernels) => fast?.[name] ?? referenceKernels[name];
+  if (fast !== undefined && names.every((name) => kernels[name] === expected(name))) return 'wasm-simd';
+  if (names.every((name) => kernels[name] === referenceKernels[name])) return 'typescript';
+  return 'custom';
+}
+
+/** Node (not a browser): compile synchronously and install now, unless TAPEGRAD_KERNELS=typescript. */
+function installInNode(): void {
+  const process = (
+    globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }
+  ).process;
+  if (process?.versions?.node === undefined || process.env?.TAPEGRAD_KERNELS === 'typescript') return;
+  try {
+    const bytes = validBytes();
+    if (bytes === undefined) return;
+    fast = instantiate(new wasmApi!.Module(bytes));
+    setKernels(fast);
+  } catch (error) {
+    failure = error;
+  }
+}
+
+installInNode();

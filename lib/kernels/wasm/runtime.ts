@@ -1,0 +1,98 @@
+/**
+ * The WebAssembly module of the fast kernels and the memory it works in.
+ * Tensors keep their data in ordinary typed arrays (garbage collection stays
+ * the memory model); a kernel copies its operands into this one scratch
+ * memory, runs, and copies the result out. The memory only grows, to the
+ * largest problem seen so far.
+ */
+import { ModuleBuilder } from './emitter.js';
+import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
+
+/** The exports of the kernel module. */
+export interface KernelExports {
+  /** `gemm(a, b, c, mc, nc, kc, ldc)` in float32; see `emitGemm`. */
+  readonly gemmF32: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
+  /** The same in float64. */
+  readonly gemmF64: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
+}
+
+/** The register tiles of the float32 and float64 products. */
+export interface Tiles {
+  readonly f32: Tile;
+  readonly f64: Tile;
+}
+
+/** The kernel module's binary, emitted afresh (it is a few kilobytes and takes well under a millisecond). */
+export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 }): Uint8Array {
+  const module = new ModuleBuilder();
+  emitGemm(module, 'gemmF32', tiles.f32);
+  emitGemm(module, 'gemmF64', tiles.f64);
+  return module.encode();
+}
+
+const PAGE = 65536;
+
+/** The parts of the WebAssembly JS API used here (typed locally: the build has no DOM or Node types). */
+export interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+}
+/** A compiled module (opaque). */
+export type WasmModule = object;
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The host's WebAssembly, if it has one. */
+export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** An instantiated kernel module and typed views of its memory, refreshed when it grows. */
+export class Runtime {
+  private readonly memory: WasmMemory;
+  readonly exports: KernelExports;
+  private buffer: ArrayBuffer;
+  private f32View: Float32Array;
+  private f64View: Float64Array;
+
+  /** `module` must have been emitted with `tiles`. */
+  constructor(
+    api: WasmApi,
+    module: WasmModule,
+    readonly tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 },
+  ) {
+    this.memory = new api.Memory({ initial: 16 });
+    const instance = new api.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.buffer = this.memory.buffer;
+    this.f32View = new Float32Array(this.buffer);
+    this.f64View = new Float64Array(this.buffer);
+  }
+
+  /** Grows the memory to at least `bytes` bytes. */
+  reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+
+  /** A float32 view of the whole memory (valid until the next `reserve`). */
+  f32(): Float32Array {
+    if (this.buffer !== this.memory.buffer) this.refresh();
+    return this.f32View;
+  }
+
+  /** A float64 view of the whole memory (valid until the next `reserve`). */
+  f64(): Float64Array {
+    if (this.buffer !== this.memory.buffer) this.refresh();
+    return this.f64View;
+  }
+
+  private refresh(): void {
+    this.buffer = this.memory.buffer;
+    this.f32View = new Float32Array(this.buffer);
+    this.f64View = new Float64Array(this.buffer);
+  }
+}
