@@ -8,7 +8,7 @@ import type { OpDef } from './op.js';
 import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
-import type { Tensor } from './tensor.js';
+import { IdSet, type Tensor } from './tensor.js';
 
 /** One recorded op application: shared by every tape that recorded it. */
 export interface TapeEntry {
@@ -28,7 +28,7 @@ export interface BackpropPlan {
   /** The entries on a path from a source to a target, in tape order: the only ones a replay visits. */
   readonly path: readonly TapeEntry[];
   /** Every tensor id that depends on a source (and so may get a gradient). */
-  readonly reached: ReadonlySet<number>;
+  readonly reached: IdSet;
   /** The sources' ids: their gradients are kept, not dropped once complete. */
   readonly sourceIds: ReadonlySet<number>;
 }
@@ -42,7 +42,9 @@ export function planBackprop(
   targets: readonly Tensor[],
   sourceIds: readonly number[],
 ): BackpropPlan {
-  const reached = new Set<number>(sourceIds);
+  const first = entries.length > 0 ? entries[0]!.output.id : undefined;
+  const reached = new IdSet(first);
+  for (const id of sourceIds) reached.add(id);
   const live = new Uint8Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const inputs = entries[i]!.inputs;
@@ -54,7 +56,7 @@ export function planBackprop(
       }
     }
   }
-  const used = new Set<number>();
+  const used = new IdSet(first);
   for (const t of targets) if (reached.has(t.id)) used.add(t.id);
   const path: TapeEntry[] = [];
   for (let i = entries.length - 1; i >= 0; i--) {

@@ -70,11 +70,11 @@ export interface IdGap {
 /** What explain reads from a tape. @internal */
 export interface TapeRecord {
   readonly entries: readonly TapeEntry[];
-  readonly tracked: ReadonlySet<number>;
+  readonly tracked: { has(id: number): boolean };
   readonly unrecorded: readonly UnrecordedUse[];
   readonly gaps: readonly IdGap[];
   /** Ids the last `reset()` made the tape forget. */
-  readonly forgotten: ReadonlySet<number>;
+  readonly forgotten: { has(id: number): boolean };
   /** Ids below this were made before the tape was created. */
   readonly createdAt: number;
   /** The call that spent a non-persistent tape, if one did. */

@@ -10,7 +10,7 @@ import type { OpDef } from './op.js';
 import { explainGradient, type GradientExplanation, type IdGap, type UnrecordedUse } from './explain.js';
 import { reshape, stack } from './ops/index.js';
 import { formatShape, shapesEqual } from './shape.js';
-import { Tensor } from './tensor.js';
+import { IdSet, Tensor } from './tensor.js';
 import { zeros, zerosLike } from './creation.js';
 import type { Variable } from './variable.js';
 
@@ -178,7 +178,7 @@ export class GradientTape {
   readonly watchAccessedVariables: boolean;
   private entries: TapeEntry[] = [];
   /** Ids of the watched tensors and of every recorded output. */
-  private tracked = new Set<number>();
+  private tracked = new IdSet();
   private variables: Variable[] = [];
   private stopped = false;
   private consumed = false;
@@ -190,7 +190,7 @@ export class GradientTape {
   /** Ranges of tensor ids made while this tape did not record. */
   private gaps: IdGap[] = [];
   /** The ids the last reset() forgot. */
-  private forgotten: ReadonlySet<number> = new Set();
+  private forgotten: { has(id: number): boolean } = new Set();
   /** Tensors with lower ids were made before this tape. */
   private readonly createdAt = peekTensorId();
 
@@ -363,7 +363,7 @@ export class GradientTape {
     this.gaps = this.gaps.filter((gap) => gap.why === 'stopped');
     this.spentBy = undefined;
     this.entries = [];
-    this.tracked = new Set();
+    this.tracked = new IdSet();
     this.variables = [];
     this.consumed = false;
     this.resume();
@@ -625,13 +625,13 @@ export class GradientTape {
   }
 
   /** What was recorded, for one backward computation; a non-persistent tape lets go of it. */
-  private take(method: TapeMethod): { entries: readonly TapeEntry[]; tracked: ReadonlySet<number> } {
+  private take(method: TapeMethod): { entries: readonly TapeEntry[]; tracked: IdSet } {
     const taken = { entries: this.entries, tracked: this.tracked };
     if (!this.persistent) {
       this.consumed = true;
       this.spentBy = method;
       this.entries = [];
-      this.tracked = new Set();
+      this.tracked = new IdSet();
       this.variables = [];
       this.unrecorded = [];
     }
