@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const page = join(root, 'scripts', 'browser-check.html');
 const browser = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const expected = ['[[9,10]]', '[1,2] [1,2] [4,6] [3,4]', 'undefined undefined [1,2]', '6'];
+const expected = [
+  '[[9,10]]',
+  '[1,2] [1,2] [4,6] [3,4]',
+  'undefined undefined [1,2]',
+  '6',
+  'typescript then wasm-simd wasm-simd true',
+];
 
 if (!existsSync(browser)) {
   console.error(`browser-check: no browser at ${browser}; install Debian's chromium or set CHROMIUM`);
