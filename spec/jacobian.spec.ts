@@ -586,3 +586,43 @@ describe('batchJacobian(target, source): [batch, ...target.shape[1:], ...source.
     expect(() => tape.batchJacobian(y, x)).toThrow('to call batchJacobian() more than once');
   });
 });
+
+describe('against stacked gradients: row i of a Jacobian is gradient() seeded with the i-th unit vector', () => {
+  const W = f64([0.3, -1.2, 0.7, 0.5, 2.0, -0.4, 1.1, 0.9, -0.8, 0.2, -0.6, 1.3], [4, 3]);
+  const layer = (x: Tensor) => tanh(matmul(x, W, false, true)); // [batch, 3] -> [batch, 4]
+
+  test('jacobian of a [2, 4] target in a [2, 3] source equals 8 one-hot seeded gradients, stacked', () => {
+    const x = f64([0.5, -1, 0.25, 1.5, 0.75, -0.5], [2, 3]);
+    const tape = new GradientTape({ persistent: true });
+    tape.watch(x);
+    const y = layer(x);
+    const jac = tape.jacobian(y, x)!;
+    const stacked: number[] = [];
+    for (let i = 0; i < y.size; i++) {
+      const seed = new Float64Array(y.size);
+      seed[i] = 1;
+      stacked.push(...tape.gradient(y, x, tensor(seed, y.shape))!.dataSync());
+    }
+    expect(jac.shape).toEqual([2, 4, 2, 3]);
+    expectClose(jac.dataSync(), stacked, 1e-12);
+  });
+
+  test('batchJacobian row b equals gradients of target row b seeded one output at a time, stacked', () => {
+    const x = f64([0.5, -1, 0.25, 1.5, 0.75, -0.5, -0.2, 0.1, 0.9], [3, 3]);
+    const tape = new GradientTape({ persistent: true });
+    tape.watch(x);
+    const y = layer(x);
+    const jac = tape.batchJacobian(y, x)!;
+    const stacked: number[] = [];
+    for (let b = 0; b < 3; b++) {
+      for (let j = 0; j < 4; j++) {
+        const seed = new Float64Array(y.size);
+        seed[b * 4 + j] = 1;
+        const g = tape.gradient(y, x, tensor(seed, y.shape))!.dataSync();
+        stacked.push(...g.slice(b * 3, b * 3 + 3));
+      }
+    }
+    expect(jac.shape).toEqual([3, 4, 3]);
+    expectClose(jac.dataSync(), stacked, 1e-12);
+  });
+});
