@@ -10,6 +10,7 @@ import { formatShape, normalizeAxes, reducedShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { div, mul, sub } from './arithmetic.js';
 import { equal, where } from './compare.js';
+import { isFinite } from './logic.js';
 import { abs, exp, sqrt, square } from './unary.js';
 import { broadcastTo, cast, reshape, transpose } from './shape.js';
 
@@ -68,7 +69,13 @@ function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
 const prodOp = defineOp<ReduceAttrs>('prod', {
   forward: ([x], attrs) => reduceWith('prod', x!, attrs),
   // d(prod x)/dx_i = product of the other elements (TensorFlow's rule, which is right with zeros).
-  vjp: (dy, [x], _y, { axes }) => [mul(spread(dy, x!, axes), productOfOthers(x!, axes))],
+  // That is y / x_i when no x_i is 0 and y is finite and nonzero (in O(size), exact at every order
+  // there, as PyTorch does); otherwise the identity-masked products, which need n times x's memory.
+  vjp: (dy, [x], y, { axes }) => {
+    const safe = !any(equal(x!, 0)).item() && !any(equal(y, 0)).item() && all(isFinite(y)).item();
+    const others = safe ? div(spread(y, x!, axes), x!) : productOfOthers(x!, axes);
+    return [mul(spread(dy, x!, axes), others)];
+  },
 });
 
 /** max/min's VJP: dy split evenly among the elements equal to the result (TensorFlow's reduce_max rule). */
@@ -174,8 +181,10 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepDims 
 /**
  * The product over `axis` (all axes by default). Bool tensors are multiplied
  * as int32. The gradient of each element is the product of the others, so it
- * is right where x has zeros (as TensorFlow's); it is built from differentiable
- * ops and costs n times the memory of x for a reduced set of n elements.
+ * is right where x has zeros (as TensorFlow's), at every order. Without zeros
+ * it is `prod / x`; with zeros in x (or a product that underflows or
+ * overflows) it is computed without division, at n times the memory of x for
+ * a reduced set of n elements.
  *
  * @example
  * ```ts
