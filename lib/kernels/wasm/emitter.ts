@@ -155,7 +155,67 @@ export class Code {
   vMul(bytes: 4 | 8): this {
     return this.op(...simd(bytes === 4 ? SIMD.f32x4Mul : SIMD.f64x2Mul));
   }
+  /** Any SIMD instruction without immediates, by its sub-opcode from {@link SimdOp}. */
+  vOp(op: number): this {
+    return this.op(...simd(op));
+  }
+  /** `v128.const` with the same float32 value in all four lanes. */
+  f32x4Const(value: number): this {
+    const lane = new Uint8Array(new Float32Array([value]).buffer);
+    return this.op(...simd(0x0c), ...lane, ...lane, ...lane, ...lane);
+  }
+  /** `v128.const` with the same 32-bit integer in all four lanes. */
+  i32x4Const(value: number): this {
+    const lane = new Uint8Array(new Int32Array([value]).buffer);
+    return this.op(...simd(0x0c), ...lane, ...lane, ...lane, ...lane);
+  }
 }
+
+/** SIMD sub-opcodes without immediates, for {@link Code.vOp} (WebAssembly 2.0, fixed-width SIMD). */
+export const SimdOp = {
+  i32x4Splat: 0x11,
+  f32x4Splat: 0x13,
+  i32x4Eq: 0x37,
+  i32x4LtS: 0x39,
+  f32x4Eq: 0x41,
+  f32x4Ne: 0x42,
+  f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  f32x4Le: 0x45,
+  f32x4Ge: 0x46,
+  v128Not: 0x4d,
+  v128And: 0x4e,
+  v128AndNot: 0x4f,
+  v128Or: 0x50,
+  v128Xor: 0x51,
+  /** `bitselect(a, b, mask)`: bits of `a` where `mask` is 1, else of `b`. */
+  v128Bitselect: 0x52,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab,
+  i32x4ShrS: 0xac,
+  i32x4ShrU: 0xad,
+  i32x4Add: 0xae,
+  i32x4Sub: 0xb1,
+  f32x4Abs: 0xe0,
+  f32x4Neg: 0xe1,
+  f32x4Sqrt: 0xe3,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Min: 0xe8,
+  f32x4Max: 0xe9,
+  /** `b < a ? b : a` (one instruction on x64; NaN in `a` passes). */
+  f32x4Pmin: 0xea,
+  /** `a < b ? b : a` (one instruction on x64; NaN in `a` passes). */
+  f32x4Pmax: 0xeb,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
+  i32x4TruncSatF32x4S: 0xf8,
+  f32x4ConvertI32x4S: 0xfa,
+} as const;
 
 interface FunctionEntry {
   readonly name: string;
@@ -168,6 +228,13 @@ interface FunctionEntry {
  */
 export class ModuleBuilder {
   private readonly functions: FunctionEntry[] = [];
+
+  /**
+   * `sharedMaximum`: import a shared memory of at most that many pages (one
+   * that worker threads can instantiate the module with too); else an
+   * ordinary memory with no maximum.
+   */
+  constructor(private readonly sharedMaximum?: number) {}
 
   /** Adds an exported function; fill in the returned body. */
   func(exportName: string, params: readonly ValType[]): Code {
@@ -194,11 +261,15 @@ export class ModuleBuilder {
       types.push(0);
     }
     section(1, types);
-    // Imports: env.memory with a minimum of 1 page.
+    // Imports: env.memory with a minimum of 1 page (limits flag 0x03: shared, with a maximum).
     const imports: number[] = [1];
     name('env', imports);
     name('memory', imports);
-    imports.push(0x02, 0x00, 1);
+    if (this.sharedMaximum === undefined) imports.push(0x02, 0x00, 1);
+    else {
+      imports.push(0x02, 0x03, 1);
+      uleb(this.sharedMaximum, imports);
+    }
     section(2, imports);
     const funcs: number[] = [];
     uleb(this.functions.length, funcs);

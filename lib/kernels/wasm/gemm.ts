@@ -31,8 +31,11 @@ export const TILE_F64: Tile = { bytes: 8, mr: 4, nr: 4 };
  * Adds `gemm(a, b, c, mc, nc, kc, ldc)` to `module`: `a`, `b`, `c` are byte
  * addresses of the packed A block, the packed B block and C; `mc`, `nc` are
  * multiples of MR and NR, `kc` is at least 1; `ldc` is C's row stride in bytes.
+ * It computes `C += A B`, or with `overwrite` `C = A B` (C is not read, so the
+ * first block of k needs no zeroed C; the sums start from +0 either way, so
+ * the results are the same bits).
  */
-export function emitGemm(module: ModuleBuilder, exportName: string, { bytes, mr, nr }: Tile): void {
+export function emitGemm(module: ModuleBuilder, exportName: string, { bytes, mr, nr }: Tile, overwrite = false): void {
   const f = module.func(exportName, [I32, I32, I32, I32, I32, I32, I32]);
   const [a, b, c, mc, nc, kc, ldc] = [0, 1, 2, 3, 4, 5, 6];
   const vectors = (nr * bytes) / 16;
@@ -47,6 +50,7 @@ export function emitGemm(module: ModuleBuilder, exportName: string, { bytes, mr,
   const bv: number[] = [];
   for (let v = 0; v < vectors; v++) bv.push(f.local(V128));
   const av = f.local(V128);
+  const zero = f.local(V128); // never set: locals start as zeros
 
   /** cRow = c + ip * ldc + jp * bytes: the block's first row. */
   const blockStart = () => f.get(c).get(ip).get(ldc).i32Mul().i32Add().get(jp).i32(bytes).i32Mul().i32Add().set(cRow);
@@ -57,14 +61,18 @@ export function emitGemm(module: ModuleBuilder, exportName: string, { bytes, mr,
   f.loop(); // over column panels
   f.i32(0).set(ip);
   f.loop(); // over row panels
-  // acc = C's block: each element then sums its k terms in order, one at a time, however k is blocked.
-  blockStart();
-  for (let r = 0; r < mr; r++) {
-    for (let v = 0; v < vectors; v++)
-      f.get(cRow)
-        .v128Load(v * 16)
-        .set(acc[r * vectors + v]!);
-    if (r < mr - 1) nextRow();
+  // acc = C's block (or 0): each element then sums its k terms in order, one at a time, however k is blocked.
+  if (overwrite) {
+    for (const x of acc) f.get(zero).set(x);
+  } else {
+    blockStart();
+    for (let r = 0; r < mr; r++) {
+      for (let v = 0; v < vectors; v++)
+        f.get(cRow)
+          .v128Load(v * 16)
+          .set(acc[r * vectors + v]!);
+      if (r < mr - 1) nextRow();
+    }
   }
   // aPtr = a + ip * kc * bytes; bPtr = b + jp * kc * bytes (panel starts)
   f.get(a).get(ip).get(kc).i32Mul().i32(bytes).i32Mul().i32Add().set(aPtr);

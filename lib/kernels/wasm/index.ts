@@ -5,28 +5,35 @@
  * main thread may not compile a module synchronously, `ready()` compiles and
  * installs them, and the TypeScript kernels run until then. Set
  * `TAPEGRAD_KERNELS=typescript` in Node's environment to keep the TypeScript ones.
+ * In Node, large matrix products also use a worker thread (`threads.ts`;
+ * `TAPEGRAD_THREADS=1` keeps them on one thread).
  */
 import { kernels, referenceKernels, setKernels, type Kernels } from '../index.js';
-import { binary, unary } from './elementwise.js';
+import { wasmBinary, wasmUnary } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
 import { kernelModuleBytes, Runtime, wasmApi, type WasmModule } from './runtime.js';
+import { MatmulThreads, threadsWanted } from './threads.js';
 
 /** The name {@link backend} gives each set of kernels. */
 export type BackendName = 'wasm-simd' | 'typescript' | 'custom';
 
 let fast: Partial<Kernels> | undefined;
 let failure: unknown;
+/** In Node the module works in shared memory, so that large products can use a second thread (`threads.ts`). */
+const shared = threadsWanted();
+let threads: MatmulThreads | undefined;
 
 /** The fast kernels from a compiled module. */
 function instantiate(module: WasmModule): Partial<Kernels> {
-  const runtime = new Runtime(wasmApi!, module);
-  return { matmul: wasmMatmul(runtime), unary, binary };
+  const runtime = new Runtime(wasmApi!, module, undefined, shared);
+  threads = shared ? new MatmulThreads(runtime) : undefined;
+  return { matmul: wasmMatmul(runtime, undefined, threads), unary: wasmUnary(runtime), binary: wasmBinary(runtime) };
 }
 
 /** The module's bytes if this host runs WebAssembly with SIMD, else undefined. */
 function validBytes(): Uint8Array | undefined {
   if (wasmApi === undefined) return undefined;
-  const bytes = kernelModuleBytes();
+  const bytes = kernelModuleBytes(undefined, shared);
   return wasmApi.validate(bytes) ? bytes : undefined;
 }
 
@@ -36,7 +43,9 @@ function validBytes(): Uint8Array | undefined {
  * WebAssembly SIMD is unavailable (the TypeScript kernels then stay). In Node
  * the kernels are already installed when tapegrad loads; in a browser, call
  * this once at start-up (compiling is asynchronous there), and ops use the
- * TypeScript kernels until it resolves.
+ * TypeScript kernels until it resolves. In Node it also starts the worker
+ * thread that shares large matrix products, and resolves once it is up (the
+ * first large product starts it otherwise; `TAPEGRAD_THREADS=1` keeps one thread).
  *
  * @example
  * ```ts
@@ -56,6 +65,7 @@ export async function ready(): Promise<BackendName> {
     }
   }
   if (fast !== undefined) setKernels(fast);
+  await threads?.start();
   return backend();
 }
 

@@ -7,6 +7,7 @@
  */
 import { ModuleBuilder } from './emitter.js';
 import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
+import { emitMath, MATH_F32 } from './math.js';
 
 /** The exports of the kernel module. */
 export interface KernelExports {
@@ -14,7 +15,19 @@ export interface KernelExports {
   readonly gemmF32: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
   /** The same in float64. */
   readonly gemmF64: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
+  /** `gemmF32` that overwrites C instead of adding to it (for the first block of k). */
+  readonly gemmSetF32: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
+  /** `gemmF64` that overwrites C. */
+  readonly gemmSetF64: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
 }
+
+/** The float32 maps of `math.ts` (`expF32(p, n)`, ...): in place over n floats from byte address p. */
+export type MathExports = {
+  readonly [K in (typeof MATH_F32)[keyof typeof MATH_F32]]: (p: number, n: number) => void;
+} & {
+  /** The binary maps of `math.ts`, by `arithName` (`mulF32vs(pa, pb, po, n)`, ...). */
+  readonly [name: string]: (...args: number[]) => void;
+};
 
 /** The register tiles of the float32 and float64 products. */
 export interface Tiles {
@@ -22,11 +35,20 @@ export interface Tiles {
   readonly f64: Tile;
 }
 
-/** The kernel module's binary, emitted afresh (it is a few kilobytes and takes well under a millisecond). */
-export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 }): Uint8Array {
-  const module = new ModuleBuilder();
+/** The most pages a shared memory may grow to: all of wasm32's 4 GiB (only address space is reserved). */
+export const SHARED_MAXIMUM_PAGES = 65536;
+
+/**
+ * The kernel module's binary, emitted afresh (it is a few kilobytes and takes
+ * well under a millisecond); `shared`: it imports a shared memory, for threads.
+ */
+export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 }, shared = false): Uint8Array {
+  const module = new ModuleBuilder(shared ? SHARED_MAXIMUM_PAGES : undefined);
   emitGemm(module, 'gemmF32', tiles.f32);
   emitGemm(module, 'gemmF64', tiles.f64);
+  emitGemm(module, 'gemmSetF32', tiles.f32, true);
+  emitGemm(module, 'gemmSetF64', tiles.f64, true);
+  emitMath(module);
   return module.encode();
 }
 
@@ -36,13 +58,14 @@ const PAGE = 65536;
 export interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => WasmModule;
   readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
   compile(bytes: Uint8Array): Promise<WasmModule>;
 }
 /** A compiled module (opaque). */
 export type WasmModule = object;
-interface WasmMemory {
+/** A WebAssembly memory (its buffer is a SharedArrayBuffer when it is shared). */
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -52,21 +75,25 @@ export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmA
 
 /** An instantiated kernel module and typed views of its memory, refreshed when it grows. */
 export class Runtime {
-  private readonly memory: WasmMemory;
-  readonly exports: KernelExports;
+  /** The memory the kernels work in; shared (and importable by a worker thread) if `shared`. */
+  readonly memory: WasmMemory;
+  readonly exports: KernelExports & MathExports;
   private buffer: ArrayBuffer;
   private f32View: Float32Array;
   private f64View: Float64Array;
 
-  /** `module` must have been emitted with `tiles`. */
+  /** `module` must have been emitted with `tiles` and `shared`. */
   constructor(
     api: WasmApi,
-    module: WasmModule,
+    readonly module: WasmModule,
     readonly tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 },
+    readonly shared = false,
   ) {
-    this.memory = new api.Memory({ initial: 16 });
+    this.memory = new api.Memory(
+      shared ? { initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true } : { initial: 16 },
+    );
     const instance = new api.Instance(module, { env: { memory: this.memory } });
-    this.exports = instance.exports as unknown as KernelExports;
+    this.exports = instance.exports as unknown as KernelExports & MathExports;
     this.buffer = this.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
     this.f64View = new Float64Array(this.buffer);

@@ -1,0 +1,403 @@
+/**
+ * A second thread for large matrix products (Node only). The kernel module
+ * then works in a shared WebAssembly memory, and one worker thread
+ * instantiates the same module on the same memory. A product is cut into
+ * tasks, each a block of rows of C across all of k; this thread packs the
+ * operands (only it can read the input arrays) and publishes each task as its
+ * rows are packed, and both threads claim tasks from a shared counter until
+ * none are left. Each element of C is still summed in k order by the one
+ * thread that owns its rows, so results are bit for bit those of one thread.
+ *
+ * Synchronisation is `Atomics` on a small control array: the main thread
+ * blocks in `Atomics.wait` only for a task the worker is running (Node allows
+ * that on its main thread; browsers never start the worker). A task that
+ * was published but not yet claimed is simply taken by the main thread, so a
+ * slow, busy or dead worker costs speed, never correctness. The worker is
+ * `unref()`ed, so it never keeps Node alive, and it starts only when first
+ * needed (`start()`, called by `ready()` or by the first large product): a
+ * program with no large products never has a second thread.
+ */
+import type { Runtime, WasmMemory, WasmModule } from './runtime.js';
+
+/** Products with fewer multiply-adds than this stay on one thread (measured: below it the hand-off costs more than it saves). */
+export const THREAD_MIN_WORK = 2 ** 21;
+
+/** Slots of the control array, each on its own 64-byte cache line (they are written by different threads). */
+const UP = 0; // 1 once the worker has instantiated the module
+const SEQ = 16; // job sequence: odd while the main thread writes a job, even once it is posted
+const NEXT = 32; // (job tag << 20) | next unclaimed task
+const PACKED = 48; // tasks whose operands are packed
+const DONE = 64; // tasks finished
+const FAILED = 80; // 1 + a task the worker failed on, or 0
+const WORKER_TASKS = 96; // tasks the worker has run, in all (for tests)
+/** The job: byte addresses of packed A, packed B and C, then sizes (see {@link Job}). */
+const P = 112;
+const [P_F64, P_A, P_B, P_C, P_M, P_MPAD, P_NPAD, P_K, P_KC, P_MR, P_ROWS, P_TPB, P_TASKS] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+];
+const CONTROL_INTS = P + 16;
+
+/**
+ * One product (or a group of batches of one) cut into tasks. Task t covers
+ * batch `floor(t / tasksPerBatch)` of the group and, in it, rows
+ * `r0 = (t mod tasksPerBatch) * rows` up to `min(r0 + rows, m)`. Per batch,
+ * A is packed at `a + batch * mPad * k` elements, each task's rows in turn
+ * (`rPad` rows, a multiple of MR, by each block of k: `r0 * k + pc * rPad`),
+ * B at `b + batch * nPad * k` (block of k `pc` at `pc * nPad`), and C at
+ * `c + batch * mPad * nPad` with row stride `nPad`.
+ */
+export interface Job {
+  readonly f64: boolean;
+  /** Element offsets in the memory. */
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly m: number;
+  readonly mPad: number;
+  readonly nPad: number;
+  readonly k: number;
+  /** Steps of k per block (a `gemm` call). */
+  readonly kc: number;
+  /** The register tile's rows. */
+  readonly mr: number;
+  /** Rows per task, a multiple of `mr`. */
+  readonly rows: number;
+  readonly tasksPerBatch: number;
+  readonly tasks: number;
+}
+
+/**
+ * Runs task `t` of the job in `p` (the control array's job slots): the same
+ * code as `runTask` in the worker's source below.
+ */
+function runTask(t: number, p: Int32Array, gemm: Gemm, gemmSet: Gemm): void {
+  const bytes = p[P_F64] ? 8 : 4;
+  const [m, mPad, nPad, k, kc, mr, rows, tpb] = [
+    p[P_M]!,
+    p[P_MPAD]!,
+    p[P_NPAD]!,
+    p[P_K]!,
+    p[P_KC]!,
+    p[P_MR]!,
+    p[P_ROWS]!,
+    p[P_TPB]!,
+  ];
+  const batch = Math.floor(t / tpb);
+  const r0 = (t - batch * tpb) * rows;
+  const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
+  const a = (p[P_A]! >>> 0) + (batch * mPad * k + r0 * k) * bytes;
+  const b = (p[P_B]! >>> 0) + batch * nPad * k * bytes;
+  const c = (p[P_C]! >>> 0) + (batch * mPad + r0) * nPad * bytes;
+  for (let pc = 0; pc < k; pc += kc) {
+    (pc === 0 ? gemmSet : gemm)(
+      a + pc * rPad * bytes,
+      b + pc * nPad * bytes,
+      c,
+      rPad,
+      nPad,
+      Math.min(kc, k - pc),
+      nPad * bytes,
+    );
+  }
+}
+
+type Gemm = (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
+
+/** Claims the next task of the job tagged `tag`, or returns -1 when none is left. */
+function claim(ctl: Int32Array, tag: number, tasks: number): number {
+  for (;;) {
+    const next = Atomics.load(ctl, NEXT);
+    const t = next & 0xfffff;
+    if (next >>> 20 !== tag || t >= tasks) return -1;
+    if (Atomics.compareExchange(ctl, NEXT, next, next + 1) === next) return t;
+  }
+}
+
+/**
+ * The worker's script (CommonJS, run with `eval: true`): instantiate, say so,
+ * then for each posted job claim tasks until none are left. `runTask` and
+ * `claim` are those above; keep them in step.
+ */
+const WORKER_SOURCE = `'use strict';
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const ctl = new Int32Array(control);
+const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = [[x.gemmF32, x.gemmSetF32], [x.gemmF64, x.gemmSetF64]];
+function runTask(t, p) {
+  const bytes = p[${P_F64}] ? 8 : 4;
+  const [gemm, gemmSet] = kernels[p[${P_F64}] ? 1 : 0];
+  const m = p[${P_M}], mPad = p[${P_MPAD}], nPad = p[${P_NPAD}], k = p[${P_K}], kc = p[${P_KC}];
+  const mr = p[${P_MR}], rows = p[${P_ROWS}], tpb = p[${P_TPB}];
+  const batch = Math.floor(t / tpb);
+  const r0 = (t - batch * tpb) * rows;
+  const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
+  const a = (p[${P_A}] >>> 0) + (batch * mPad * k + r0 * k) * bytes;
+  const b = (p[${P_B}] >>> 0) + batch * nPad * k * bytes;
+  const c = (p[${P_C}] >>> 0) + (batch * mPad + r0) * nPad * bytes;
+  for (let pc = 0; pc < k; pc += kc) {
+    (pc === 0 ? gemmSet : gemm)(a + pc * rPad * bytes, b + pc * nPad * bytes, c, rPad, nPad, Math.min(kc, k - pc), nPad * bytes);
+  }
+}
+function claim(tag, tasks) {
+  for (;;) {
+    const next = Atomics.load(ctl, ${NEXT});
+    const t = next & 0xfffff;
+    if (next >>> 20 !== tag || t >= tasks) return -1;
+    if (Atomics.compareExchange(ctl, ${NEXT}, next, next + 1) === next) return t;
+  }
+}
+Atomics.store(ctl, ${UP}, 1);
+Atomics.notify(ctl, ${UP});
+let seen = 0;
+for (;;) {
+  const seq = Atomics.load(ctl, ${SEQ});
+  if (seq === seen || (seq & 1) === 1) {
+    Atomics.wait(ctl, ${SEQ}, seq);
+    continue;
+  }
+  const p = ctl.slice(${P}, ${CONTROL_INTS});
+  if (Atomics.load(ctl, ${SEQ}) !== seq) continue; // the main thread was writing the next job
+  seen = seq;
+  const tag = (seq >>> 1) & 0xfff;
+  for (let t; (t = claim(tag, p[${P_TASKS}])) >= 0; ) {
+    for (let packed; (packed = Atomics.load(ctl, ${PACKED})) <= t; ) Atomics.wait(ctl, ${PACKED}, packed);
+    try {
+      runTask(t, p);
+    } catch (error) {
+      Atomics.store(ctl, ${FAILED}, t + 1);
+      Atomics.notify(ctl, ${DONE});
+      throw error;
+    }
+    Atomics.add(ctl, ${WORKER_TASKS}, 1);
+    Atomics.add(ctl, ${DONE}, 1);
+    Atomics.notify(ctl, ${DONE});
+  }
+}
+`;
+
+/** The few parts of Node's `worker_threads` used here (typed locally: the build has no Node types). */
+interface NodeWorker {
+  unref(): void;
+  on(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): void;
+  terminate(): Promise<number>;
+}
+interface WorkerThreads {
+  readonly Worker: new (
+    source: string,
+    options: { eval: true; workerData: { module: WasmModule; memory: WasmMemory; control: SharedArrayBuffer } },
+  ) => NodeWorker;
+}
+interface NodeProcess {
+  readonly versions?: { readonly node?: string };
+  readonly env?: Record<string, string | undefined>;
+  getBuiltinModule?(id: string): unknown;
+}
+interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+
+/**
+ * Whether large products may use a second thread here: in Node, unless
+ * `TAPEGRAD_THREADS` is set below 2 (`TAPEGRAD_THREADS=1`), and where
+ * WebAssembly memory can be shared. Never in browsers (their main thread may
+ * not block, and shared memory needs cross-origin isolation).
+ */
+export function threadsWanted(env: Record<string, string | undefined> | undefined = nodeProcess?.env): boolean {
+  if (nodeProcess?.versions?.node === undefined || typeof SharedArrayBuffer !== 'function') return false;
+  const setting = env?.TAPEGRAD_THREADS;
+  if (setting !== undefined && setting.trim() !== '' && !(Number(setting) >= 2)) return false;
+  try {
+    const wasm = (globalThis as { WebAssembly?: { Memory: new (d: object) => object } }).WebAssembly;
+    if (wasm === undefined) return false;
+    new wasm.Memory({ initial: 1, maximum: 1, shared: true }); // throws where memory cannot be shared
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A Node built-in module, loaded so that bundlers and browsers never see it (the name is not a literal import). */
+async function loadBuiltin<T>(id: string): Promise<T> {
+  const builtin = nodeProcess?.getBuiltinModule?.(id);
+  if (builtin !== undefined) return builtin as T;
+  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ id)) as T;
+}
+
+const clock = (globalThis as { performance?: { now(): number } }).performance;
+/** Milliseconds from some origin. */
+const now = (): number => (clock !== undefined ? clock.now() : Date.now());
+
+/** How long `start()` waits for the worker to come up before giving up on it (it takes about 30 ms). */
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * The worker thread of one shared-memory {@link Runtime}, and the main
+ * thread's side of the task protocol.
+ */
+export class MatmulThreads {
+  /** Products with at least this many multiply-adds are shared (tests lower it). */
+  minWork = THREAD_MIN_WORK;
+  /** A product's batches are packed in groups of at most this many elements in all (at least one batch; tests lower it). */
+  groupElements = 2 ** 22;
+  /** For tests: the main thread only packs and waits, so the worker runs every task. */
+  workerOnly = false;
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
+  private worker: NodeWorker | undefined;
+  private starting: Promise<boolean> | undefined;
+  private broken = false;
+  private seq = 0;
+  /** Large products left to run on this thread alone, and how many the next backing-off skips. */
+  private skip = 0;
+  private backoff = 1;
+
+  /** `runtime` must be shared. */
+  constructor(private readonly runtime: Runtime) {}
+
+  /** Whether the worker is up and well: products then use it. */
+  get ready(): boolean {
+    return !this.broken && this.ctl[UP] === 1;
+  }
+
+  /**
+   * Whether the next large product should be shared: the worker is up, and
+   * not backing off. A job in which the worker was starved of a core (it ran
+   * under a quarter of the tasks, or this thread waited for it a quarter of
+   * the time: another process had the second core) makes the next 1, 2, 4,
+   * ... 64 products run on this thread alone, where they are faster then.
+   */
+  share(): boolean {
+    if (!this.ready) return false;
+    if (this.skip === 0 || this.workerOnly) return true;
+    this.skip--;
+    return false;
+  }
+
+  /** Tasks the worker has run so far. */
+  get workerTasks(): number {
+    return Atomics.load(this.ctl, WORKER_TASKS);
+  }
+
+  /**
+   * Starts the worker (once) and resolves to whether it came up; products
+   * stay on this thread until it has.
+   */
+  start(): Promise<boolean> {
+    this.starting ??= this.launch().catch(() => {
+      this.broken = true;
+      return false;
+    });
+    return this.starting;
+  }
+
+  /** Stops the worker; products stay on this thread from then on. */
+  async stop(): Promise<void> {
+    this.broken = true;
+    await this.worker?.terminate();
+  }
+
+  private async launch(): Promise<boolean> {
+    if (!this.runtime.shared) return false;
+    const os = await loadBuiltin<{ availableParallelism?(): number }>('node:os');
+    if ((os.availableParallelism?.() ?? 2) < 2) return false; // one core: a second thread only competes for it
+    const { Worker } = await loadBuiltin<WorkerThreads>('node:worker_threads');
+    const workerData = { module: this.runtime.module, memory: this.runtime.memory, control: this.ctl.buffer };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+    this.worker = worker;
+    worker.unref();
+    // Up: the worker's UP slot turns 1. Until then a timer (which does keep Node alive, for ~30 ms) polls it.
+    const timers = globalThis as unknown as Timers;
+    return new Promise<boolean>((resolve) => {
+      const started = Date.now();
+      const give = (up: boolean) => {
+        if (!up) this.broken = true;
+        resolve(up);
+      };
+      worker.on('error', () => give(false));
+      worker.on('exit', () => give(false));
+      const poll = () => {
+        if (this.broken) give(false);
+        else if (Atomics.load(this.ctl, UP) === 1) give(true);
+        else if (Date.now() - started > START_TIMEOUT_MS) {
+          give(false);
+          void worker.terminate();
+        } else timers.setTimeout(poll, 2);
+      };
+      poll();
+    });
+  }
+
+  /**
+   * Runs `job` on both threads. `pack(t)` is called on this thread for each
+   * task in order and must pack its operands (and its batch's B before the
+   * batch's first task); each task is published as soon as it is packed.
+   */
+  run(job: Job, pack: (t: number) => void): void {
+    const ctl = this.ctl;
+    const { tasks } = job;
+    const started = now();
+    const workerBefore = Atomics.load(ctl, WORKER_TASKS);
+    // Post: SEQ odd while the job is written, even once it is complete.
+    Atomics.store(ctl, SEQ, ++this.seq);
+    ctl[P + P_F64] = job.f64 ? 1 : 0;
+    const bytes = job.f64 ? 8 : 4;
+    ctl[P + P_A] = job.a * bytes;
+    ctl[P + P_B] = job.b * bytes;
+    ctl[P + P_C] = job.c * bytes;
+    ctl[P + P_M] = job.m;
+    ctl[P + P_MPAD] = job.mPad;
+    ctl[P + P_NPAD] = job.nPad;
+    ctl[P + P_K] = job.k;
+    ctl[P + P_KC] = job.kc;
+    ctl[P + P_MR] = job.mr;
+    ctl[P + P_ROWS] = job.rows;
+    ctl[P + P_TPB] = job.tasksPerBatch;
+    ctl[P + P_TASKS] = tasks;
+    const tag = ((this.seq + 1) >>> 1) & 0xfff;
+    Atomics.store(ctl, PACKED, 0);
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, FAILED, 0);
+    Atomics.store(ctl, NEXT, tag << 20);
+    Atomics.store(ctl, SEQ, ++this.seq);
+    Atomics.notify(ctl, SEQ);
+    // Pack and publish every task, then take tasks alongside the worker.
+    for (let t = 0; t < tasks; t++) {
+      pack(t);
+      Atomics.store(ctl, PACKED, t + 1);
+      Atomics.notify(ctl, PACKED);
+    }
+    const p = ctl.subarray(P, CONTROL_INTS);
+    const gemm = job.f64 ? this.runtime.exports.gemmF64 : this.runtime.exports.gemmF32;
+    const gemmSet = job.f64 ? this.runtime.exports.gemmSetF64 : this.runtime.exports.gemmSetF32;
+    if (!this.workerOnly) this.runClaimed(tag, tasks, p, gemm, gemmSet);
+    const waiting = now();
+    // Wait for the tasks the worker holds; redo one it failed on (and leave it alone from then on), and
+    // after a second without news take whatever it has not claimed (it may be starved of a core, or gone).
+    for (let done; (done = Atomics.load(ctl, DONE)) < tasks;) {
+      const failed = Atomics.exchange(ctl, FAILED, 0);
+      if (failed !== 0) {
+        this.broken = true;
+        runTask(failed - 1, p, gemm, gemmSet);
+        Atomics.add(ctl, DONE, 1);
+      } else if (Atomics.wait(ctl, DONE, done, 1000) === 'timed-out') this.runClaimed(tag, tasks, p, gemm, gemmSet);
+    }
+    const ended = now();
+    const starved =
+      Atomics.load(ctl, WORKER_TASKS) - workerBefore < tasks / 4 || ended - waiting > (ended - started) / 4;
+    if (starved && !this.workerOnly) {
+      this.skip = this.backoff;
+      this.backoff = Math.min(2 * this.backoff, 64);
+    } else this.backoff = 1;
+  }
+
+  /** Claims and runs tasks on this thread until none are left. */
+  private runClaimed(tag: number, tasks: number, p: Int32Array, gemm: Gemm, gemmSet: Gemm): void {
+    for (let t; (t = claim(this.ctl, tag, tasks)) >= 0;) {
+      runTask(t, p, gemm, gemmSet);
+      Atomics.add(this.ctl, DONE, 1);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The two-thread matmul against the one-thread WebAssembly kernel: results
+ * must be the same bits (each element of C is summed in k order by one
+ * thread). A thread pool with no size threshold is built here, so the shared
+ * path runs even for tiny products; `workerOnly` makes the worker run every
+ * task, so its own copy of the task code is tested too.
+ */
+import fc from 'fast-check';
+import { wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
+import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
+import { MatmulThreads, threadsWanted } from '../../lib/kernels/wasm/threads.js';
+
+const single = wasmMatmul(new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes())), 0);
+const sharedRuntime = () =>
+  new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes(undefined, true)), undefined, true);
+const runtime = sharedRuntime();
+const threads = new MatmulThreads(runtime);
+threads.minWork = 0;
+const shared = wasmMatmul(runtime, 0, threads);
+
+beforeAll(async () => {
+  await expect(threads.start()).resolves.toBe(true);
+});
+afterAll(() => threads.stop());
+
+type Float = 'float32' | 'float64';
+
+/** Deterministic values in [-1, 1) with a few exact zeros and small integers mixed in. */
+function values(dtype: Float, size: number, seed: number): Float32Array | Float64Array {
+  const out = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = i % 17 === 3 ? 0 : i % 23 === 5 ? (s % 5) - 2 : s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((x, y) => x * y, 1);
+
+interface Case {
+  dtype: Float;
+  aBatch: readonly number[];
+  bBatch: readonly number[];
+  outBatch: readonly number[];
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** Indices (at most 5) where the shared kernel's result differs from the one-thread kernel's, by Object.is. */
+function differences(kernel: typeof shared, c: Case, seed: number): number[] {
+  const { dtype, aBatch, bBatch, outBatch, m, k, n, transposeA, transposeB } = c;
+  const a = values(dtype, sizeOf(aBatch) * m * k, seed);
+  const b = values(dtype, sizeOf(bBatch) * k * n, seed + 1);
+  const size = sizeOf(outBatch) * m * n;
+  const alloc = () => (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size));
+  const got = alloc().fill(NaN);
+  const want = alloc().fill(NaN);
+  kernel(a, aBatch, b, bBatch, outBatch, m, k, n, transposeA, transposeB, got);
+  single(a, aBatch, b, bBatch, outBatch, m, k, n, transposeA, transposeB, want);
+  const differ: number[] = [];
+  for (let i = 0; i < size && differ.length < 5; i++) if (!Object.is(got[i], want[i])) differ.push(i);
+  return differ;
+}
+
+const dims = fc.integer({ min: 1, max: 45 });
+const caseArb = (dtype: Float) =>
+  fc.record({
+    dtype: fc.constant(dtype),
+    m: dims,
+    k: dims,
+    n: dims,
+    transposeA: fc.boolean(),
+    transposeB: fc.boolean(),
+    batch: fc.constantFrom(
+      { aBatch: [], bBatch: [], outBatch: [] },
+      { aBatch: [3], bBatch: [3], outBatch: [3] },
+      { aBatch: [2, 1], bBatch: [3], outBatch: [2, 3] },
+      { aBatch: [], bBatch: [2], outBatch: [2] },
+      { aBatch: [1, 2], bBatch: [3, 1], outBatch: [3, 2] },
+    ),
+  });
+
+describe('the two-thread matmul gives the one-thread kernel’s bits', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    test(`${dtype}: random shapes, transposes and broadcast batches`, () => {
+      fc.assert(
+        fc.property(caseArb(dtype), fc.nat(1000), ({ batch, ...c }, seed) => {
+          expect({ ...c, differ: differences(shared, { ...c, ...batch }, seed) }).toEqual({ ...c, differ: [] });
+        }),
+        { numRuns: 80 },
+      );
+    });
+
+    test(`${dtype}: blocks across KC = 256 and MC = 128, ragged edges, and batches in several groups`, () => {
+      const cases: [number, number, number, number][] = [
+        [131, 300, 19, 2],
+        [129, 513, 65, 1],
+        [5, 257, 3, 3],
+        [30, 31, 29, 7], // groups of 2^13 packed elements: 2 batches each
+        [45, 20, 90, 3], // 1 batch each
+      ];
+      threads.groupElements = 2 ** 13;
+      for (const [m, k, n, batches] of cases) {
+        for (const [transposeA, transposeB] of [
+          [false, false],
+          [true, true],
+          [false, true],
+        ] as const) {
+          const c = { dtype, aBatch: [batches], bBatch: [1], outBatch: [batches], m, k, n, transposeA, transposeB };
+          expect({ m, k, n, differ: differences(shared, c, m + k) }).toEqual({ m, k, n, differ: [] });
+        }
+      }
+      threads.groupElements = 2 ** 22;
+    });
+
+    test(`${dtype}: the worker alone runs every task`, () => {
+      threads.workerOnly = true;
+      try {
+        const before = threads.workerTasks;
+        fc.assert(
+          fc.property(caseArb(dtype), fc.nat(1000), ({ batch, ...c }, seed) => {
+            expect({ ...c, differ: differences(shared, { ...c, ...batch }, seed) }).toEqual({ ...c, differ: [] });
+          }),
+          { numRuns: 30 },
+        );
+        const c = {
+          dtype,
+          aBatch: [2],
+          bBatch: [],
+          outBatch: [2],
+          m: 77,
+          k: 520,
+          n: 33,
+          transposeA: true,
+          transposeB: false,
+        };
+        expect(differences(shared, c, 7)).toEqual([]);
+        expect(threads.workerTasks).toBeGreaterThan(before);
+      } finally {
+        threads.workerOnly = false;
+      }
+    });
+  }
+});
+
+describe('without a worker', () => {
+  test('a stopped worker leaves products on this thread, with the same results', async () => {
+    const ownRuntime = sharedRuntime();
+    const own = new MatmulThreads(ownRuntime);
+    own.minWork = 0;
+    const kernel = wasmMatmul(ownRuntime, 0, own);
+    await expect(own.start()).resolves.toBe(true);
+    expect(own.ready).toBe(true);
+    await own.stop();
+    expect(own.ready).toBe(false);
+    const c: Case = {
+      dtype: 'float32',
+      aBatch: [],
+      bBatch: [],
+      outBatch: [],
+      m: 40,
+      k: 300,
+      n: 41,
+      transposeA: false,
+      transposeB: true,
+    };
+    expect(differences(kernel, c, 3)).toEqual([]);
+    expect(own.workerTasks).toBe(0);
+  });
+
+  test('a runtime without shared memory never starts one, and products still run', async () => {
+    const plain = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
+    const own = new MatmulThreads(plain);
+    await expect(own.start()).resolves.toBe(false);
+    expect(own.ready).toBe(false);
+    const kernel = wasmMatmul(plain, 0, own);
+    const c: Case = {
+      dtype: 'float64',
+      aBatch: [2],
+      bBatch: [2],
+      outBatch: [2],
+      m: 9,
+      k: 10,
+      n: 11,
+      transposeA: true,
+      transposeB: false,
+    };
+    expect(differences(kernel, c, 5)).toEqual([]);
+  });
+
+  test('TAPEGRAD_THREADS below 2 turns threads off; unset or 2 and more leaves them on in Node', () => {
+    expect(threadsWanted({ TAPEGRAD_THREADS: '1' })).toBe(false);
+    expect(threadsWanted({ TAPEGRAD_THREADS: '0' })).toBe(false);
+    expect(threadsWanted({ TAPEGRAD_THREADS: 'no' })).toBe(false);
+    expect(threadsWanted({})).toBe(true);
+    expect(threadsWanted({ TAPEGRAD_THREADS: '2' })).toBe(true);
+  });
+});
