@@ -146,6 +146,44 @@ function convInputs(op: string, x: TensorLike, filter: TensorLike): { x4: Tensor
   return { x4: batched ? xt : reshape(xt, [1, ...xt.shape]), f, batched };
 }
 
+/**
+ * The checked inputs and window geometry of conv2d and depthwiseConv2d: both
+ * take an NHWC x and a `[filterHeight, filterWidth, inChannels, n]` filter,
+ * whose output has `n` channels (conv2d) or `inChannels * n` (depthwise).
+ */
+function convolution(
+  op: 'conv2d' | 'depthwiseConv2d',
+  x: TensorLike,
+  filter: TensorLike,
+  strides: readonly [number, number] | number,
+  pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+  dataFormat: 'NHWC' | 'NCHW',
+  dilations: readonly [number, number] | number,
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+): { x4: Tensor; f: Tensor; batched: boolean; g: WindowGeometry } {
+  checkDataFormat(op, dataFormat);
+  const { x4, f, batched } = convInputs(op, x, filter);
+  const depthwise = op === 'depthwiseConv2d';
+  checkChannels(
+    op,
+    x4,
+    f,
+    2,
+    `[filterHeight, filterWidth, inChannels, ${depthwise ? 'channelMultiplier' : 'outChannels'}]`,
+  );
+  const [fh, fw, inChannels, n] = f.shape as [number, number, number, number];
+  const g = windowGeometry(
+    op,
+    x4.shape,
+    [fh, fw],
+    depthwise ? inChannels * n : n,
+    checkPair(op, 'strides', strides),
+    checkPair(op, 'dilations', dilations),
+    checkPadding(op, pad, dimRoundingMode),
+  );
+  return { x4, f, batched, g };
+}
+
 /** Drops the batch axis again when x came without one. */
 const unbatch = (y: Tensor, batched: boolean): Tensor => (batched ? y : reshape(y, y.shape.slice(1)));
 
@@ -196,18 +234,7 @@ export function conv2d(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): Tensor {
   const op = 'conv2d';
-  checkDataFormat(op, dataFormat);
-  const { x4, f, batched } = convInputs(op, x, filter);
-  checkChannels(op, x4, f, 2, '[filterHeight, filterWidth, inChannels, outChannels]');
-  const g = windowGeometry(
-    op,
-    x4.shape,
-    [f.shape[0]!, f.shape[1]!],
-    f.shape[3]!,
-    checkPair(op, 'strides', strides),
-    checkPair(op, 'dilations', dilations),
-    checkPadding(op, pad, dimRoundingMode),
-  );
+  const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
   return unbatch(conv2dOp([x4, f], g), batched);
 }
 
@@ -301,17 +328,6 @@ export function depthwiseConv2d(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): Tensor {
   const op = 'depthwiseConv2d';
-  checkDataFormat(op, dataFormat);
-  const { x4, f, batched } = convInputs(op, x, filter);
-  checkChannels(op, x4, f, 2, '[filterHeight, filterWidth, inChannels, channelMultiplier]');
-  const g = windowGeometry(
-    op,
-    x4.shape,
-    [f.shape[0]!, f.shape[1]!],
-    f.shape[2]! * f.shape[3]!,
-    checkPair(op, 'strides', strides),
-    checkPair(op, 'dilations', dilations),
-    checkPadding(op, pad, dimRoundingMode),
-  );
+  const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
   return unbatch(depthwiseConv2dOp([x4, f], g), batched);
 }
