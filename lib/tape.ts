@@ -4,8 +4,9 @@
  * replays the recorded entries in reverse to compute gradients. Eager
  * recording makes reverse order a valid topological order: no sort needed.
  */
-import { allocate, isFloat } from './dtype.js';
-import { backprop, planBackprop, replay, type BackpropPlan, type TapeEntry } from './backprop.js';
+import { isFloat } from './dtype.js';
+import { backprop, planBackprop, replay, type TapeEntry } from './backprop.js';
+import { checkRowsIndependent, seedAt } from './jacobian.js';
 import type { OpDef } from './op.js';
 import { explainGradient, type GradientExplanation, type IdGap, type UnrecordedUse } from './explain.js';
 import { reshape, stack } from './ops/index.js';
@@ -575,9 +576,8 @@ export class GradientTape {
    *
    * `'connected'` means recorded ops lead from the source to the target (an
    * op's VJP could still return no gradient for that input). `stopGradient`
-   * is recognised where its result is the target or an input of a recorded
-   * op; a stopGradient result that only meets constants leaves a target the
-   * tape never saw (`'noPath'`).
+   * is an op without a gradient, so the tape notes where it cuts a path, also
+   * when its result meets only constants on the way to the target.
    *
    * @example
    * ```ts
@@ -786,99 +786,4 @@ function unconnectedOption(where: string, options: GradientOptions | undefined):
 
 function checkTarget(where: string, target: unknown): asserts target is Tensor {
   if (!(target instanceof Tensor)) throw new TypeError(`${where}: target must be a tensor, got ${describe(target)}`);
-}
-
-/**
- * An output gradient for `target`: 1 at flat position `j` of each of `rows`
- * equal blocks (`rows` = 1: a one-hot seed), 0 elsewhere. A constant, so
- * outer tapes see the replay it seeds as linear in nothing they track.
- */
-function seedAt(target: Tensor, j: number, rows: number): Tensor {
-  const values = allocate(target.dtype, target.size);
-  const stride = target.size / rows;
-  for (let b = 0; b < rows; b++) values[b * stride + j] = 1;
-  return new Tensor(values, target.shape, target.dtype);
-}
-
-/**
- * Checks batchJacobian's premise, that row b of the target depends on row b
- * of the source only, with one extra reverse replay.
- *
- * The method: `rows[j]` is the gradient for the seed that is 1 at element j
- * of every target row, so its row b' is `sum_b J[b, j, b']` (J the full
- * Jacobian, source elements left implicit). Replay once more with random
- * weights `w[b, j]` in [1, 2): row b' of that gradient is
- * `H[b'] = sum_{b, j} w[b, j] J[b, j, b']`, while block-diagonal rows predict
- * `P[b'] = sum_j w[b', j] rows[j][b']`. Their difference is
- * `sum_{b != b', j} (w[b, j] - w[b', j]) J[b, j, b']`: zero when rows do not
- * mix, and a linear form in the random weights with a nonzero coefficient when
- * they do. Conditioned on the other weights it is spread uniformly over an
- * interval as wide as that coefficient `c`, so it falls within the rounding
- * tolerance `tol` (about 5e-4 of the entries' size in float32, 1e-10 in
- * float64) with probability at most `2 tol / |c|`: for a cross-row dependence
- * as large as the Jacobian's own entries, under 1e-3 in float32 for one mixed
- * entry (less when several entries mix) and about 1e-10 in float64;
- * dependences smaller than the tolerance go unnoticed. Non-finite values skip
- * the check. When it fires, a few more replays (one per target row, only on
- * this error path) name a target row that depends on the offending source row.
- */
-function checkRowsIndependent(plan: BackpropPlan, target: Tensor, source: Tensor, rows: readonly Tensor[]): void {
-  const batch = target.shape[0]!;
-  if (batch < 2) return;
-  const perRow = rows.length;
-  const sourceRow = source.size / batch;
-  const w = allocate(target.dtype, target.size) as Float32Array | Float64Array;
-  for (let k = 0; k < w.length; k++) w[k] = 1 + Math.random();
-  const h = gradientRows(plan, target, source, w);
-  const g = rows.map((r) => r.values);
-  const rtol = target.dtype === 'float64' && source.dtype === 'float64' ? 1e-10 : 5e-4;
-  const predicted = new Float64Array(source.size);
-  const magnitude = new Float64Array(source.size);
-  let scale = 0;
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < perRow; j++) {
-      const wj = w[b * perRow + j]!;
-      const gj = g[j]!;
-      for (let s = b * sourceRow; s < (b + 1) * sourceRow; s++) {
-        predicted[s] += wj * gj[s]!;
-        magnitude[s] += Math.abs(wj * gj[s]!);
-      }
-    }
-  }
-  for (let s = 0; s < source.size; s++) {
-    if (!Number.isFinite(h[s]!) || !Number.isFinite(magnitude[s]!)) return;
-    scale = Math.max(scale, magnitude[s]! + Math.abs(h[s]!));
-  }
-  const atol = rtol * 1e-3 * scale;
-  let worst = -1;
-  let worstExcess = 0;
-  for (let s = 0; s < source.size; s++) {
-    const excess = Math.abs(h[s]! - predicted[s]!) - (rtol * (magnitude[s]! + Math.abs(h[s]!)) + atol);
-    if (excess > worstExcess) [worst, worstExcess] = [s, excess];
-  }
-  if (worst < 0) return;
-  const sourceBatchRow = Math.floor(worst / sourceRow);
-  let targetBatchRow = -1;
-  for (let b = 0; b < batch && targetBatchRow < 0; b++) {
-    if (b === sourceBatchRow) continue;
-    const masked = allocate(target.dtype, target.size) as Float32Array | Float64Array;
-    masked.set(w.subarray(b * perRow, (b + 1) * perRow), b * perRow);
-    const hb = gradientRows(plan, target, source, masked);
-    for (let s = sourceBatchRow * sourceRow; s < (sourceBatchRow + 1) * sourceRow; s++) {
-      if (Math.abs(hb[s]!) > rtol * scale) targetBatchRow = b;
-    }
-  }
-  const which = targetBatchRow < 0 ? 'another row' : `row ${targetBatchRow}`;
-  throw new Error(
-    `tapegrad.GradientTape.batchJacobian: ${which} of the target ${formatShape(target.shape)} depends on row ` +
-      `${sourceBatchRow} of the source ${formatShape(source.shape)}, but batchJacobian needs row b of the target to ` +
-      'depend on row b of the source only (dimension 0 must be a batch of independent rows); use jacobian() for the ' +
-      'full Jacobian',
-  );
-}
-
-/** The source's gradient values for the output gradient `seed` (zeros when unconnected). */
-function gradientRows(plan: BackpropPlan, target: Tensor, source: Tensor, seed: Float32Array | Float64Array) {
-  const g = replay(plan, [new Tensor(seed, target.shape, target.dtype)]).get(source.id);
-  return g === undefined ? new Float64Array(source.size) : (g.values as Float32Array | Float64Array);
 }
