@@ -11,6 +11,7 @@ export * as losses from './losses.js';
 export * from './matmul.js';
 export * from './shape.js';
 export * from './slicing.js';
+export * from './gather.js';
 export * from './joining.js';
 export * from './conv.js';
 export * from './pool.js';

@@ -1,14 +1,14 @@
 /**
- * Taking parts of a tensor: slice, stridedSlice, gather, and their adjoints
- * (pad, and two internal ops that put a gradient back where its elements
- * came from). Each adjoint's own VJP is the forward op again, so every
+ * Taking parts of a tensor: slice and stridedSlice, and their adjoints
+ * (pad, and an internal op that puts a gradient back where its elements came
+ * from; gather is in gather.ts). Each adjoint's own VJP is the forward op again, so every
  * derivative order is available.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, checkDType, type DType } from '../dtype.js';
+import { allocate } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
-import { formatShape, normalizeAxes, sizeOf, type Shape } from '../shape.js';
+import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
 /** An op as defineOp returns it (annotated where ops refer to each other in their VJPs). */
@@ -91,73 +91,6 @@ const stridedSliceGradOp: Op<StridedSliceGradAttrs> = defineOp<StridedSliceGradA
   jvp: ([t], _x, _y, attrs) => [t && stridedSliceGradOp([t], attrs)],
   // Its adjoint is the strided read again.
   vjp: (ddx, _inputs, _y, attrs) => [stridedSliceOp([ddx], attrs)],
-});
-
-interface GatherAttrs {
-  readonly axis: number;
-  readonly batchDims: number;
-}
-
-/** gatherGrad's attributes: gather's, and the size of x along the axis. */
-interface GatherGradAttrs extends GatherAttrs {
-  readonly dim: number;
-}
-
-/** x viewed as [batch, outer, dim, inner], as the gather kernels take it (the indices are [batch, n]). */
-function gatherGeometry(xShape: Shape, { axis, batchDims }: GatherAttrs): [number, number, number, number] {
-  return [
-    sizeOf(xShape.slice(0, batchDims)),
-    sizeOf(xShape.slice(batchDims, axis)),
-    xShape[axis]!,
-    sizeOf(xShape.slice(axis + 1)),
-  ];
-}
-
-const gatherOp: Op<GatherAttrs> = defineOp<GatherAttrs>('gather', {
-  forward: ([x, indices], attrs) => {
-    const { axis, batchDims } = attrs;
-    const shape = [...x!.shape.slice(0, axis), ...indices!.shape.slice(batchDims), ...x!.shape.slice(axis + 1)];
-    const out = allocate(x!.dtype, sizeOf(shape));
-    kernels.gatherAxis(x!.values, indices!.values as Int32Array, ...gatherGeometry(x!.shape, attrs), out);
-    return new Tensor(out, shape, x!.dtype);
-  },
-  jvp: ([t], [, indices], _y, attrs) => [t && gatherOp([t, indices!], attrs), undefined],
-  // Each gathered element sends its gradient back to the one it was read from,
-  // adding where an index repeats. The indices have no gradient.
-  vjp: (dy, [x, indices], _y, attrs) => [
-    gatherGradOp([dy, indices!], { ...attrs, dim: x!.shape[attrs.axis]! }),
-    undefined,
-  ],
-});
-
-/** gather's adjoint (TensorFlow's unsorted segment sum along an axis): dy scatter-added into a zero tensor shaped like x. */
-const gatherGradOp: Op<GatherGradAttrs> = defineOp<GatherGradAttrs>('gatherGrad', {
-  forward: ([dy, indices], attrs) => {
-    const { axis, batchDims, dim } = attrs;
-    const indexRank = indices!.rank - batchDims;
-    const shape = [...dy!.shape.slice(0, axis), dim, ...dy!.shape.slice(axis + indexRank)];
-    const out = allocate(dy!.dtype, sizeOf(shape));
-    kernels.scatterAddAxis(dy!.values, indices!.values as Int32Array, ...gatherGeometry(shape, attrs), out);
-    return new Tensor(out, shape, dy!.dtype);
-  },
-  jvp: ([t], [, indices], _y, attrs) => [t && gatherGradOp([t, indices!], attrs), undefined],
-  // Its adjoint is the gather again.
-  vjp: (ddx, [, indices], _y, attrs) => [gatherOp([ddx, indices!], attrs), undefined],
-});
-
-const oneHotOp = defineOp<{
-  readonly depth: number;
-  readonly onValue: number;
-  readonly offValue: number;
-  readonly dtype: DType;
-}>('oneHot', {
-  forward: ([indices], { depth, onValue, offValue, dtype }) => {
-    const out = allocate(dtype, indices!.size * depth);
-    const bool = (v: number) => (dtype === 'bool' ? Number(Boolean(v)) : v);
-    kernels.oneHot(indices!.values as Int32Array, depth, bool(onValue), bool(offValue), out);
-    return new Tensor(out, [...indices!.shape, depth], dtype);
-  },
-  vjp: 'none',
 });
 
 /** Checks a number or list of integers (a number counts as a list of one), naming the op and argument. */
@@ -410,92 +343,4 @@ export function stridedSlice(
     }
   }
   return stridedSliceOp([t], stridedWindow(t.shape, b, e, s, masks));
-}
-
-/**
- * Gathers slices of `x` along `axis` at `indices` (int32): the result has
- * shape `x.shape[:axis] + indices.shape[batchDims:] + x.shape[axis + 1:]`.
- * With `batchDims = b`, the first `b` axes of `x` and `indices` are batch
- * axes: each batch entry of `x` is indexed by its own indices. Every index
- * must be in `[0, x.shape[axis])`.
- *
- * The gradient adds `dy` back at the gathered positions (repeated indices
- * add up); the indices have none.
- *
- * @example
- * ```ts
- * import { gather, tensor } from 'tapegrad';
- * const x = tensor([[1, 2, 3], [4, 5, 6]]);
- * gather(x, [1, 1, 0]); // [[4, 5, 6], [4, 5, 6], [1, 2, 3]]
- * gather(x, [2, 0], 1); // [[3, 1], [6, 4]]
- * gather(x, [[2], [0]], 1, 1); // [[3], [4]]: row 0 takes column 2, row 1 column 0
- * ```
- */
-export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims = 0): Tensor {
-  const t = convertToTensor('gather', 'x', x);
-  const idx = convertToTensor('gather', 'indices', indices, 'int32');
-  if (idx.dtype !== 'int32') {
-    throw new TypeError(
-      `tapegrad.gather: indices must be int32, got ${idx.dtype}; cast them with cast(indices, 'int32')`,
-    );
-  }
-  const b = batchDims < 0 ? batchDims + idx.rank : batchDims;
-  if (!Number.isInteger(batchDims) || b < 0 || b > idx.rank || b > t.rank) {
-    throw new RangeError(
-      `tapegrad.gather: batchDims ${String(batchDims)} is out of range for indices ${formatShape(idx.shape)} ` +
-        `and x ${formatShape(t.shape)}; use an integer in [${-idx.rank}, ${Math.min(idx.rank, t.rank)}]`,
-    );
-  }
-  if (t.rank === 0) throw new RangeError('tapegrad.gather: x is a scalar; gather needs a tensor of rank 1 or more');
-  const a = normalizeAxes('gather', axis, t.rank)[0]!;
-  if (a < b) {
-    throw new RangeError(`tapegrad.gather: axis ${a} is a batch axis (batchDims ${b}); use an axis >= batchDims`);
-  }
-  for (let d = 0; d < b; d++) {
-    if (t.shape[d] !== idx.shape[d]) {
-      throw new Error(
-        `tapegrad.gather: the batch axes of x ${formatShape(t.shape)} and indices ${formatShape(idx.shape)} ` +
-          `differ (axis ${d}: ${t.shape[d]} vs ${idx.shape[d]}); the first ${b} axes must match`,
-      );
-    }
-  }
-  const dim = t.shape[a]!;
-  const values = idx.values as Int32Array;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < 0 || v >= dim) {
-      throw new RangeError(
-        `tapegrad.gather: index ${v} (at flat position ${i} of indices) is out of range for axis ${a} of ` +
-          `${formatShape(t.shape)}; indices must be in [0, ${dim})`,
-      );
-    }
-  }
-  return gatherOp([t, idx], { axis: a, batchDims: b });
-}
-
-/**
- * One-hot encoding: a tensor of shape `[...indices.shape, depth]` holding
- * `onValue` where the last index equals the entry of `indices` and `offValue`
- * elsewhere (an index outside `[0, depth)` gives a row of `offValue`, as in
- * TensorFlow). No gradient flows through it.
- *
- * @example
- * ```ts
- * import { oneHot, tensor } from 'tapegrad';
- * oneHot(tensor([0, 2], undefined, 'int32'), 3); // [[1, 0, 0], [0, 0, 1]] (int32)
- * oneHot([1, -1], 2, 5, -5, 'float32'); // [[-5, 5], [-5, -5]] (float32)
- * ```
- */
-export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor {
-  const idx = convertToTensor('oneHot', 'indices', indices, 'int32');
-  if (idx.dtype !== 'int32') {
-    throw new TypeError(
-      `tapegrad.oneHot: indices must be int32, got ${idx.dtype}; cast them with cast(indices, 'int32')`,
-    );
-  }
-  if (!Number.isInteger(depth) || depth < 0) {
-    throw new RangeError(`tapegrad.oneHot: depth must be a non-negative integer, got ${String(depth)}`);
-  }
-  checkDType('oneHot', dtype);
-  return oneHotOp([idx], { depth, onValue, offValue, dtype });
 }
