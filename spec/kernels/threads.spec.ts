@@ -65,6 +65,7 @@ describe('the two-thread matmul gives the one-thread kernel’s bits', () => {
           [false, false],
           [true, true],
           [false, true],
+          [true, false],
         ] as const) {
           const c = { dtype, aBatch: [batches], bBatch: [1], outBatch: [batches], m, k, n, transposeA, transposeB };
           expect({ m, k, n, differ: differences(shared, c, m + k) }).toEqual({ m, k, n, differ: [] });

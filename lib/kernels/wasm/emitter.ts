@@ -137,6 +137,14 @@ export class Code {
     uleb(depth, this.bytes);
     return this;
   }
+  /** `i32.load` / `i64.load` (`bytes` 4 or 8) at the address on the stack plus `offset`: copies a float's bits. */
+  intLoad(bytes: 4 | 8, offset = 0): this {
+    return this.op(bytes === 4 ? 0x28 : 0x29).memarg(bytes === 4 ? 2 : 3, offset);
+  }
+  /** `i32.store` / `i64.store` of the value on the stack at the address under it plus `offset`. */
+  intStore(bytes: 4 | 8, offset = 0): this {
+    return this.op(bytes === 4 ? 0x36 : 0x37).memarg(bytes === 4 ? 2 : 3, offset);
+  }
   /** `v128.load` at the address on the stack plus `offset`. */
   v128Load(offset = 0): this {
     return this.op(...simd(SIMD.load)).memarg(4, offset);

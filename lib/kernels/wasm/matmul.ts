@@ -6,13 +6,15 @@
  * are read through the packing, never materialised. C lives in WASM memory,
  * padded to whole panels, and its real part is copied out at the end. Large
  * products are shared with a worker thread when one is up (`threads.ts`):
- * then all of A and B is packed first, in blocks of rows that either thread
- * may take.
+ * then B is packed first, and each block of rows (which either thread may
+ * take) packs its own A. Operands are copied raw into the WebAssembly memory
+ * (one `set` each) and packed there by the kernels of `pack.ts`.
  */
 import type { TypedArray } from '../../dtype.js';
 import { broadcastOffsets } from '../layout.js';
 import { matmul as referenceMatmul } from '../matmul.js';
 import type { Tile } from './gemm.js';
+import { packBlock, type PackExports } from './pack.js';
 import type { Runtime } from './runtime.js';
 import type { MatmulThreads } from './threads.js';
 
@@ -56,29 +58,32 @@ export function wasmMatmul(
       }
       void threads.start();
     }
-    const gemm = f32 ? runtime.exports.gemmF32 : runtime.exports.gemmF64;
-    const gemmSet = f32 ? runtime.exports.gemmSetF32 : runtime.exports.gemmSetF64;
+    const x = runtime.exports;
+    const gemm = f32 ? x.gemmF32 : x.gemmF64;
+    const gemmSet = f32 ? x.gemmSetF32 : x.gemmSetF64;
     const { mr, nr, bytes } = tile;
     const mPad = roundUp(m, mr);
     const nPad = roundUp(n, nr);
     const kc0 = Math.min(k, KC);
     const mc0 = Math.min(mPad, MC);
-    // Layout (in elements): packed A block, packed B block, C.
+    // Layout (in elements): packed A block, packed B block, C, raw A, raw B.
     const aPack = 0;
     const bPack = aPack + mc0 * kc0;
     const cBase = roundUp(bPack + kc0 * nPad, 16 / bytes);
-    runtime.reserve((cBase + mPad * nPad) * bytes);
+    const aRaw = cBase + mPad * nPad;
+    const bRaw = aRaw + m * k;
+    runtime.reserve((bRaw + k * n) * bytes);
     const mem = f32 ? runtime.f32() : runtime.f64();
     for (let batch = 0; batch < aOff.length; batch++) {
-      const aBase = aOff[batch]! * m * k;
-      const bBase = bOff[batch]! * k * n;
+      if (batch === 0 || aOff[batch] !== aOff[batch - 1]) copyIn(a, aOff[batch]! * m * k, m * k, mem, aRaw);
+      if (batch === 0 || bOff[batch] !== bOff[batch - 1]) copyIn(b, bOff[batch]! * k * n, k * n, mem, bRaw);
       for (let pc = 0; pc < k; pc += KC) {
         const kc = Math.min(KC, k - pc);
-        packB(b, bBase, transposeB, k, n, pc, kc, tile, mem, bPack, nPad);
+        packB(x, mem, bRaw, transposeB, k, n, pc, kc, tile, bPack);
         for (let ic = 0; ic < m; ic += MC) {
           const mc = Math.min(MC, m - ic);
           const mcPad = roundUp(mc, mr);
-          packA(a, aBase, transposeA, m, k, ic, mc, pc, kc, tile, mem, aPack);
+          packA(x, mem, aRaw, transposeA, m, k, ic, mc, pc, kc, tile, aPack);
           (pc === 0 ? gemmSet : gemm)(
             aPack * bytes,
             bPack * bytes,
@@ -112,7 +117,9 @@ function copyOut(
 /**
  * The product on two threads (see `Job` in `threads.ts` for the layout): per
  * group of batches that fits `threads.groupElements`, all of packed A, then
- * all of packed B, then C; tasks are blocks of rows of about m / TASKS.
+ * all of packed B, then C, raw A and raw B; tasks are blocks of rows of about
+ * m / TASKS. This thread copies each batch's operands in and packs its B
+ * before publishing its tasks; each task packs its own rows of A.
  */
 function sharedMatmul(
   runtime: Runtime,
@@ -133,46 +140,62 @@ function sharedMatmul(
   const mPad = roundUp(m, mr);
   const nPad = roundUp(n, nr);
   const batches = aOff.length;
-  const perBatch = mPad * k + nPad * k + mPad * nPad;
+  const perBatch = mPad * k + nPad * k + mPad * nPad + mPad * k + k * n;
   const group = Math.max(1, Math.min(batches, Math.floor(threads.groupElements / perBatch)));
   const rows = Math.min(MC, roundUp(Math.ceil(m / Math.ceil(TASKS / group)), mr));
   const tasksPerBatch = Math.ceil(m / rows);
   const aPack = 0;
   const bPack = group * mPad * k;
   const cBase = bPack + group * nPad * k;
-  runtime.reserve((cBase + group * mPad * nPad) * bytes);
+  const aRaw = cBase + group * mPad * nPad;
+  const bRaw = aRaw + group * mPad * k;
+  runtime.reserve((bRaw + group * k * n) * bytes);
   const mem = bytes === 4 ? runtime.f32() : runtime.f64();
+  const x = runtime.exports;
   for (let first = 0; first < batches; first += group) {
     const size = Math.min(group, batches - first);
-    const job = { f64: bytes === 8, a: aPack, b: bPack, c: cBase, m, mPad, nPad, k, kc: KC, mr, rows };
-    threads.run({ ...job, tasksPerBatch, tasks: size * tasksPerBatch }, (t) => {
-      const inGroup = Math.floor(t / tasksPerBatch);
+    const job = { f64: bytes === 8, a: aPack, b: bPack, c: cBase, raw: aRaw, transposeA, m, mPad, nPad, k, kc: KC };
+    threads.run({ ...job, mr, rows, tasksPerBatch, tasks: size * tasksPerBatch }, (t) => {
+      if (t % tasksPerBatch !== 0) return; // the task packs its rows of A itself
+      const inGroup = t / tasksPerBatch;
       const batch = first + inGroup;
-      const r0 = (t - inGroup * tasksPerBatch) * rows;
-      if (r0 === 0) {
-        const bDst = bPack + inGroup * nPad * k;
-        for (let pc = 0; pc < k; pc += KC)
-          packB(b, bOff[batch]! * k * n, transposeB, k, n, pc, Math.min(KC, k - pc), tile, mem, bDst + pc * nPad, nPad);
-      }
-      const mc = Math.min(rows, m - r0);
-      const aDst = aPack + inGroup * mPad * k + r0 * k;
-      for (let pc = 0; pc < k; pc += KC) {
-        const kc = Math.min(KC, k - pc);
-        packA(a, aOff[batch]! * m * k, transposeA, m, k, r0, mc, pc, kc, tile, mem, aDst + pc * roundUp(mc, mr));
-      }
+      // Raw A, zero-padded to mPad rows of op(A), so that every task packs whole panels.
+      const aSrc = aRaw + inGroup * mPad * k;
+      const aBase = aOff[batch]! * m * k;
+      if (!transposeA) {
+        copyIn(a, aBase, m * k, mem, aSrc);
+        mem.fill(0, aSrc + m * k, aSrc + mPad * k);
+      } else if (m === mPad) copyIn(a, aBase, m * k, mem, aSrc);
+      else
+        for (let p = 0; p < k; p++) {
+          copyIn(a, aBase + p * m, m, mem, aSrc + p * mPad);
+          mem.fill(0, aSrc + p * mPad + m, aSrc + (p + 1) * mPad);
+        }
+      const bSrc = bRaw + inGroup * k * n;
+      copyIn(b, bOff[batch]! * k * n, k * n, mem, bSrc);
+      const bDst = bPack + inGroup * nPad * k;
+      for (let pc = 0; pc < k; pc += KC)
+        packB(x, mem, bSrc, transposeB, k, n, pc, Math.min(KC, k - pc), tile, bDst + pc * nPad);
     });
     for (let i = 0; i < size; i++) copyOut(mem, cBase + i * mPad * nPad, m, n, nPad, out, (first + i) * m * n);
   }
 }
 
+/** Copies `len` elements of `src` from `from` to element `to` of `mem` (one `set`: a memory copy). */
+function copyIn(src: TypedArray, from: number, len: number, mem: Float32Array | Float64Array, to: number): void {
+  mem.set(src.subarray(from, from + len), to);
+}
+
 /**
  * Packs rows `ic .. ic+mc` and steps `pc .. pc+kc` of op(A) (m x k, `t`:
- * stored transposed as k x m) into panels of MR rows: element (r, p) of
- * panel q at `dst + q*MR*kc + p*MR + r`, rows past `mc` zero.
+ * stored transposed as k x m), copied raw to element `raw` of `mem`, into
+ * panels of MR rows: element (r, p) of panel q at `dst + q*MR*kc + p*MR + r`,
+ * rows past `mc` zero.
  */
 function packA(
-  a: TypedArray,
-  base: number,
+  x: PackExports,
+  mem: Float32Array | Float64Array,
+  raw: number,
   t: boolean,
   m: number,
   k: number,
@@ -181,74 +204,31 @@ function packA(
   pc: number,
   kc: number,
   { mr }: Tile,
-  mem: Float32Array | Float64Array,
   dst: number,
 ): void {
-  if (t) {
-    // A(i, p) = a[p*m + i]: p outermost, so each step reads one contiguous run of mc elements
-    // (a panel-first order would read MR elements at a stride of m, which thrashes a cache set).
-    for (let p = 0; p < kc; p++) {
-      const src = base + (pc + p) * m + ic;
-      for (let i0 = 0; i0 < mc; i0 += mr) {
-        const d = dst + i0 * kc + p * mr;
-        const rows = Math.min(mr, mc - i0);
-        for (let r = 0; r < rows; r++) mem[d + r] = a[src + i0 + r]!;
-        for (let r = rows; r < mr; r++) mem[d + r] = 0;
-      }
-    }
-    return;
-  }
-  for (let i0 = 0; i0 < mc; i0 += mr) {
-    const panel = dst + i0 * kc;
-    const rows = Math.min(mr, mc - i0);
-    // A(i, p) = a[i*k + p]: each row is read contiguously.
-    for (let r = 0; r < rows; r++) {
-      const src = base + (ic + i0 + r) * k + pc;
-      for (let p = 0; p < kc; p++) mem[panel + p * mr + r] = a[src + p]!;
-    }
-    for (let r = rows; r < mr; r++) for (let p = 0; p < kc; p++) mem[panel + p * mr + r] = 0;
-  }
+  // A(i, p) = raw[p*m + i] (runs along i at each p), or raw[i*k + p] (each row runs along p).
+  if (t) packBlock(x, mem, true, raw + pc * m + ic, m, mc, kc, mr, dst);
+  else packBlock(x, mem, false, raw + ic * k + pc, k, mc, kc, mr, dst);
 }
 
 /**
- * Packs steps `pc .. pc+kc` of op(B) (k x n, `t`: stored transposed as n x k)
- * into panels of NR columns: element (p, j) of panel q at
- * `dst + q*NR*kc + p*NR + j`, columns past `n` zero.
+ * Packs steps `pc .. pc+kc` of op(B) (k x n, `t`: stored transposed as n x k),
+ * copied raw to element `raw` of `mem`, into panels of NR columns: element
+ * (p, j) of panel q at `dst + q*NR*kc + p*NR + j`, columns past `n` zero.
  */
 function packB(
-  b: TypedArray,
-  base: number,
+  x: PackExports,
+  mem: Float32Array | Float64Array,
+  raw: number,
   t: boolean,
   k: number,
   n: number,
   pc: number,
   kc: number,
   { nr }: Tile,
-  mem: Float32Array | Float64Array,
   dst: number,
-  nPad: number,
 ): void {
-  if (!t) {
-    // B(p, j) = b[p*n + j]: p outermost, so each step reads one contiguous row of n elements.
-    for (let p = 0; p < kc; p++) {
-      const src = base + (pc + p) * n;
-      for (let j0 = 0; j0 < nPad; j0 += nr) {
-        const d = dst + j0 * kc + p * nr;
-        const cols = Math.max(0, Math.min(nr, n - j0));
-        for (let j = 0; j < cols; j++) mem[d + j] = b[src + j0 + j]!;
-        for (let j = cols; j < nr; j++) mem[d + j] = 0;
-      }
-    }
-    return;
-  }
-  for (let j0 = 0; j0 < nPad; j0 += nr) {
-    const panel = dst + j0 * kc;
-    const cols = Math.max(0, Math.min(nr, n - j0));
-    // B(p, j) = b[j*k + p]: each column is read contiguously.
-    for (let j = 0; j < cols; j++) {
-      const src = base + (j0 + j) * k + pc;
-      for (let p = 0; p < kc; p++) mem[panel + p * nr + j] = b[src + p]!;
-    }
-    for (let j = cols; j < nr; j++) for (let p = 0; p < kc; p++) mem[panel + p * nr + j] = 0;
-  }
+  // B(p, j) = raw[p*n + j] (runs along j at each p), or raw[j*k + p] (each column runs along p).
+  if (t) packBlock(x, mem, false, raw + pc, k, n, kc, nr, dst);
+  else packBlock(x, mem, true, raw + pc * n, n, n, kc, nr, dst);
 }

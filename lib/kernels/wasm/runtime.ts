@@ -8,6 +8,7 @@
 import { ModuleBuilder } from './emitter.js';
 import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
 import { emitMath, MATH_F32 } from './math.js';
+import { emitPacks, type PackKernel } from './pack.js';
 
 /** The exports of the kernel module. */
 export interface KernelExports {
@@ -19,6 +20,8 @@ export interface KernelExports {
   readonly gemmSetF32: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
   /** `gemmF64` that overwrites C. */
   readonly gemmSetF64: (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
+  /** The pack kernels of `pack.ts` (`packRuns16`, `packCols4x4`, ...). */
+  readonly [pack: `pack${string}`]: PackKernel;
 }
 
 /** The float32 maps of `math.ts` (`expF32(p, n)`, ...): in place over n floats from byte address p. */
@@ -48,6 +51,7 @@ export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 
   emitGemm(module, 'gemmF64', tiles.f64);
   emitGemm(module, 'gemmSetF32', tiles.f32, true);
   emitGemm(module, 'gemmSetF64', tiles.f64, true);
+  emitPacks(module, [tiles.f32, tiles.f64]);
   emitMath(module);
   return module.encode();
 }

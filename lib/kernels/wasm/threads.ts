@@ -2,10 +2,10 @@
  * A second thread for large matrix products (Node only). The kernel module
  * then works in a shared WebAssembly memory, and one worker thread
  * instantiates the same module on the same memory. A product is cut into
- * tasks, each a block of rows of C across all of k; this thread packs the
- * operands (only it can read the input arrays) and publishes each task as its
- * rows are packed, and both threads claim tasks from a shared counter until
- * none are left. Each element of C is still summed in k order by the one
+ * tasks, each a block of rows of C across all of k; this thread copies the
+ * operands in (only it can read the input arrays) and packs B, publishes the
+ * tasks, and both threads claim tasks from a shared counter until none are
+ * left; each task packs its own rows of A (in WebAssembly) as it runs. Each element of C is still summed in k order by the one
  * thread that owns its rows, so results are bit for bit those of one thread.
  *
  * Synchronisation is `Atomics` on a small control array: the main thread
@@ -17,7 +17,7 @@
  * needed (`start()`, called by `ready()` or by the first large product): a
  * program with no large products never has a second thread.
  */
-import type { Runtime, WasmMemory, WasmModule } from './runtime.js';
+import type { KernelExports, Runtime, WasmMemory, WasmModule } from './runtime.js';
 
 /** Products with fewer multiply-adds than this stay on one thread (measured: below it the hand-off costs more than it saves). */
 export const THREAD_MIN_WORK = 2 ** 21;
@@ -32,8 +32,8 @@ const FAILED = 80; // 1 + a task the worker failed on, or 0
 const WORKER_TASKS = 96; // tasks the worker has run, in all (for tests)
 /** The job: byte addresses of packed A, packed B and C, then sizes (see {@link Job}). */
 const P = 112;
-const [P_F64, P_A, P_B, P_C, P_M, P_MPAD, P_NPAD, P_K, P_KC, P_MR, P_ROWS, P_TPB, P_TASKS] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+const [P_F64, P_A, P_B, P_C, P_M, P_MPAD, P_NPAD, P_K, P_KC, P_MR, P_ROWS, P_TPB, P_TASKS, P_RAW, P_TA] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 ];
 const CONTROL_INTS = P + 16;
 
@@ -44,7 +44,10 @@ const CONTROL_INTS = P + 16;
  * A is packed at `a + batch * mPad * k` elements, each task's rows in turn
  * (`rPad` rows, a multiple of MR, by each block of k: `r0 * k + pc * rPad`),
  * B at `b + batch * nPad * k` (block of k `pc` at `pc * nPad`), and C at
- * `c + batch * mPad * nPad` with row stride `nPad`.
+ * `c + batch * mPad * nPad` with row stride `nPad`. A arrives raw at
+ * `raw + batch * mPad * k`, zero-padded to `mPad` rows of op(A): as mPad x k
+ * rows, or with `transposeA` as k rows of mPad; each task packs its own rows
+ * of it (in WebAssembly, block of k by block of k, just before multiplying).
  */
 export interface Job {
   readonly f64: boolean;
@@ -64,14 +67,18 @@ export interface Job {
   readonly rows: number;
   readonly tasksPerBatch: number;
   readonly tasks: number;
+  /** Element offset of raw A (see above). */
+  readonly raw: number;
+  readonly transposeA: boolean;
 }
 
 /**
  * Runs task `t` of the job in `p` (the control array's job slots): the same
  * code as `runTask` in the worker's source below.
  */
-function runTask(t: number, p: Int32Array, gemm: Gemm, gemmSet: Gemm): void {
+function runTask(t: number, p: Int32Array, x: KernelExports): void {
   const bytes = p[P_F64] ? 8 : 4;
+  const [gemm, gemmSet] = p[P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
   const [m, mPad, nPad, k, kc, mr, rows, tpb] = [
     p[P_M]!,
     p[P_MPAD]!,
@@ -88,7 +95,12 @@ function runTask(t: number, p: Int32Array, gemm: Gemm, gemmSet: Gemm): void {
   const a = (p[P_A]! >>> 0) + (batch * mPad * k + r0 * k) * bytes;
   const b = (p[P_B]! >>> 0) + batch * nPad * k * bytes;
   const c = (p[P_C]! >>> 0) + (batch * mPad + r0) * nPad * bytes;
+  const ta = p[P_TA] === 1;
+  const raw = (p[P_RAW]! >>> 0) + batch * mPad * k * bytes;
+  const pack = ta ? x[`packRuns${mr * bytes}`]! : x[`packCols${bytes}x${mr}`]!;
   for (let pc = 0; pc < k; pc += kc) {
+    if (ta) pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
+    else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
     (pc === 0 ? gemmSet : gemm)(
       a + pc * rPad * bytes,
       b + pc * nPad * bytes,
@@ -100,8 +112,6 @@ function runTask(t: number, p: Int32Array, gemm: Gemm, gemmSet: Gemm): void {
     );
   }
 }
-
-type Gemm = (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldc: number) => void;
 
 /** Claims the next task of the job tagged `tag`, or returns -1 when none is left. */
 function claim(ctl: Int32Array, tag: number, tasks: number): number {
@@ -135,7 +145,12 @@ function runTask(t, p) {
   const a = (p[${P_A}] >>> 0) + (batch * mPad * k + r0 * k) * bytes;
   const b = (p[${P_B}] >>> 0) + batch * nPad * k * bytes;
   const c = (p[${P_C}] >>> 0) + (batch * mPad + r0) * nPad * bytes;
+  const ta = p[${P_TA}] === 1;
+  const raw = (p[${P_RAW}] >>> 0) + batch * mPad * k * bytes;
+  const pack = ta ? x['packRuns' + mr * bytes] : x['packCols' + bytes + 'x' + mr];
   for (let pc = 0; pc < k; pc += kc) {
+    if (ta) pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
+    else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
     (pc === 0 ? gemmSet : gemm)(a + pc * rPad * bytes, b + pc * nPad * bytes, c, rPad, nPad, Math.min(kc, k - pc), nPad * bytes);
   }
 }
@@ -332,7 +347,7 @@ export class MatmulThreads {
 
   /**
    * Runs `job` on both threads. `pack(t)` is called on this thread for each
-   * task in order and must pack its operands (and its batch's B before the
+   * task in order and must make its operands ready (raw A copied in, and its batch's B packed before the
    * batch's first task); each task is published as soon as it is packed.
    */
   run(job: Job, pack: (t: number) => void): void {
@@ -356,6 +371,8 @@ export class MatmulThreads {
     ctl[P + P_ROWS] = job.rows;
     ctl[P + P_TPB] = job.tasksPerBatch;
     ctl[P + P_TASKS] = tasks;
+    ctl[P + P_RAW] = job.raw * bytes;
+    ctl[P + P_TA] = job.transposeA ? 1 : 0;
     const tag = ((this.seq + 1) >>> 1) & 0xfff;
     Atomics.store(ctl, PACKED, 0);
     Atomics.store(ctl, DONE, 0);
@@ -370,9 +387,8 @@ export class MatmulThreads {
       Atomics.notify(ctl, PACKED);
     }
     const p = ctl.subarray(P, CONTROL_INTS);
-    const gemm = job.f64 ? this.runtime.exports.gemmF64 : this.runtime.exports.gemmF32;
-    const gemmSet = job.f64 ? this.runtime.exports.gemmSetF64 : this.runtime.exports.gemmSetF32;
-    if (!this.workerOnly) this.runClaimed(tag, tasks, p, gemm, gemmSet);
+    const x = this.runtime.exports;
+    if (!this.workerOnly) this.runClaimed(tag, tasks, p, x);
     const waiting = now();
     // Wait for the tasks the worker holds; redo one it failed on (and leave it alone from then on), and
     // after a second without news take whatever it has not claimed (it may be starved of a core, or gone).
@@ -380,9 +396,9 @@ export class MatmulThreads {
       const failed = Atomics.exchange(ctl, FAILED, 0);
       if (failed !== 0) {
         this.broken = true;
-        runTask(failed - 1, p, gemm, gemmSet);
+        runTask(failed - 1, p, x);
         Atomics.add(ctl, DONE, 1);
-      } else if (Atomics.wait(ctl, DONE, done, 1000) === 'timed-out') this.runClaimed(tag, tasks, p, gemm, gemmSet);
+      } else if (Atomics.wait(ctl, DONE, done, 1000) === 'timed-out') this.runClaimed(tag, tasks, p, x);
     }
     const ended = now();
     const starved =
@@ -394,9 +410,9 @@ export class MatmulThreads {
   }
 
   /** Claims and runs tasks on this thread until none are left. */
-  private runClaimed(tag: number, tasks: number, p: Int32Array, gemm: Gemm, gemmSet: Gemm): void {
+  private runClaimed(tag: number, tasks: number, p: Int32Array, x: KernelExports): void {
     for (let t; (t = claim(this.ctl, tag, tasks)) >= 0;) {
-      runTask(t, p, gemm, gemmSet);
+      runTask(t, p, x);
       Atomics.add(this.ctl, DONE, 1);
     }
   }
