@@ -32,15 +32,12 @@ import {
 import { opRegistry } from '../lib/op.js';
 import { activeAccumulators } from '../lib/forward.js';
 import { recordingTapes } from '../lib/tape.js';
+import { expectError, loose } from './support/errors.js';
 
 afterEach(() => {
   for (const tape of recordingTapes.slice()) tape.stop();
   activeAccumulators.splice(0);
 });
-
-/** Untyped access, to reach the run-time checks that the types would otherwise forbid. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const loose = (x: unknown): any => x;
 
 const f64 = (values: number[] | number[][]) => tensor(values, undefined, 'float64');
 
@@ -49,17 +46,6 @@ const cube = customGradient(function cube(x: Tensor, save: SaveFunc) {
   save([x]);
   return { value: pow(x, 3), gradFunc: (dy: Tensor, [s]: Tensor[]) => [mul(dy, mul(square(s!), 3))] };
 });
-
-function expectError(fn: () => unknown, kind: typeof Error | typeof TypeError, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(kind);
-  expect((error as Error).message).toBe(message);
-}
 
 describe('the value comes from f; gradients come only from gradFunc', () => {
   test("the returned function gives f's value, in float32 and float64", () => {

@@ -36,27 +36,11 @@ import {
 } from '../lib/index.js';
 import { defineOp } from '../lib/op.js';
 import { recordingTapes } from '../lib/tape.js';
-
-/** Untyped access, to reach the run-time checks that the types would otherwise forbid. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const loose = (x: unknown): any => x;
+import { expectError, loose } from './support/errors.js';
 
 afterEach(() => {
   for (const tape of recordingTapes.slice()) tape.stop();
 });
-
-type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
-
-function expectError(fn: () => unknown, kind: ErrorClass, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(kind);
-  expect((error as Error).message).toBe(message);
-}
 
 /** A tape watching `x = [1, 2]`, with `y = 2x` recorded. */
 function recorded(options?: { persistent?: boolean }): { tape: GradientTape; x: Tensor; y: Tensor } {

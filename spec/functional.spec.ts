@@ -31,25 +31,13 @@ import {
 } from '../lib/index.js';
 import { recordingTapes } from '../lib/tape.js';
 import { sampleInput } from './support/inputs.js';
+import { expectError, loose } from './support/errors.js';
 
 afterEach(() => {
   for (const tape of recordingTapes.slice()) tape.stop();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const loose = (x: unknown): any => x;
 const values = (t: Tensor | undefined) => t?.arraySync();
-
-function expectError(fn: () => unknown, kind: typeof Error | typeof TypeError, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(kind);
-  expect((error as Error).message).toBe(message);
-}
 
 /** A small network loss of two inputs: sum(sigmoid(x W)^2) with W [3, 2], x [2, 3]. */
 const loss = (x: Tensor, w: Tensor) => sum(square(sigmoid(matmul(x, w))));

@@ -19,6 +19,7 @@ import {
   zeros,
   type Tensor,
 } from '../../lib/index.js';
+import { expectError, loose } from '../support/errors.js';
 
 type Pad = 'valid' | 'same' | number | [number, number][];
 type Pair = number | [number, number];
@@ -368,18 +369,6 @@ describe('depthwiseConv2d', () => {
 });
 
 describe('convolution errors', () => {
-  function expectError(fn: () => unknown, kind: typeof Error, message: string): void {
-    let error: unknown;
-    try {
-      fn();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(kind);
-    expect((error as Error).message).toBe(message);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const loose = (v: unknown): any => v;
   const x = zeros([1, 5, 5, 2]);
   const w = zeros([3, 3, 2, 4]);
 

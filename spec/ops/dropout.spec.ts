@@ -1,5 +1,7 @@
 /** dropout: the mask's rate and scale, seeds, noiseShape, the gradient, and every error. */
 import { GradientTape, dropout, ones, randomUniform, tensor, zeros, type Tensor } from '../../lib/index.js';
+import {} from '../support/errors.js';
+import { expectError } from '../support/errors.js';
 
 const flat = (x: Tensor): number[] => Array.from(x.dataSync());
 
@@ -53,16 +55,6 @@ describe('dropout', () => {
   });
 
   test('errors', () => {
-    const expectError = (fn: () => unknown, kind: typeof Error, message: string) => {
-      let error: unknown;
-      try {
-        fn();
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(kind);
-      expect((error as Error).message).toBe(message);
-    };
     expectError(() => dropout(ones([2]), 1), RangeError, 'tapegrad.dropout: rate must be a number in [0, 1), got 1');
     expectError(
       () => dropout(ones([2]), -0.1),

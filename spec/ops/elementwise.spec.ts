@@ -60,26 +60,12 @@ import {
   type TensorLike,
 } from '../../lib/index.js';
 import { sampleInput } from '../support/inputs.js';
-
-/** Untyped access, to reach the run-time checks that the types would otherwise forbid. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const loose = (x: unknown): any => x;
+import { expectError, loose } from '../support/errors.js';
 
 const f64 = (values: number[]): Tensor => tensor(values, undefined, 'float64');
 const values = (t: Tensor): number[] => Array.from(t.dataSync());
 /** -0 and 0 compare unequal under toEqual; the ops' contracts do not distinguish them. */
 const unsigned = (t: Tensor): number[] => values(t).map((v) => v + 0);
-
-function expectError(fn: () => unknown, kind: typeof Error, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(kind);
-  expect((error as Error).message).toBe(message);
-}
 
 /** Each element of `actual` within a relative `rtol` of `expected` (exact for 0 and infinities). */
 function expectClose(actual: Tensor, expected: number[], rtol: number): void {

@@ -6,12 +6,9 @@
  */
 import { GradientTape, checkGradients, losses, randomUniform, tensor, type Tensor } from '../../lib/index.js';
 import { sampleInput } from '../support/inputs.js';
+import { loose } from '../support/errors.js';
 
 const { Reduction } = losses;
-
-/** Untyped access, to reach the run-time checks that the types would otherwise forbid. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const loose = (x: unknown): any => x;
 
 const f64 = (values: number[] | number[][]) => tensor(values as number[], undefined, 'float64');
 

@@ -15,6 +15,7 @@ import {
   zeros,
   type Tensor,
 } from '../../lib/index.js';
+import { expectError, loose } from '../support/errors.js';
 
 type Pad = 'valid' | 'same' | number | [number, number][];
 type Pair = number | [number, number];
@@ -236,19 +237,6 @@ describe('avgPool', () => {
 });
 
 describe('pooling errors', () => {
-  function expectError(fn: () => unknown, kind: typeof Error, message: string): void {
-    let error: unknown;
-    try {
-      fn();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(kind);
-    expect((error as Error).message).toBe(message);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const loose = (v: unknown): any => v;
-
   test('a wrong rank', () => {
     expectError(
       () => maxPool(zeros([4, 4]), 2, 2, 'valid'),

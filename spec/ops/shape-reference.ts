@@ -14,6 +14,7 @@ import {
   type NestedArray,
   type Tensor,
 } from '../../lib/index.js';
+export { expectError, loose } from '../support/errors.js';
 
 export const f64 = (values: NestedArray) => tensor(values as number[], undefined, 'float64');
 export const i32 = (values: NestedArray, shape?: number[]) => tensor(values as number[], shape, 'int32');
@@ -61,20 +62,3 @@ export function secondDerivative(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor)
   const g = gradient(f, x)!;
   return outer.gradient(sum(mul(g, v)), x);
 }
-
-type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
-
-export function expectError(fn: () => unknown, kind: ErrorClass, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(kind);
-  expect((error as Error).message).toBe(message);
-}
-
-/** Untyped access, to reach the run-time checks that the types would otherwise forbid. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const loose = (x: unknown): any => x;
