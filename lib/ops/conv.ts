@@ -34,84 +34,66 @@ function computed(like: Tensor, shape: number[], fill: (out: TypedArray) => void
   return new Tensor(out, shape, like.dtype);
 }
 
-// y = conv(x, w) is bilinear; with the adjoint identities
-//   <conv(x, w), dy> = <x, backpropInput(dy, w)> = <w, backpropFilter(x, dy)>,
-// each of the three ops' VJPs is one of the other two (or itself).
-const conv2dOp = defineOp<WindowGeometry>('conv2d', {
-  forward: ([x, w], g) =>
-    computed(x!, yShapeOf(g), (out) => kernels.conv2d(x!.values, w!.values, g, out, kernels.matmul)),
-  vjp: (dy, [x, w], _y, g, needs) => [
-    needs[0] ? conv2dBackpropInput(dy, w!, g) : undefined,
-    needs[1] ? conv2dBackpropFilter(x!, dy, g) : undefined,
-  ],
-});
-
-const conv2dBackpropInputOp = defineOp<WindowGeometry>('conv2dBackpropInput', {
-  forward: ([dy, w], g) =>
-    computed(dy!, xShapeOf(g), (out) => kernels.conv2dBackpropInput(dy!.values, w!.values, g, out, kernels.matmul)),
-  // dx = backpropInput(dy, w): d<dx, G>/d dy = conv(G, w); d<dx, G>/dw = backpropFilter(G, dy).
-  vjp: (ddx, [dy, w], _dx, g, needs) => [
-    needs[0] ? conv2dOp([ddx, w!], g) : undefined,
-    needs[1] ? conv2dBackpropFilter(ddx, dy!, g) : undefined,
-  ],
-});
-
-const conv2dBackpropFilterOp = defineOp<WindowGeometry>('conv2dBackpropFilter', {
-  forward: ([x, dy], g) =>
-    computed(x!, filterShapeOf(g), (out) =>
-      kernels.conv2dBackpropFilter(x!.values, dy!.values, g, out, kernels.matmul),
-    ),
-  // dw = backpropFilter(x, dy): d<dw, G>/dx = backpropInput(dy, G); d<dw, G>/d dy = conv(x, G).
-  vjp: (dw, [x, dy], _w, g, needs) => [
-    needs[0] ? conv2dBackpropInput(dy!, dw, g) : undefined,
-    needs[1] ? conv2dOp([x!, dw], g) : undefined,
-  ],
-});
-
-function conv2dBackpropInput(dy: Tensor, w: Tensor, g: WindowGeometry): Tensor {
-  return conv2dBackpropInputOp([dy, w], g);
+/** The kernels of one kind of convolution, and the shape of its filter. */
+interface ConvolutionKernels {
+  conv(x: TypedArray, w: TypedArray, g: WindowGeometry, out: TypedArray): void;
+  backpropInput(dy: TypedArray, w: TypedArray, g: WindowGeometry, out: TypedArray): void;
+  backpropFilter(x: TypedArray, dy: TypedArray, g: WindowGeometry, out: TypedArray): void;
+  filterShape(g: WindowGeometry): number[];
 }
 
-function conv2dBackpropFilter(x: Tensor, dy: Tensor, g: WindowGeometry): Tensor {
-  return conv2dBackpropFilterOp([x, dy], g);
+type ConvolutionOp = (inputs: readonly Tensor[], g: WindowGeometry) => Tensor;
+
+/**
+ * The three ops of a convolution, `name`, `nameBackpropInput` and
+ * `nameBackpropFilter`. y = conv(x, w) is bilinear; with the adjoint identities
+ *   <conv(x, w), dy> = <x, backpropInput(dy, w)> = <w, backpropFilter(x, dy)>,
+ * each of the three ops' VJPs is one of the other two (or itself).
+ */
+function convolutionOps(
+  name: string,
+  k: ConvolutionKernels,
+): { conv: ConvolutionOp; backpropInput: ConvolutionOp; backpropFilter: ConvolutionOp } {
+  const conv: ConvolutionOp = defineOp<WindowGeometry>(name, {
+    forward: ([x, w], g) => computed(x!, yShapeOf(g), (out) => k.conv(x!.values, w!.values, g, out)),
+    vjp: (dy, [x, w], _y, g, needs) => [
+      needs[0] ? backpropInput([dy, w!], g) : undefined,
+      needs[1] ? backpropFilter([x!, dy], g) : undefined,
+    ],
+  });
+  const backpropInput: ConvolutionOp = defineOp<WindowGeometry>(`${name}BackpropInput`, {
+    forward: ([dy, w], g) => computed(dy!, xShapeOf(g), (out) => k.backpropInput(dy!.values, w!.values, g, out)),
+    // dx = backpropInput(dy, w): d<dx, G>/d dy = conv(G, w); d<dx, G>/dw = backpropFilter(G, dy).
+    vjp: (ddx, [dy, w], _dx, g, needs) => [
+      needs[0] ? conv([ddx, w!], g) : undefined,
+      needs[1] ? backpropFilter([ddx, dy!], g) : undefined,
+    ],
+  });
+  const backpropFilter: ConvolutionOp = defineOp<WindowGeometry>(`${name}BackpropFilter`, {
+    forward: ([x, dy], g) => computed(x!, k.filterShape(g), (out) => k.backpropFilter(x!.values, dy!.values, g, out)),
+    // dw = backpropFilter(x, dy): d<dw, G>/dx = backpropInput(dy, G); d<dw, G>/d dy = conv(x, G).
+    vjp: (dw, [x, dy], _w, g, needs) => [
+      needs[0] ? backpropInput([dy!, dw], g) : undefined,
+      needs[1] ? conv([x!, dw], g) : undefined,
+    ],
+  });
+  return { conv, backpropInput, backpropFilter };
 }
 
-// The same three-way structure for the depthwise convolution.
-const depthwiseConv2dOp = defineOp<WindowGeometry>('depthwiseConv2d', {
-  forward: ([x, w], g) => computed(x!, yShapeOf(g), (out) => kernels.depthwiseConv2d(x!.values, w!.values, g, out)),
-  vjp: (dy, [x, w], _y, g, needs) => [
-    needs[0] ? depthwiseBackpropInput(dy, w!, g) : undefined,
-    needs[1] ? depthwiseBackpropFilter(x!, dy, g) : undefined,
-  ],
+// Kernels are read when an op runs, so kernels installed later (setKernels) are used.
+const conv2dOps = convolutionOps('conv2d', {
+  conv: (x, w, g, out) => kernels.conv2d(x, w, g, out, kernels.matmul),
+  backpropInput: (dy, w, g, out) => kernels.conv2dBackpropInput(dy, w, g, out, kernels.matmul),
+  backpropFilter: (x, dy, g, out) => kernels.conv2dBackpropFilter(x, dy, g, out, kernels.matmul),
+  filterShape: filterShapeOf,
 });
 
-const depthwiseBackpropInputOp = defineOp<WindowGeometry>('depthwiseConv2dBackpropInput', {
-  forward: ([dy, w], g) =>
-    computed(dy!, xShapeOf(g), (out) => kernels.depthwiseConv2dBackpropInput(dy!.values, w!.values, g, out)),
-  vjp: (ddx, [dy, w], _dx, g, needs) => [
-    needs[0] ? depthwiseConv2dOp([ddx, w!], g) : undefined,
-    needs[1] ? depthwiseBackpropFilter(ddx, dy!, g) : undefined,
-  ],
+const depthwiseOps = convolutionOps('depthwiseConv2d', {
+  conv: (x, w, g, out) => kernels.depthwiseConv2d(x, w, g, out),
+  backpropInput: (dy, w, g, out) => kernels.depthwiseConv2dBackpropInput(dy, w, g, out),
+  backpropFilter: (x, dy, g, out) => kernels.depthwiseConv2dBackpropFilter(x, dy, g, out),
+  filterShape: depthwiseFilterShapeOf,
 });
-
-const depthwiseBackpropFilterOp = defineOp<WindowGeometry>('depthwiseConv2dBackpropFilter', {
-  forward: ([x, dy], g) =>
-    computed(x!, depthwiseFilterShapeOf(g), (out) =>
-      kernels.depthwiseConv2dBackpropFilter(x!.values, dy!.values, g, out),
-    ),
-  vjp: (dw, [x, dy], _w, g, needs) => [
-    needs[0] ? depthwiseBackpropInput(dy!, dw, g) : undefined,
-    needs[1] ? depthwiseConv2dOp([x!, dw], g) : undefined,
-  ],
-});
-
-function depthwiseBackpropInput(dy: Tensor, w: Tensor, g: WindowGeometry): Tensor {
-  return depthwiseBackpropInputOp([dy, w], g);
-}
-
-function depthwiseBackpropFilter(x: Tensor, dy: Tensor, g: WindowGeometry): Tensor {
-  return depthwiseBackpropFilterOp([x, dy], g);
-}
 
 /**
  * Converts x (rank 3 or 4, NHWC) and a rank-4 filter to tensors of one float
@@ -235,7 +217,7 @@ export function conv2d(
 ): Tensor {
   const op = 'conv2d';
   const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
-  return unbatch(conv2dOp([x4, f], g), batched);
+  return unbatch(conv2dOps.conv([x4, f], g), batched);
 }
 
 /**
@@ -299,7 +281,7 @@ export function conv2dTranspose(
         'give the outputShape whose conv2d has the shape of x',
     );
   }
-  const y = conv2dBackpropInput(x4, f, g);
+  const y = conv2dOps.backpropInput([x4, f], g);
   return unbatch(y, batched);
 }
 
@@ -329,5 +311,5 @@ export function depthwiseConv2d(
 ): Tensor {
   const op = 'depthwiseConv2d';
   const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
-  return unbatch(depthwiseConv2dOp([x4, f], g), batched);
+  return unbatch(depthwiseOps.conv([x4, f], g), batched);
 }
