@@ -147,7 +147,7 @@ export function col2im(cols: TypedArray, g: WindowGeometry, dx: Float64Array): v
             const w = j * g.strideWidth + q * g.dilationWidth - g.padLeft;
             if (h < 0 || h >= H || w < 0 || w >= W) continue;
             const dst = ((n * H + h) * W + w) * C;
-            for (let c = 0; c < C; c++) dx[dst + c] += cols[o + c]!;
+            for (let c = 0; c < C; c++) dx[dst + c]! += cols[o + c]!;
           }
         }
       }
@@ -238,7 +238,7 @@ export function depthwiseConv2d(x: TypedArray, filter: TypedArray, g: WindowGeom
   const sums = new Float64Array(y.length);
   depthwiseSweep(g, (xAt, fAt, yAt) => {
     const v = x[xAt]!;
-    for (let m = 0; m < M; m++) sums[yAt + m] += v * filter[fAt + m]!;
+    for (let m = 0; m < M; m++) sums[yAt + m]! += v * filter[fAt + m]!;
   });
   y.set(sums);
 }
@@ -255,7 +255,7 @@ export function depthwiseConv2dBackpropInput(
   depthwiseSweep(g, (xAt, fAt, yAt) => {
     let s = 0;
     for (let m = 0; m < M; m++) s += dy[yAt + m]! * filter[fAt + m]!;
-    sums[xAt] += s;
+    sums[xAt]! += s;
   });
   dx.set(sums);
 }
@@ -271,7 +271,7 @@ export function depthwiseConv2dBackpropFilter(
   const sums = new Float64Array(dFilter.length);
   depthwiseSweep(g, (xAt, fAt, yAt) => {
     const v = x[xAt]!;
-    for (let m = 0; m < M; m++) sums[fAt + m] += v * dy[yAt + m]!;
+    for (let m = 0; m < M; m++) sums[fAt + m]! += v * dy[yAt + m]!;
   });
   dFilter.set(sums);
 }

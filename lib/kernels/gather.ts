@@ -54,7 +54,7 @@ export function scatterAddAxis(
       const base = (b * outer + o) * dim;
       for (let j = 0; j < n; j++) {
         const to = (base + indices[b * n + j]!) * inner;
-        for (let k = 0; k < inner; k++) out[to + k] += dy[p++]!;
+        for (let k = 0; k < inner; k++) out[to + k]! += dy[p++]!;
       }
     }
   }

@@ -55,7 +55,7 @@ export function matmul(
         for (let p = 0; p < k; p++) {
           const aip = a[aRow + p * aStepStride]!;
           const bRow = bBase + p * n;
-          for (let j = 0; j < n; j++) row[j] += aip * b[bRow + j]!;
+          for (let j = 0; j < n; j++) row[j]! += aip * b[bRow + j]!;
         }
         for (let j = 0; j < n; j++) out[o + j] = row[j]!;
       }

@@ -66,7 +66,7 @@ export function maxPool(x: TypedArray, g: WindowGeometry, y: TypedArray): void {
 export function maxPoolBackprop(dy: TypedArray, x: TypedArray, g: WindowGeometry, dx: TypedArray): void {
   const argmax = maxPoolArgmax(x, g);
   const sums = new Float64Array(dx.length);
-  for (let o = 0; o < argmax.length; o++) sums[argmax[o]!] += dy[o]!;
+  for (let o = 0; o < argmax.length; o++) sums[argmax[o]!]! += dy[o]!;
   dx.set(sums);
 }
 
@@ -98,7 +98,7 @@ export function avgPoolBackprop(dy: TypedArray, g: WindowGeometry, dx: TypedArra
     for (let c = 0; c < C; c++) {
       const share = dy[outAt + c]! / (rows * cols);
       for (let r = 0; r < rows; r++) {
-        for (let k = 0, at = start + r * W * C + c; k < cols; k++, at += C) sums[at] += share;
+        for (let k = 0, at = start + r * W * C + c; k < cols; k++, at += C) sums[at]! += share;
       }
     }
   });

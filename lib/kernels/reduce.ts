@@ -53,7 +53,7 @@ export function reduce(
     for (let o = 0; o < m; o++) acc[o] = reduceRange(op, x, o * block, block, acc[o]!);
   } else {
     const slot = slotsOf(shape, axes);
-    if (op === 'sum') for (let i = 0; i < n; i++) acc[slot[i]!] += x[i]!;
+    if (op === 'sum') for (let i = 0; i < n; i++) acc[slot[i]!]! += x[i]!;
     else if (op === 'max') {
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
@@ -131,10 +131,10 @@ function logSumExp(x: TypedArray, shape: Shape, axes: readonly number[], out: Ty
   const n = x.length;
   if (m === 1) {
     const s = shift[0]!;
-    for (let i = 0; i < n; i++) acc[0] += Math.exp(x[i]! - s);
+    for (let i = 0; i < n; i++) acc[0]! += Math.exp(x[i]! - s);
   } else {
     const slot = slotsOf(shape, axes);
-    for (let i = 0; i < n; i++) acc[slot[i]!] += Math.exp(x[i]! - shift[slot[i]!]!);
+    for (let i = 0; i < n; i++) acc[slot[i]!]! += Math.exp(x[i]! - shift[slot[i]!]!);
   }
   for (let o = 0; o < m; o++) acc[o] = shift[o]! + Math.log(acc[o]!);
   out.set(acc);

@@ -17,7 +17,7 @@ function windowOffsets(shape: Shape, begin: readonly number[], step: readonly nu
     step.map((s, d) => s * strides[d]!),
     size,
   );
-  if (base !== 0) for (let i = 0; i < offsets.length; i++) offsets[i] += base;
+  if (base !== 0) for (let i = 0; i < offsets.length; i++) offsets[i]! += base;
   return offsets;
 }
 

@@ -3,7 +3,7 @@
  * must be the same bits (each element of C is summed in k order by one
  * thread). A thread pool with no size threshold is built here, so the shared
  * path runs even for tiny products; `workerOnly` makes the worker run every
- * task, so its own copy of the task code is tested too.
+ * task, so the task code also runs from the worker’s source (its own text).
  */
 import fc from 'fast-check';
 import { caseArb, sizeOf, values, type Case } from './matmul-cases.js';

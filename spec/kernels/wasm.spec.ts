@@ -10,7 +10,7 @@ import { caseArb, sizeOf, values, type Case } from './matmul-cases.js';
 import * as lib from '../../lib/index.js';
 import { referenceKernels } from '../../lib/kernels/index.js';
 import { BINARY, UNARY, type BinaryKernel, type UnaryKernel } from '../../lib/kernels/elementwise.js';
-import { binary as fastBinary, unary as fastUnary } from '../../lib/kernels/wasm/elementwise.js';
+import { fastBinary, fastUnary } from '../../lib/kernels/fast-elementwise.js';
 import { MATMUL_MIN_WORK, wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
 import type { TypedArray } from '../../lib/dtype.js';

@@ -1,65 +1,18 @@
 /**
- * Element-wise kernels for the hot cases, installed with the WebAssembly
- * ones. `unary` and `binary` compute exactly what the reference kernels
- * compute (the same scalar formula, stored into the same typed array), but
- * with one loop per op instead of one shared loop calling a function per
- * element: V8 cannot inline a call whose target changes from op to op, and
- * the call costs more than the arithmetic. `wasmUnary` and `wasmBinary` add
- * the WebAssembly SIMD maps of `math.ts` for large arrays: float32 exp, log,
- * tanh and sigmoid (to 1-2 ulp), and float add, sub, mul and div (exact).
- * Every other case goes to the reference.
+ * The WebAssembly SIMD element-wise kernels: `wasmUnary` and `wasmBinary`
+ * add the maps of `math.ts` for large arrays (float32 exp, log, tanh and
+ * sigmoid, to 1-2 ulp; float add, sub, mul and div, exact) to the plain
+ * TypeScript loops of `../fast-elementwise.ts`, which take every other case.
  */
-import type { TypedArray } from '../../dtype.js';
-import type { Shape } from '../../shape.js';
-import {
-  binary as referenceBinary,
-  unary as referenceUnary,
-  type BinaryKernel,
-  type UnaryKernel,
-} from '../elementwise.js';
+import type { binary as referenceBinary, unary as referenceUnary, BinaryKernel, UnaryKernel } from '../elementwise.js';
+import { fastBinary, fastUnary, isTrailingBlock } from '../fast-elementwise.js';
 import { ARITH, arithName, MATH_F32, type ArithMode } from './math.js';
 import type { Runtime } from './runtime.js';
-
-/** `out[i] = op(x[i])`, fast for neg, square, sqrt, exp, log, tanh, relu, step and abs. */
-export const unary: typeof referenceUnary = (op, x, out) => {
-  const n = x.length;
-  switch (op) {
-    case 'neg':
-      for (let i = 0; i < n; i++) out[i] = -x[i]!;
-      return;
-    case 'square':
-      for (let i = 0; i < n; i++) out[i] = x[i]! * x[i]!;
-      return;
-    case 'sqrt':
-      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
-      return;
-    case 'exp':
-      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
-      return;
-    case 'log':
-      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
-      return;
-    case 'tanh':
-      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
-      return;
-    case 'relu':
-      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
-      return;
-    case 'step':
-      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0;
-      return;
-    case 'abs':
-      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
-      return;
-    default:
-      referenceUnary(op, x, out);
-  }
-};
 
 /**
  * Float32 arrays of at least this many elements go to the WebAssembly SIMD
  * maps of `math.ts` (within 1 ulp of the reference, 2 for sigmoid; see
- * there); smaller ones to the loops above (exactly the reference). Measured
+ * there); smaller ones to `fastUnary` (exactly the reference). Measured
  * on the bench machine (2 cores, ns per element, copies included): tanh 17-31
  * with Math.tanh against 6.4 through WebAssembly at 256 elements and 3.8 at
  * 64K; exp 10-14 against 2.1. WebAssembly wins from 64 elements already; the
@@ -71,7 +24,7 @@ export const WASM_MATH_MIN_SIZE = 256;
 const BLOCK = 8192;
 
 /**
- * {@link unary} with the float32 transcendental maps of `math.ts` (exp,
+ * {@link fastUnary} with the float32 transcendental maps of `math.ts` (exp,
  * log, tanh, sigmoid) for float32 arrays of at least `minSize` elements.
  * Each block of the input is copied to the start of `runtime`'s memory (no
  * kernel keeps anything there between calls), mapped in place, and copied
@@ -85,7 +38,7 @@ export function wasmUnary(runtime: Runtime, minSize = WASM_MATH_MIN_SIZE): typeo
     const map = maps[op];
     const n = x.length;
     if (map === undefined || n < minSize || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
-      unary(op, x, out);
+      fastUnary(op, x, out);
       return;
     }
     const memory = runtime.f32();
@@ -104,7 +57,7 @@ export function wasmUnary(runtime: Runtime, minSize = WASM_MATH_MIN_SIZE): typeo
  * 4096 elements), go to the WebAssembly maps
  * (exact IEEE arithmetic: the same results as the reference). Measured on
  * the bench machine, ns per element, copies included: a float32 product
- * 1.6 at 512 elements and 0.6 from 16K, against 4-5 for the loops below once
+ * 1.6 at 512 elements and 0.6 from 16K, against 4-5 for `fastBinary`'s loops once
  * they have seen several dtypes (their element accesses are then
  * polymorphic); a scalar sum 1.7 and 0.5 against 2-2.4. Below 512 the call
  * and copy overhead makes WebAssembly slower.
@@ -112,10 +65,10 @@ export function wasmUnary(runtime: Runtime, minSize = WASM_MATH_MIN_SIZE): typeo
 export const WASM_ARITH_MIN_SIZE = 512;
 
 /**
- * {@link binary} with the WebAssembly maps of `math.ts` for add, sub, mul
+ * {@link fastBinary} with the WebAssembly maps of `math.ts` for add, sub, mul
  * and div on large float32 or float64 arrays of one dtype (same size, a
  * scalar on either side, or `b` a row repeated along leading axes); every
- * other case goes to {@link binary}. Operands
+ * other case goes to {@link fastBinary}. Operands
  * are copied block by block to the start of `runtime`'s memory (a at 0, b
  * one block further), and the result, written over the vector operand, is
  * copied into `out`.
@@ -134,7 +87,7 @@ export function wasmBinary(runtime: Runtime, minSize = WASM_ARITH_MIN_SIZE): typ
     const n = out.length;
     const byDtype = n >= minSize ? maps[op] : undefined;
     if (byDtype === undefined) {
-      binary(op, a, aShape, b, bShape, out, outShape); // small problems leave at once (per-op overhead)
+      fastBinary(op, a, aShape, b, bShape, out, outShape); // small problems leave at once (per-op overhead)
       return;
     }
     const f32 = out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
@@ -151,7 +104,7 @@ export function wasmBinary(runtime: Runtime, minSize = WASM_ARITH_MIN_SIZE): typ
             ? 'sv'
             : undefined;
     if (!(f32 || f64) || mode === undefined) {
-      binary(op, a, aShape, b, bShape, out, outShape);
+      fastBinary(op, a, aShape, b, bShape, out, outShape);
       return;
     }
     const bytes = f32 ? 4 : 8;
@@ -171,70 +124,4 @@ export function wasmBinary(runtime: Runtime, minSize = WASM_ARITH_MIN_SIZE): typ
       out.set(memory.subarray(result, result + size), start);
     }
   };
-}
-
-/**
- * `out = op(a, b)` with broadcasting, fast for add, sub, mul and div when
- * both operands have the output's size, one is a single element, or `b`
- * repeats along leading axes (a bias row); the rest goes to the reference.
- */
-export const binary: typeof referenceBinary = (op, a, aShape, b, bShape, out, outShape) => {
-  const n = out.length;
-  if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') {
-    referenceBinary(op, a, aShape, b, bShape, out, outShape);
-  } else if (a.length === n && b.length === n) {
-    same(op, a, b, out, n);
-  } else if (b.length === 1 && a.length === n) {
-    scalarRight(op, a, b[0]!, out, n);
-  } else if (a.length === 1 && b.length === n) {
-    scalarLeft(op, a[0]!, b, out, n);
-  } else if (a.length === n && b.length > 0 && isTrailingBlock(bShape, outShape)) {
-    rows(op, a, b, out, n);
-  } else {
-    referenceBinary(op, a, aShape, b, bShape, out, outShape);
-  }
-};
-
-type Arith = 'add' | 'sub' | 'mul' | 'div';
-
-function same(op: Arith, a: TypedArray, b: TypedArray, out: TypedArray, n: number): void {
-  if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
-  else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
-  else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
-  else for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
-}
-
-function scalarRight(op: Arith, a: TypedArray, s: number, out: TypedArray, n: number): void {
-  if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + s;
-  else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - s;
-  else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * s;
-  else for (let i = 0; i < n; i++) out[i] = a[i]! / s;
-}
-
-function scalarLeft(op: Arith, s: number, b: TypedArray, out: TypedArray, n: number): void {
-  if (op === 'add') for (let i = 0; i < n; i++) out[i] = s + b[i]!;
-  else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = s - b[i]!;
-  else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = s * b[i]!;
-  else for (let i = 0; i < n; i++) out[i] = s / b[i]!;
-}
-
-/** `b` (m elements) repeats every m elements of `a`. */
-function rows(op: Arith, a: TypedArray, b: TypedArray, out: TypedArray, n: number): void {
-  const m = b.length;
-  for (let r = 0; r < n; r += m) {
-    if (op === 'add') for (let j = 0; j < m; j++) out[r + j] = a[r + j]! + b[j]!;
-    else if (op === 'sub') for (let j = 0; j < m; j++) out[r + j] = a[r + j]! - b[j]!;
-    else if (op === 'mul') for (let j = 0; j < m; j++) out[r + j] = a[r + j]! * b[j]!;
-    else for (let j = 0; j < m; j++) out[r + j] = a[r + j]! / b[j]!;
-  }
-}
-
-/** Whether `shape` equals the trailing dimensions of `outShape` (after dropping its leading 1s). */
-function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
-  let start = 0;
-  while (start < shape.length && shape[start] === 1) start++;
-  const lead = outShape.length - (shape.length - start);
-  if (lead < 0) return false;
-  for (let i = start; i < shape.length; i++) if (shape[i] !== outShape[lead + i - start]) return false;
-  return true;
 }

@@ -17,7 +17,7 @@
  * needed (`start()`, called by `ready()` or by the first large product): a
  * program with no large products never has a second thread.
  */
-import type { KernelExports, Runtime, WasmMemory, WasmModule } from './runtime.js';
+import type { KernelExports, Runtime, WasmApi, WasmMemory, WasmModule } from './runtime.js';
 
 /** Products with fewer multiply-adds than this stay on one thread (measured: below it the hand-off costs more than it saves). */
 export const THREAD_MIN_WORK = 2 ** 21;
@@ -72,123 +72,155 @@ export interface Job {
   readonly transposeA: boolean;
 }
 
+/** Every slot of the control array, for {@link taskCode} (which cannot see this module's constants). */
+const LAYOUT = {
+  UP,
+  SEQ,
+  NEXT,
+  PACKED,
+  DONE,
+  FAILED,
+  WORKER_TASKS,
+  P,
+  CONTROL_INTS,
+  P_F64,
+  P_A,
+  P_B,
+  P_C,
+  P_M,
+  P_MPAD,
+  P_NPAD,
+  P_K,
+  P_KC,
+  P_MR,
+  P_ROWS,
+  P_TPB,
+  P_TASKS,
+  P_RAW,
+  P_TA,
+} as const;
+type Layout = typeof LAYOUT;
+
+/** What the worker is started with (its `workerData`). */
+interface WorkerData {
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly control: SharedArrayBuffer;
+}
+
 /**
- * Runs task `t` of the job in `p` (the control array's job slots): the same
- * code as `runTask` in the worker's source below.
+ * The task code of both threads, in one place: this thread calls it for
+ * `runTask` and `claim`, and the worker's script is this function's own text
+ * (see {@link WORKER_SOURCE}), which calls it likewise and runs `serve`. So
+ * it must stay self-contained: it may use its parameter and the globals every
+ * thread has (`Atomics`, `Math`, `globalThis`), never anything imported or
+ * declared elsewhere in this module (none of that exists in the worker, and
+ * the CommonJS build renames imports); types are erased, so they are free.
+ * Coverage tools must leave it alone too: the counters they insert are
+ * module variables (`jest --coverage` would break the worker without the hint).
  */
-function runTask(t: number, p: Int32Array, x: KernelExports): void {
-  const bytes = p[P_F64] ? 8 : 4;
-  const [gemm, gemmSet] = p[P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
-  const [m, mPad, nPad, k, kc, mr, rows, tpb] = [
-    p[P_M]!,
-    p[P_MPAD]!,
-    p[P_NPAD]!,
-    p[P_K]!,
-    p[P_KC]!,
-    p[P_MR]!,
-    p[P_ROWS]!,
-    p[P_TPB]!,
-  ];
-  const batch = Math.floor(t / tpb);
-  const r0 = (t - batch * tpb) * rows;
-  const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
-  const a = (p[P_A]! >>> 0) + (batch * mPad * k + r0 * k) * bytes;
-  const b = (p[P_B]! >>> 0) + batch * nPad * k * bytes;
-  const c = (p[P_C]! >>> 0) + (batch * mPad + r0) * nPad * bytes;
-  const ta = p[P_TA] === 1;
-  const raw = (p[P_RAW]! >>> 0) + batch * mPad * k * bytes;
-  const pack = ta ? x[`packRuns${mr * bytes}`]! : x[`packCols${bytes}x${mr}`]!;
-  for (let pc = 0; pc < k; pc += kc) {
-    if (ta) pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-    else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-    (pc === 0 ? gemmSet : gemm)(
-      a + pc * rPad * bytes,
-      b + pc * nPad * bytes,
-      c,
-      rPad,
-      nPad,
-      Math.min(kc, k - pc),
-      nPad * bytes,
-    );
-  }
+/* istanbul ignore next */
+function taskCode(L: Layout) {
+  // Methods, not inner function declarations: bundlers that keep function names (esbuild's
+  // keepNames) wrap those in calls to a helper of the bundle, which the worker would not have.
+  const code = {
+    /** Runs task `t` of the job in `p` (the control array's job slots), with the kernels `x`. */
+    runTask(t: number, p: Int32Array, x: KernelExports): void {
+      const bytes = p[L.P_F64] ? 8 : 4;
+      const [gemm, gemmSet] = p[L.P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
+      const [m, mPad, nPad, k, kc, mr, rows, tpb] = [
+        p[L.P_M]!,
+        p[L.P_MPAD]!,
+        p[L.P_NPAD]!,
+        p[L.P_K]!,
+        p[L.P_KC]!,
+        p[L.P_MR]!,
+        p[L.P_ROWS]!,
+        p[L.P_TPB]!,
+      ];
+      const batch = Math.floor(t / tpb);
+      const r0 = (t - batch * tpb) * rows;
+      const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
+      const a = (p[L.P_A]! >>> 0) + (batch * mPad * k + r0 * k) * bytes;
+      const b = (p[L.P_B]! >>> 0) + batch * nPad * k * bytes;
+      const c = (p[L.P_C]! >>> 0) + (batch * mPad + r0) * nPad * bytes;
+      const ta = p[L.P_TA] === 1;
+      const raw = (p[L.P_RAW]! >>> 0) + batch * mPad * k * bytes;
+      const pack = ta ? x[`packRuns${mr * bytes}`]! : x[`packCols${bytes}x${mr}`]!;
+      for (let pc = 0; pc < k; pc += kc) {
+        if (ta)
+          pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
+        else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
+        (pc === 0 ? gemmSet : gemm)(
+          a + pc * rPad * bytes,
+          b + pc * nPad * bytes,
+          c,
+          rPad,
+          nPad,
+          Math.min(kc, k - pc),
+          nPad * bytes,
+        );
+      }
+    },
+
+    /** Claims the next task of the job tagged `tag`, or returns -1 when none is left. */
+    claim(ctl: Int32Array, tag: number, tasks: number): number {
+      for (;;) {
+        const next = Atomics.load(ctl, L.NEXT);
+        const t = next & 0xfffff;
+        if (next >>> 20 !== tag || t >= tasks) return -1;
+        if (Atomics.compareExchange(ctl, L.NEXT, next, next + 1) === next) return t;
+      }
+    },
+
+    /**
+     * The worker's program: instantiate the module on the shared memory, say
+     * so, then for each posted job claim tasks until none are left (never returns).
+     */
+    serve({ module, memory, control }: WorkerData): void {
+      const ctl = new Int32Array(control);
+      const wasm = (globalThis as unknown as { WebAssembly: Pick<WasmApi, 'Instance'> }).WebAssembly;
+      const x = new wasm.Instance(module, { env: { memory } }).exports as KernelExports;
+      Atomics.store(ctl, L.UP, 1);
+      Atomics.notify(ctl, L.UP);
+      let seen = 0;
+      for (;;) {
+        const seq = Atomics.load(ctl, L.SEQ);
+        if (seq === seen || (seq & 1) === 1) {
+          Atomics.wait(ctl, L.SEQ, seq);
+          continue;
+        }
+        const p = ctl.slice(L.P, L.CONTROL_INTS);
+        if (Atomics.load(ctl, L.SEQ) !== seq) continue; // the main thread was writing the next job
+        seen = seq;
+        const tag = (seq >>> 1) & 0xfff;
+        for (let t; (t = code.claim(ctl, tag, p[L.P_TASKS]!)) >= 0;) {
+          for (let packed; (packed = Atomics.load(ctl, L.PACKED)) <= t;) Atomics.wait(ctl, L.PACKED, packed);
+          try {
+            code.runTask(t, p, x);
+          } catch (error) {
+            Atomics.store(ctl, L.FAILED, t + 1);
+            Atomics.notify(ctl, L.DONE);
+            throw error;
+          }
+          Atomics.add(ctl, L.WORKER_TASKS, 1);
+          Atomics.add(ctl, L.DONE, 1);
+          Atomics.notify(ctl, L.DONE);
+        }
+      }
+    },
+  };
+  return code;
 }
 
-/** Claims the next task of the job tagged `tag`, or returns -1 when none is left. */
-function claim(ctl: Int32Array, tag: number, tasks: number): number {
-  for (;;) {
-    const next = Atomics.load(ctl, NEXT);
-    const t = next & 0xfffff;
-    if (next >>> 20 !== tag || t >= tasks) return -1;
-    if (Atomics.compareExchange(ctl, NEXT, next, next + 1) === next) return t;
-  }
-}
+const { runTask, claim } = taskCode(LAYOUT);
 
 /**
- * The worker's script (CommonJS, run with `eval: true`): instantiate, say so,
- * then for each posted job claim tasks until none are left. `runTask` and
- * `claim` are those above; keep them in step.
+ * The worker's script (CommonJS, run with `eval: true`): {@link taskCode}'s
+ * text, called with {@link LAYOUT}, serving the `workerData` it was started with.
  */
 const WORKER_SOURCE = `'use strict';
-const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
-const ctl = new Int32Array(control);
-const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const kernels = [[x.gemmF32, x.gemmSetF32], [x.gemmF64, x.gemmSetF64]];
-function runTask(t, p) {
-  const bytes = p[${P_F64}] ? 8 : 4;
-  const [gemm, gemmSet] = kernels[p[${P_F64}] ? 1 : 0];
-  const m = p[${P_M}], mPad = p[${P_MPAD}], nPad = p[${P_NPAD}], k = p[${P_K}], kc = p[${P_KC}];
-  const mr = p[${P_MR}], rows = p[${P_ROWS}], tpb = p[${P_TPB}];
-  const batch = Math.floor(t / tpb);
-  const r0 = (t - batch * tpb) * rows;
-  const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
-  const a = (p[${P_A}] >>> 0) + (batch * mPad * k + r0 * k) * bytes;
-  const b = (p[${P_B}] >>> 0) + batch * nPad * k * bytes;
-  const c = (p[${P_C}] >>> 0) + (batch * mPad + r0) * nPad * bytes;
-  const ta = p[${P_TA}] === 1;
-  const raw = (p[${P_RAW}] >>> 0) + batch * mPad * k * bytes;
-  const pack = ta ? x['packRuns' + mr * bytes] : x['packCols' + bytes + 'x' + mr];
-  for (let pc = 0; pc < k; pc += kc) {
-    if (ta) pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-    else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-    (pc === 0 ? gemmSet : gemm)(a + pc * rPad * bytes, b + pc * nPad * bytes, c, rPad, nPad, Math.min(kc, k - pc), nPad * bytes);
-  }
-}
-function claim(tag, tasks) {
-  for (;;) {
-    const next = Atomics.load(ctl, ${NEXT});
-    const t = next & 0xfffff;
-    if (next >>> 20 !== tag || t >= tasks) return -1;
-    if (Atomics.compareExchange(ctl, ${NEXT}, next, next + 1) === next) return t;
-  }
-}
-Atomics.store(ctl, ${UP}, 1);
-Atomics.notify(ctl, ${UP});
-let seen = 0;
-for (;;) {
-  const seq = Atomics.load(ctl, ${SEQ});
-  if (seq === seen || (seq & 1) === 1) {
-    Atomics.wait(ctl, ${SEQ}, seq);
-    continue;
-  }
-  const p = ctl.slice(${P}, ${CONTROL_INTS});
-  if (Atomics.load(ctl, ${SEQ}) !== seq) continue; // the main thread was writing the next job
-  seen = seq;
-  const tag = (seq >>> 1) & 0xfff;
-  for (let t; (t = claim(tag, p[${P_TASKS}])) >= 0; ) {
-    for (let packed; (packed = Atomics.load(ctl, ${PACKED})) <= t; ) Atomics.wait(ctl, ${PACKED}, packed);
-    try {
-      runTask(t, p);
-    } catch (error) {
-      Atomics.store(ctl, ${FAILED}, t + 1);
-      Atomics.notify(ctl, ${DONE});
-      throw error;
-    }
-    Atomics.add(ctl, ${WORKER_TASKS}, 1);
-    Atomics.add(ctl, ${DONE}, 1);
-    Atomics.notify(ctl, ${DONE});
-  }
-}
+(${taskCode.toString()})(${JSON.stringify(LAYOUT)}).serve(require('node:worker_threads').workerData);
 `;
 
 /** The few parts of Node's `worker_threads` used here (typed locally: the build has no Node types). */
@@ -198,10 +230,7 @@ interface NodeWorker {
   terminate(): Promise<number>;
 }
 interface WorkerThreads {
-  readonly Worker: new (
-    source: string,
-    options: { eval: true; workerData: { module: WasmModule; memory: WasmMemory; control: SharedArrayBuffer } },
-  ) => NodeWorker;
+  readonly Worker: new (source: string, options: { eval: true; workerData: WorkerData }) => NodeWorker;
 }
 interface NodeProcess {
   readonly versions?: { readonly node?: string };
@@ -319,7 +348,11 @@ export class MatmulThreads {
     const os = await loadBuiltin<{ availableParallelism?(): number }>('node:os');
     if ((os.availableParallelism?.() ?? 2) < 2) return false; // one core: a second thread only competes for it
     const { Worker } = await loadBuiltin<WorkerThreads>('node:worker_threads');
-    const workerData = { module: this.runtime.module, memory: this.runtime.memory, control: this.ctl.buffer };
+    const workerData: WorkerData = {
+      module: this.runtime.module,
+      memory: this.runtime.memory,
+      control: this.ctl.buffer,
+    };
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     this.worker = worker;
     worker.unref();
