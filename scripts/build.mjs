@@ -3,7 +3,7 @@
 // CommonJS build (dist/cjs, tsconfig.cjs.json), each with type declarations.
 // Uses only tsc and Node built-ins. Usage: node scripts/build.mjs
 import { spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,10 +43,25 @@ try {
   process.exit(1);
 }
 
+// Each build's package.json also carries the package's "sideEffects", relative to it: bundlers
+// (esbuild, webpack) read the field from the package.json nearest to a file, which for dist/*/x.js
+// is dist/*/package.json, not the root's. The root lists './dist/*/x.js' globs; here they become './x.js'.
+const { sideEffects } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+const prefix = './dist/*/';
+const bad = Array.isArray(sideEffects) ? sideEffects.filter((glob) => !glob.startsWith(prefix)) : [];
+if (bad.length > 0) {
+  console.error(`build: package.json "sideEffects" entries must start with '${prefix}': ${bad.join(', ')}`);
+  process.exit(1);
+}
+const buildSideEffects = Array.isArray(sideEffects)
+  ? sideEffects.map((glob) => `./${glob.slice(prefix.length)}`)
+  : sideEffects;
+
 for (const b of builds) {
   const out = join(dist, b.name);
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'package.json'), JSON.stringify({ type: b.type }, null, 2) + '\n');
+  const pkg = { type: b.type, sideEffects: buildSideEffects };
+  await writeFile(join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 }
 
 // Smoke test: both builds load in their module system and export the same names.

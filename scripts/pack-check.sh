@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Packaging check: packs tapegrad with `npm pack`, installs the tarball into a
 # scratch project, and uses it from CommonJS (require), from an ES module
-# (import) and from TypeScript (moduleResolution NodeNext, through the
-# "exports" map's types). Needs a build first: npm run build && npm run pack-check
+# (import), from TypeScript (moduleResolution NodeNext, through the "exports"
+# map's types) and bundled by esbuild (tree shaken, so "sideEffects" must be
+# right). Needs a build first: npm run build && npm run pack-check
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -119,4 +120,38 @@ TS
 done
 "$root/node_modules/.bin/tsc" -p "$app/tsconfig.json" || fail "the TypeScript consumers do not type-check against the packed declarations"
 
-echo "pack-check: OK: $(basename "$tarball") installs; require, import and TypeScript (NodeNext, ESM + CJS) consumers pass ($((SECONDS - started))s)"
+# 6. Bundled consumers: esbuild (bundle, tree shaking, platform node) bundles ES-module entries that
+#    import a few names, and each bundle must still do what tapegrad does at import. This is what
+#    package.json "sideEffects" (copied into dist/*/package.json, the one bundlers read) must allow:
+#    a module left off it is dropped when none of its exports is used.
+#    - bundle-backend: backend() and matmul; the WebAssembly SIMD kernels install in Node at import.
+#    - bundle-matmul: no import from kernels/wasm/, and still the kernels in use at load are not the
+#      reference (TypeScript) ones; with "sideEffects": false the install is dropped.
+#    - bundle-methods: Tensor methods work when only a creation function is imported.
+cat >"$app/bundle-backend.mjs" <<'JS'
+import { backend, matmul } from 'tapegrad';
+console.log(backend(), JSON.stringify(matmul([[1, 2], [3, 4]], [[5], [6]]).arraySync()));
+JS
+cat >"$app/bundle-matmul.mjs" <<'JS'
+import { matmul, referenceKernels, setKernels } from 'tapegrad';
+const inUse = setKernels(referenceKernels);
+setKernels(inUse);
+const kernels = inUse.matmul === referenceKernels.matmul ? 'typescript' : 'wasm-simd';
+console.log(kernels, JSON.stringify(matmul([[1, 2], [3, 4]], [[5], [6]]).arraySync()));
+JS
+cat >"$app/bundle-methods.mjs" <<'JS'
+import { scalar } from 'tapegrad';
+console.log(scalar(2).mul(3).add(1).item());
+JS
+(cd "$app" && "$root/node_modules/.bin/esbuild" bundle-backend.mjs bundle-matmul.mjs bundle-methods.mjs --bundle \
+  --platform=node --format=esm --tree-shaking=true --outdir=bundled --out-extension:.js=.mjs --log-level=warning) ||
+  fail "esbuild could not bundle the consumers of tapegrad"
+for check in "bundle-backend:wasm-simd [[17],[39]]" "bundle-matmul:wasm-simd [[17],[39]]" "bundle-methods:7"; do
+  name=${check%%:*}
+  want=${check#*:}
+  got="$(cd "$app" && env -u TAPEGRAD_KERNELS node "bundled/$name.mjs")" || fail "the esbuild bundle of $name.mjs failed"
+  [[ "$got" == "$want" ]] ||
+    fail "the esbuild bundle of $name.mjs printed '$got', not '$want' (is package.json \"sideEffects\" missing a module?)"
+done
+
+echo "pack-check: OK: $(basename "$tarball") installs; require, import, TypeScript (NodeNext, ESM + CJS) and esbuild-bundled consumers pass ($((SECONDS - started))s)"
