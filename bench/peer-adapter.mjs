@@ -1,112 +1,171 @@
 // tapegrad on the peer workloads, in the adapter format of ../shared/peers (see its README.md):
 //   npm run build && ../shared/peers/run.sh bench/peer-adapter.mjs js-mini
-// It imports the built package: the folder or entry file named by TAPEGRAD_DIST, else the repo's
-// package.json "main" (dist/cjs). `npm run bench` uses this same adapter for tapegrad's own numbers.
+// The default export imports (in init()) the built package: the folder or entry file named by TAPEGRAD_DIST,
+// else the repo's package.json "main" (dist/cjs). `createAdapter(path)` is the same adapter on any other
+// build (`npm run bench -- --baseline=<rev>` points one at a git worktree). `npm run bench` uses this adapter
+// for tapegrad's own numbers, and for the tapegrad-only leak workloads L1-L3 (leakStep, leakUnrelated).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const target = process.env.TAPEGRAD_DIST ? path.resolve(process.env.TAPEGRAD_DIST) : root;
-const entry = createRequire(import.meta.url).resolve(target);
-const tg = await import(pathToFileURL(entry).href);
-const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 
-/** A scalar tensor back to a JS number. */
-const read = (t) => t.dataSync()[0];
-
-/**
- * Mean softmax cross-entropy of one-hot `labels` and `logits` [batch, classes]: the library's
- * `losses.softmaxCrossEntropy` when it exists, else logsumexp(z) - sum(y * z) per row from basic ops
- * (no max shift: these logits stay far from exp's overflow).
- */
-function softmaxCrossEntropy(labels, logits) {
-  const fused = tg.losses?.softmaxCrossEntropy;
-  if (typeof fused === 'function') return fused(labels, logits);
-  const lse = tg.log(tg.sum(tg.exp(logits), -1));
-  return tg.mean(tg.sub(lse, tg.sum(tg.mul(labels, logits), -1)));
+/** The version in the nearest package.json above `file` that has a name (dist/*\/package.json have none). */
+function versionOf(file) {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const p = path.join(dir, 'package.json');
+    if (!fs.existsSync(p)) continue;
+    const json = JSON.parse(fs.readFileSync(p, 'utf8'));
+    if (json.name) return json.version;
+  }
+  return '?';
 }
 
-export default {
-  name: 'tapegrad',
-  async init() {
-    if (typeof tg.ready === 'function' && process.env.TAPEGRAD_KERNELS !== 'typescript') await tg.ready();
-    const kernels = typeof tg.backend === 'function' ? tg.backend() : 'typescript';
-    const loss =
-      typeof tg.losses?.softmaxCrossEntropy === 'function' ? 'losses.softmaxCrossEntropy' : 'CE from basic ops';
-    return `tapegrad ${version} (${path.relative(root, entry)}; kernels: ${kernels}; ${loss})`;
-  },
-  w1(n) {
-    const a = tg.scalar(1.0001);
-    const b = tg.scalar(0.5);
-    const x = tg.scalar(1);
-    const tape = new tg.GradientTape();
-    tape.watch(x);
-    const f0 = performance.now();
-    let y = x;
-    for (let i = 0; i < n / 2; i++) y = tg.add(tg.mul(y, a), b);
-    const f1 = performance.now();
-    const [g] = tape.gradient(y, [x]);
-    const grad = read(g);
-    return { fwdMs: f1 - f0, bwdMs: performance.now() - f1, grad };
-  },
-  w2(n, A, B) {
-    const a = tg.tensor(A, [n, n]);
-    const b = tg.tensor(B, [n, n]);
-    return {
-      fwd: () => {
-        tg.matmul(a, b);
-      },
-      fwdBwd: () => {
+/**
+ * The adapter on the build at `target`: a package folder (its package.json "main") or an entry file. Nothing
+ * is imported before init().
+ */
+export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(process.env.TAPEGRAD_DIST) : root) {
+  let tg;
+  let entry;
+
+  /** A scalar tensor back to a JS number. */
+  const read = (t) => t.dataSync()[0];
+
+  /**
+   * Mean softmax cross-entropy of one-hot `labels` and `logits` [batch, classes]: the library's
+   * `losses.softmaxCrossEntropy` when it exists, else logsumexp(z) - sum(y * z) per row from basic ops
+   * (no max shift: these logits stay far from exp's overflow).
+   */
+  function softmaxCrossEntropy(labels, logits) {
+    const fused = tg.losses?.softmaxCrossEntropy;
+    if (typeof fused === 'function') return fused(labels, logits);
+    const lse = tg.log(tg.sum(tg.exp(logits), -1));
+    return tg.mean(tg.sub(lse, tg.sum(tg.mul(labels, logits), -1)));
+  }
+
+  return {
+    name: 'tapegrad',
+    async init() {
+      entry = createRequire(import.meta.url).resolve(path.resolve(target));
+      tg = await import(pathToFileURL(entry).href);
+      if (typeof tg.ready === 'function' && process.env.TAPEGRAD_KERNELS !== 'typescript') await tg.ready();
+      const kernels = typeof tg.backend === 'function' ? tg.backend() : 'typescript';
+      const loss =
+        typeof tg.losses?.softmaxCrossEntropy === 'function' ? 'losses.softmaxCrossEntropy' : 'CE from basic ops';
+      return `tapegrad ${versionOf(entry)} (${path.relative(root, entry)}; kernels: ${kernels}; ${loss})`;
+    },
+    w1(n) {
+      const a = tg.scalar(1.0001);
+      const b = tg.scalar(0.5);
+      const x = tg.scalar(1);
+      const tape = new tg.GradientTape();
+      tape.watch(x);
+      const f0 = performance.now();
+      let y = x;
+      for (let i = 0; i < n / 2; i++) y = tg.add(tg.mul(y, a), b);
+      const f1 = performance.now();
+      const [g] = tape.gradient(y, [x]);
+      const grad = read(g);
+      return { fwdMs: f1 - f0, bwdMs: performance.now() - f1, grad };
+    },
+    w2(n, A, B) {
+      const a = tg.tensor(A, [n, n]);
+      const b = tg.tensor(B, [n, n]);
+      return {
+        fwd: () => {
+          tg.matmul(a, b);
+        },
+        fwdBwd: () => {
+          const tape = new tg.GradientTape();
+          tape.watch([a, b]);
+          const loss = tg.sum(tg.matmul(a, b));
+          tape.gradient(loss, [a, b]);
+          read(loss);
+        },
+        dispose() {},
+      };
+    },
+    w3(N, X, W, B) {
+      const x = tg.tensor(X, [N]);
+      const w = tg.tensor(W, [N]);
+      const b = tg.tensor(B, [N]);
+      const f = () => tg.sum(tg.tanh(tg.add(tg.mul(x, w), b)));
+      return {
+        fwd: () => read(f()),
+        fwdBwd: () => {
+          const tape = new tg.GradientTape();
+          tape.watch(x);
+          const loss = f();
+          tape.gradient(loss, [x]);
+          read(loss);
+        },
+        dispose() {},
+      };
+    },
+    mlp(p) {
+      const X = tg.tensor(p.X, [p.batch, p.inp]);
+      const Y = tg.tensor(p.Y, [p.batch, p.out]);
+      const lr = tg.scalar(p.lr);
+      let P = [
+        tg.tensor(p.W1, [p.inp, p.hid]),
+        tg.tensor(p.b1, [p.hid]),
+        tg.tensor(p.W2, [p.hid, p.out]),
+        tg.tensor(p.b2, [p.out]),
+      ];
+      return {
+        step() {
+          const tape = new tg.GradientTape();
+          tape.watch(P);
+          const [W1, b1, W2, b2] = P;
+          const logits = tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(X, W1), b1)), W2), b2);
+          const loss = softmaxCrossEntropy(Y, logits);
+          const grads = tape.gradient(loss, P);
+          P = P.map((t, i) => tg.sub(t, tg.mul(grads[i], lr)));
+          return read(loss);
+        },
+        dispose() {}, // W5 runs 1,000 steps of this with no disposal calls at all
+      };
+    },
+    /**
+     * One step of leak workload L1 or L2: a tape that is never stopped nor asked for a gradient, and a few
+     * ops on a float32 [64] made once. L1: a plain tape that watch()es a tensor; L2: a persistent tape and a
+     * trainable variable it watches by being read (no watch() call).
+     */
+    leakStep(kind) {
+      const data = Float32Array.from({ length: 64 }, (_, i) => i / 64);
+      if (kind === 'L1') {
+        const w = tg.tensor(data, [64]);
+        return () => {
+          const tape = new tg.GradientTape();
+          tape.watch(w);
+          tg.sum(tg.add(tg.mul(w, 2), 1));
+        };
+      }
+      const v = tg.variable(tg.tensor(data, [64]));
+      return () => {
+        new tg.GradientTape({ persistent: true });
+        tg.sum(tg.add(tg.mul(v, 2), 1));
+      };
+    },
+    /**
+     * L3: `add` is an op on a float32 [16] no tape watches; `forget` makes one forgotten tape (one op on a
+     * watched float32 [64]); `warm` does the same and stops its tape (so the JIT has seen recording before
+     * the first timing).
+     */
+    leakUnrelated() {
+      const a = tg.tensor(new Float32Array(16).fill(1), [16]);
+      const s = tg.tensor(new Float32Array(64).fill(1), [64]);
+      const record = () => {
         const tape = new tg.GradientTape();
-        tape.watch([a, b]);
-        const loss = tg.sum(tg.matmul(a, b));
-        tape.gradient(loss, [a, b]);
-        read(loss);
-      },
-      dispose() {},
-    };
-  },
-  w3(N, X, W, B) {
-    const x = tg.tensor(X, [N]);
-    const w = tg.tensor(W, [N]);
-    const b = tg.tensor(B, [N]);
-    const f = () => tg.sum(tg.tanh(tg.add(tg.mul(x, w), b)));
-    return {
-      fwd: () => read(f()),
-      fwdBwd: () => {
-        const tape = new tg.GradientTape();
-        tape.watch(x);
-        const loss = f();
-        tape.gradient(loss, [x]);
-        read(loss);
-      },
-      dispose() {},
-    };
-  },
-  mlp(p) {
-    const X = tg.tensor(p.X, [p.batch, p.inp]);
-    const Y = tg.tensor(p.Y, [p.batch, p.out]);
-    const lr = tg.scalar(p.lr);
-    let P = [
-      tg.tensor(p.W1, [p.inp, p.hid]),
-      tg.tensor(p.b1, [p.hid]),
-      tg.tensor(p.W2, [p.hid, p.out]),
-      tg.tensor(p.b2, [p.out]),
-    ];
-    return {
-      step() {
-        const tape = new tg.GradientTape();
-        tape.watch(P);
-        const [W1, b1, W2, b2] = P;
-        const logits = tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(X, W1), b1)), W2), b2);
-        const loss = softmaxCrossEntropy(Y, logits);
-        const grads = tape.gradient(loss, P);
-        P = P.map((t, i) => tg.sub(t, tg.mul(grads[i], lr)));
-        return read(loss);
-      },
-      dispose() {}, // W5 runs 1,000 steps of this with no disposal calls at all
-    };
-  },
-};
+        tape.watch(s);
+        tg.mul(s, 2);
+        return tape;
+      };
+      return { add: () => tg.add(a, 1), forget: record, warm: () => record().stop() };
+    },
+  };
+}
+
+export default createAdapter();

@@ -1,7 +1,9 @@
-// `npm run bench [-- --vs-peers] [--peers=a,b] [--workloads=W1,W4] [--quick]`: tapegrad on the workloads of
-// ../shared/peers (W1-W4 in this process, W5 in a fresh one), optionally the peers in the same run, then a
-// markdown table (with each peer's ratio to tapegrad) and the JSON in bench/results/. Needs `npm run build`
-// first (the npm script does it): the bench measures the built package, as a user gets it.
+// `npm run bench [-- --vs-peers] [--peers=a,b] [--workloads=W1,W4,L1] [--quick] [--baseline=<rev> [--repeat=3]]`:
+// tapegrad on the workloads of ../shared/peers (W1-W4 in one fresh process, W5 in another) and on the leak
+// workloads L1-L3 (each in its own process), optionally the peers and/or a baseline build of another git
+// revision in the same run, then a markdown table (with each peer's ratio to tapegrad) and the JSON in
+// bench/results/. Needs `npm run build` first (the npm script does it): the bench measures the built package,
+// as a user gets it. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,51 +15,198 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 if (flag('quick')) process.env.QUICK = '1';
 
-const { runWorkloads, runW5, common, sharedCommon } = await import('./workloads.mjs');
-const { default: tapegrad } = await import('./peer-adapter.mjs');
+const { runWorkloads, runW5, runLeak, common, sharedCommon } = await import('./workloads.mjs');
+const { createAdapter } = await import('./peer-adapter.mjs');
 const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
 const log = (...a) => console.error('[tapegrad]', ...a.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)));
+const leakBudgetS = Number(option('leak-budget-s', '60'));
+const leakMaxRssMB = Number(option('leak-max-rss-mb', '4096'));
 
-// Child mode: W5 alone in a fresh process (peak RSS is per process); prints its JSON on the last line.
-if (flag('w5-child')) {
-  await tapegrad.init();
-  console.log(JSON.stringify(await runW5(tapegrad, log)));
+// Child mode: `--child=W1,W2` (W1-W4), `--child=W5` or `--child=L1` in a fresh process, on the build at
+// `--dist=<path>` (default: TAPEGRAD_DIST, else this repo). Prints its JSON on stdout; the last line is the
+// result (the leak workloads print partial records before it, in case the parent has to kill them).
+const childOf = option('child');
+if (childOf) {
+  const A = createAdapter(option('dist') ? path.resolve(option('dist')) : undefined);
+  const info = await A.init();
+  log(info);
+  const list = childOf.split(',');
+  let out;
+  if (list[0] === 'W5') out = { info, W5: await runW5(A, log) };
+  else if (list[0].startsWith('L')) {
+    const emit = (partial) => console.log(JSON.stringify({ info, [list[0]]: partial }));
+    const rec = await runLeak(A, list[0], log, { budgetMs: leakBudgetS * 1000, maxRssMB: leakMaxRssMB, emit });
+    out = { info, [list[0]]: rec };
+  } else out = { info, ...(await runWorkloads(A, list, log)) };
+  console.log(JSON.stringify(out));
   process.exit(0);
 }
 
-const which = option('workloads', 'W1,W2,W3,W4,W5').split(',');
-const main = which.filter((w) => w !== 'W5');
+const which = option('workloads', 'W1,W2,W3,W4,W5,L1,L2,L3').split(',');
+const main = which.filter((w) => /^W[1-4]$/.test(w));
+const leaks = which.filter((w) => /^L[1-3]$/.test(w));
+const unknown = which.filter((w) => !/^W[1-5]$|^L[1-3]$/.test(w));
+if (unknown.length) {
+  console.error(`bench: unknown workloads ${unknown.join(', ')} (W1-W5, L1-L3)`);
+  process.exit(2);
+}
 const peersFolder = path.resolve(here, '../../shared/peers');
 const vsPeers = flag('vs-peers');
 const peerNames = option('peers', 'tfjs-cpu,tfjs-wasm,jaxjs-wasm,jaxjs-wasm-jit,js-mini').split(',');
+const baselineRev = option('baseline');
+const baselineOnly = flag('baseline-only');
+const repeat = Math.max(1, Number(option('repeat', '1')) | 0);
+if (baselineOnly && !baselineRev) {
+  console.error('bench: --baseline-only needs --baseline=<rev>');
+  process.exit(2);
+}
 
-/** The last stdout line of a node child as JSON (or an error record). */
-function runChild(argv, env = {}) {
-  const r = spawnSync(process.execPath, argv, {
+/**
+ * The JSON on the last line of a node child's stdout that parses (or an error record). A child that fails or
+ * is killed (`timeoutS`) keeps the last record it printed, with the error added.
+ */
+function runChild(argv, env = {}, { nodeArgs = [], timeoutS } = {}) {
+  const r = spawnSync(process.execPath, [...nodeArgs, ...argv], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 26,
+    ...(timeoutS ? { timeout: timeoutS * 1000, killSignal: 'SIGKILL' } : {}),
   });
-  const last = r.stdout.trim().split('\n').at(-1);
-  try {
-    if (r.status === 0 && last) return JSON.parse(last);
-  } catch {
-    // fall through
+  let last;
+  for (const line of (r.stdout ?? '').trim().split('\n').reverse()) {
+    try {
+      last = JSON.parse(line);
+      break;
+    } catch {
+      // an earlier line, then
+    }
   }
-  return { error: `${argv.join(' ')} exited with ${r.status}` };
+  if (r.status === 0 && last) return last;
+  const why = r.signal
+    ? `killed (${r.signal}${r.error?.code === 'ETIMEDOUT' ? `, after ${timeoutS} s` : ''})`
+    : `exited with ${r.status}`;
+  return { ...last, error: `${argv.join(' ')} ${why}` };
+}
+
+/** tapegrad's workloads on one build (`dist` undefined: this repo's), each group in a fresh process. */
+function runBuild(label, dist) {
+  const d = dist ? [`--dist=${dist}`] : [];
+  const record = { peer: label };
+  const quick = common.QUICK ? { QUICK: '1' } : {};
+  log(`${label}: ${which.join(',')}`);
+  if (main.length)
+    Object.assign(record, runChild([path.join(here, 'run.mjs'), `--child=${main.join(',')}`, ...d], quick));
+  if (which.includes('W5')) {
+    const r = runChild([path.join(here, 'run.mjs'), '--child=W5', ...d], quick);
+    record.W5 = r.W5 ?? { error: r.error };
+    record.info ??= r.info;
+  }
+  for (const L of leaks) {
+    const argv = [
+      path.join(here, 'run.mjs'),
+      `--child=${L}`,
+      ...d,
+      `--leak-budget-s=${leakBudgetS}`,
+      `--leak-max-rss-mb=${leakMaxRssMB}`,
+    ];
+    const r = runChild(argv, quick, { nodeArgs: ['--expose-gc'], timeoutS: leakBudgetS + 120 });
+    record[L] = r[L]
+      ? { ...r[L], ...(r.error ? { error: r.error, pass: { all: false } } : {}) }
+      : { error: r.error, pass: { all: false } };
+    record.info ??= r.info;
+  }
+  return record;
+}
+
+/** The per-field median of several runs' records (numbers: the median; booleans: all true; else the first). */
+function medianOf(records) {
+  const xs = records.filter((r) => r !== undefined);
+  if (xs.length <= 1) return xs[0];
+  if (xs.every((x) => typeof x === 'number')) return common.median(xs);
+  if (xs.every((x) => typeof x === 'boolean')) return xs.every(Boolean);
+  if (xs.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+    const keys = [...new Set(xs.flatMap((x) => Object.keys(x)))];
+    return Object.fromEntries(keys.map((k) => [k, medianOf(xs.map((x) => x[k]))]));
+  }
+  return xs[0];
+}
+
+/** `--baseline=<rev>`: that revision in a temporary git worktree, built with its own scripts/build.mjs. */
+function prepareBaseline(rev) {
+  const git = (...a) => {
+    const r = spawnSync('git', a, { cwd: repoRoot, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  const sha = git('rev-parse', '--verify', `${rev}^{commit}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-baseline-'));
+  const dir = path.join(tmp, 'tree');
+  const base = {
+    rev,
+    sha,
+    dir,
+    label: `baseline ${rev === sha.slice(0, rev.length) ? sha.slice(0, 7) : `${rev} (${sha.slice(0, 7)})`}`,
+  };
+  base.cleanup = () => {
+    if (base.cleaned) return;
+    base.cleaned = true;
+    fs.rmSync(path.join(dir, 'node_modules'), { force: true }); // the symlink only, never what it points to
+    spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd: repoRoot, stdio: 'inherit' });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    log(`removed the baseline worktree ${dir}`);
+  };
+  git('worktree', 'add', '--detach', dir, sha);
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  log(`building ${base.label} in ${dir}`);
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], {
+    cwd: dir,
+    stdio: ['ignore', process.stderr, 'inherit'],
+  }); // stdout: the report only
+  if (b.status !== 0) {
+    base.cleanup();
+    throw new Error(`the build of ${rev} failed`);
+  }
+  return base;
 }
 
 const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, quick: common.QUICK };
 results.loadBefore = os.loadavg();
 results.definitions = sharedCommon ? '../shared/peers/common.mjs' : 'bench/common.mjs';
-const info = await tapegrad.init();
-log(info);
-const ours = { peer: 'tapegrad', info, load: os.loadavg()[0], ...(await runWorkloads(tapegrad, main, log)) };
-if (which.includes('W5'))
-  ours.W5 = runChild([path.join(here, 'run.mjs'), '--w5-child'], common.QUICK ? { QUICK: '1' } : {});
-results.tapegrad = ours;
 results.peers = {};
+
+let baseline;
+const onSignal = () => {
+  baseline?.cleanup();
+  process.exit(130);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+try {
+  if (baselineRev) baseline = prepareBaseline(baselineRev);
+  const rounds = [];
+  for (let i = 0; i < repeat; i++) {
+    // Alternating order (ours first, then baseline first, ...), so a drift in load hits both alike.
+    const round = {};
+    const order = i % 2 ? ['baseline', 'ours'] : ['ours', 'baseline'];
+    for (const who of order) {
+      if (who === 'ours' && !baselineOnly) round.tapegrad = runBuild('tapegrad', undefined);
+      if (who === 'baseline' && baseline) round.baseline = runBuild(baseline.label, baseline.dir);
+    }
+    if (repeat > 1) log(`round ${i + 1} of ${repeat} done`);
+    rounds.push(round);
+  }
+  if (repeat > 1) results.rounds = rounds;
+  results.repeat = repeat;
+  results.tapegrad = medianOf(rounds.map((r) => r.tapegrad)) ?? { peer: 'tapegrad', info: 'not run (--baseline-only)' };
+  if (baseline) {
+    results.baseline = { rev: baseline.rev, sha: baseline.sha, label: baseline.label };
+    results.peers[baseline.label] = medianOf(rounds.map((r) => r.baseline));
+  }
+} finally {
+  baseline?.cleanup();
+}
 
 if (vsPeers) {
   if (!fs.existsSync(path.join(peersFolder, 'run.mjs'))) {
@@ -84,7 +233,8 @@ if (vsPeers) {
 }
 results.loadAfter = os.loadavg();
 
-const { report } = await import('./report.mjs');
+const { report, baselineCheck } = await import('./report.mjs');
+if (baseline) results.baselineCheck = baselineCheck(results);
 const text = report(results);
 console.log(text);
 const dir = path.join(here, 'results');

@@ -107,3 +107,125 @@ export async function runW5(A, log) {
   log('W5', W5);
   return W5;
 }
+
+/**
+ * The leak workloads of issue 9 (tapegrad only): tapes that are never stopped nor asked for a gradient must
+ * not slow down or grow the process. Each runs in a fresh process (`node --expose-gc`; gc() only outside the
+ * timed loops), stops after `budgetMs` of wall time or past `maxRssMB`, and then reports how far it got.
+ */
+export const LEAK = {
+  steps: 20_000, // L1, L2: steps of one forgotten tape and a few ops each
+  window: 1_000, // L1, L2: ms/step is reported per window of this many steps
+  tapes: 5_000, // L3: forgotten tapes made between the two timings
+  adds: 20_000, // L3: adds per timed repetition
+  reps: 5, // L3: timed repetitions (the median), after one warm-up
+  maxRatio: 1.5, // targets: last/first window (L1, L2), after/before (L3)
+  maxGrowthMB: 50, // target: RSS growth over the L1/L2 loop
+};
+if (common.QUICK) Object.assign(LEAK, { steps: 3_000, tapes: 500, reps: 3 });
+
+const gc = () => globalThis.gc?.();
+const heapMB = () => process.memoryUsage().heapUsed / 2 ** 20;
+
+/**
+ * L1/L2 (forgotten tapes over 20,000 steps) or L3 (an unrelated op's time before and after 5,000 forgotten
+ * tapes) on adapter `A`. `emit(partial)` gets the record so far at each checkpoint, so that a parent that has to
+ * kill this process still has numbers.
+ */
+export async function runLeak(A, name, log, { budgetMs = 60_000, maxRssMB = 4096, emit = () => {} } = {}) {
+  const { rssMB, median } = common;
+  const over = (t0) => (performance.now() - t0 > budgetMs ? `stopped by the ${budgetMs / 1000} s budget` : '');
+  if (name === 'L1' || name === 'L2') {
+    const step = await A.leakStep(name);
+    gc();
+    const rec = { steps: LEAK.steps, stepsDone: 0, windowSteps: LEAK.window, msPerStepWindows: [] };
+    rec.rssStartMB = rssMB();
+    rec.heapStartMB = heapMB();
+    const t0 = performance.now();
+    let w0 = t0;
+    while (rec.stepsDone < LEAK.steps) {
+      step();
+      rec.stepsDone++;
+      const now = performance.now();
+      if (rec.stepsDone % LEAK.window === 0) {
+        rec.msPerStepWindows.push((now - w0) / LEAK.window);
+        w0 = now;
+        rec.wallS = (now - t0) / 1000;
+        rec.rssMB = rssMB();
+        emit({ ...rec, partial: true });
+        if (rec.rssMB > maxRssMB) rec.stopped = `stopped at ${rec.rssMB.toFixed(0)} MiB RSS (limit ${maxRssMB})`;
+      }
+      if (!rec.stopped && over(t0)) rec.stopped = over(t0);
+      if (rec.stopped) break;
+    }
+    const t1 = performance.now();
+    rec.wallS = (t1 - t0) / 1000;
+    const tail = rec.stepsDone % LEAK.window;
+    if (tail) rec.partialWindow = { steps: tail, msPerStep: (t1 - w0) / tail };
+    rec.rssEndMB = rssMB();
+    gc();
+    rec.rssEndGcMB = rssMB();
+    rec.heapEndGcMB = heapMB();
+    rec.peakRssMB = common.maxRssMB();
+    rec.completed = rec.stepsDone === LEAK.steps;
+    const ws = rec.msPerStepWindows;
+    rec.firstMsPerStep = ws[0] ?? rec.partialWindow?.msPerStep;
+    rec.lastMsPerStep = ws.at(-1) ?? rec.partialWindow?.msPerStep;
+    rec.ratio = rec.lastMsPerStep / rec.firstMsPerStep;
+    rec.rssGrowthMB = rec.rssEndGcMB - rec.rssStartMB; // after gc(): what the loop left behind
+    rec.heapGrowthMB = rec.heapEndGcMB - rec.heapStartMB;
+    rec.pass = {
+      completed: rec.completed,
+      ratio: rec.completed && rec.ratio <= LEAK.maxRatio,
+      rss: rec.completed && rec.rssGrowthMB < LEAK.maxGrowthMB,
+    };
+    rec.pass.all = rec.pass.completed && rec.pass.ratio && rec.pass.rss;
+    log(name, rec);
+    return rec;
+  }
+  if (name !== 'L3') throw new Error(`unknown leak workload ${name}`);
+  const { add, forget, warm } = await A.leakUnrelated();
+  const t0 = performance.now();
+  let cut = false; // a timing stopped short by the budget
+  /** µs per add over up to LEAK.adds adds (fewer when the budget runs out). */
+  const timeAdds = () => {
+    gc();
+    const t = performance.now();
+    let i = 0;
+    while (i < LEAK.adds) {
+      add();
+      if (++i % 1024 === 0 && over(t0)) {
+        cut = true;
+        break;
+      }
+    }
+    return (1000 * (performance.now() - t)) / i;
+  };
+  const rec = { tapes: LEAK.tapes, adds: LEAK.adds, tapesDone: 0 };
+  for (let i = 0; i < 500; i++) warm(); // recorded ops, on tapes stopped at once
+  for (let i = 0; i < 3; i++) timeAdds(); // warm-up
+  const before = [];
+  for (let r = 0; r < LEAK.reps; r++) before.push(timeAdds());
+  rec.usPerAddBefore = median(before);
+  rec.usPerAddBeforeRuns = before;
+  emit({ ...rec, partial: true });
+  const tf = performance.now();
+  while (rec.tapesDone < LEAK.tapes && !(rec.tapesDone % 256 === 0 && over(t0))) {
+    forget();
+    rec.tapesDone++;
+  }
+  rec.msForgetting = performance.now() - tf;
+  emit({ ...rec, partial: true });
+  const after = [];
+  for (let r = 0; r < LEAK.reps && !cut && (r === 0 || !over(t0)); r++) after.push(timeAdds());
+  rec.usPerAddAfter = median(after);
+  rec.usPerAddAfterRuns = after;
+  rec.ratio = rec.usPerAddAfter / rec.usPerAddBefore;
+  rec.completed = rec.tapesDone === LEAK.tapes && after.length === LEAK.reps && !cut;
+  if (!rec.completed) rec.stopped = `stopped by the ${budgetMs / 1000} s budget`;
+  rec.wallS = (performance.now() - t0) / 1000;
+  rec.pass = { completed: rec.completed, ratio: rec.completed && rec.ratio <= LEAK.maxRatio };
+  rec.pass.all = rec.pass.completed && rec.pass.ratio;
+  log(name, rec);
+  return rec;
+}
