@@ -1,22 +1,20 @@
 /**
- * The backward replay: walk a tape's entries in reverse, call each VJP on the
- * incoming gradient, sum each result back to its input's shape, and
+ * The backward replay: walk a tape's recorded ops in reverse, call each VJP
+ * on the incoming gradient, sum each result back to its input's shape, and
  * accumulate. Everything here is done with differentiable ops, so a tape
  * recording outside this replay records the backward pass too.
+ *
+ * A recorded op is named by its output: a tensor whose `node`
+ * (lib/recording.ts) holds the op, its inputs and attributes.
  */
-import type { OpDef } from './op.js';
 import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
+import type { TapeNode } from './recording.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
 import { IdSet, type Tensor } from './tensor.js';
 
-/** One recorded op application: shared by every tape that recorded it. */
-export interface TapeEntry {
-  readonly op: OpDef<unknown>;
-  readonly inputs: readonly Tensor[];
-  readonly output: Tensor;
-  readonly attrs: unknown;
-}
+/** A recorded op, as the tensor it computed: `output.node` is set. */
+export type TapeEntry = Tensor & { readonly node: TapeNode };
 
 /**
  * The part of a tape a backward pass can touch, worked out once for a set of
@@ -25,7 +23,7 @@ export interface TapeEntry {
  */
 export interface BackpropPlan {
   readonly targets: readonly Tensor[];
-  /** The entries on a path from a source to a target, in tape order: the only ones a replay visits. */
+  /** The recorded ops on a path from a source to a target, in the order they ran: the only ones a replay visits. */
   readonly path: readonly TapeEntry[];
   /** Every tensor id that depends on a source (and so may get a gradient). */
   readonly reached: IdSet;
@@ -36,22 +34,25 @@ export interface BackpropPlan {
 /**
  * Prunes a tape to the path between sources and targets: a forward sweep
  * finds what depends on a source, a backward sweep keeps what a target uses.
+ * `entries` come inputs before outputs; `first` is a lower bound on the ids
+ * they make (the id sets are dense from there).
  */
 export function planBackprop(
   entries: readonly TapeEntry[],
   targets: readonly Tensor[],
   sourceIds: readonly number[],
+  first: number | undefined = entries[0]?.id,
 ): BackpropPlan {
-  const first = entries.length > 0 ? entries[0]!.output.id : undefined;
   const reached = new IdSet(first);
   for (const id of sourceIds) reached.add(id);
   const live = new Uint8Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
-    const inputs = entries[i]!.inputs;
+    const entry = entries[i]!;
+    const inputs = entry.node.inputs;
     for (let j = 0; j < inputs.length; j++) {
       if (reached.has(inputs[j]!.id)) {
         live[i] = 1;
-        reached.add(entries[i]!.output.id);
+        reached.add(entry.id);
         break;
       }
     }
@@ -61,9 +62,9 @@ export function planBackprop(
   const path: TapeEntry[] = [];
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i]!;
-    if (!live[i] || !used.has(entry.output.id)) continue;
+    if (!live[i] || !used.has(entry.id)) continue;
     path.push(entry);
-    for (const x of entry.inputs) if (reached.has(x.id)) used.add(x.id);
+    for (const x of entry.node.inputs) if (reached.has(x.id)) used.add(x.id);
   }
   return { targets, path: path.reverse(), reached, sourceIds: new Set(sourceIds) };
 }
@@ -83,7 +84,8 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
   });
 
   for (let i = path.length - 1; i >= 0; i--) {
-    const { op, inputs, output, attrs } = path[i]!;
+    const output = path[i]!;
+    const { op, inputs, attrs } = output.node;
     const dy = grads.get(output.id);
     if (dy === undefined) continue;
     // Every use of `output` comes later on the tape, so its gradient is complete now.
@@ -112,8 +114,9 @@ export function backprop(
   targets: readonly Tensor[],
   seeds: readonly (Tensor | undefined)[],
   sourceIds: readonly number[],
+  first?: number,
 ): Map<number, Tensor> {
-  return replay(planBackprop(entries, targets, sourceIds), seeds);
+  return replay(planBackprop(entries, targets, sourceIds, first), seeds);
 }
 
 function accumulate(grads: Map<number, Tensor>, id: number, g: Tensor): void {

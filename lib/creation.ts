@@ -2,6 +2,7 @@
  * Creating tensors: from values, constant fills, ranges, identity matrices
  * and seeded random draws. None of these is recorded on a tape.
  */
+import { describeValue } from './format.js';
 import { allocate, checkDType, dtypeOfArray, type DataTypeMap, type DType, type TypedArray } from './dtype.js';
 import { kernels } from './kernels/index.js';
 import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
@@ -76,7 +77,7 @@ function flatten(value: TensorLikeArray, depth: number, shape: number[], out: nu
   }
   if (!Array.isArray(value)) {
     throw new TypeError(
-      `tapegrad.tensor: cannot make a tensor from ${describe(value)}; give numbers, booleans or arrays of them`,
+      `tapegrad.tensor: cannot make a tensor from ${describeValue(value)}; give numbers, booleans or arrays of them`,
     );
   }
   if (depth === shape.length) {
@@ -97,10 +98,6 @@ function raggedError(shape: readonly number[], depth: number): never {
     `tapegrad.tensor: nested arrays are ragged at depth ${depth} (shape so far ${formatShape(shape)}); ` +
       'every row must have the same length',
   );
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
 
 /** A tensor of `shape` and `dtype` holding a copy of `flat` (checked for size). */
@@ -164,7 +161,7 @@ export function scalar<D extends DType = 'float32'>(value: number | boolean, dty
   const d = (dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')) as D;
   checkDType('scalar', d);
   if (typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new TypeError(`tapegrad.scalar: expected a number or boolean, got ${describe(value)}`);
+    throw new TypeError(`tapegrad.scalar: expected a number or boolean, got ${describeValue(value)}`);
   }
   const data = allocate(d, 1);
   data[0] = d === 'bool' ? (value ? 1 : 0) : Number(value);

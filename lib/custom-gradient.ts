@@ -6,11 +6,12 @@
  * whose VJP calls the rule. A rule written in ops from the inputs is
  * recorded by outer tapes, so nested tapes differentiate it again.
  */
+import { describeValue } from './format.js';
 import { isFloat } from './dtype.js';
-import { activeAccumulators } from './forward.js';
+import { withoutAccumulators } from './forward.js';
 import { defineOp } from './op.js';
 import { broadcastsTo, formatShape, shapesEqual } from './shape.js';
-import { withoutRecording } from './tape.js';
+import { withoutRecording } from './recording.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -149,21 +150,21 @@ export function customGradient<F extends (...args: never[]) => CustomGradientRes
   f: F,
   options: CustomGradientOptions = {},
 ): (...inputs: CustomGradientInputs<F>) => Tensor {
-  if (typeof f !== 'function') throw new TypeError(`${C}: f must be a function, got ${describe(f)}`);
+  if (typeof f !== 'function') throw new TypeError(`${C}: f must be a function, got ${describeValue(f)}`);
   const name = options.name ?? (f.name || 'f');
   const where = `${C}: '${name}'`;
   return (...inputs: Tensor[]): Tensor => {
     inputs.forEach((x: unknown, i) => {
       if (!(x instanceof Tensor)) {
         throw new TypeError(
-          `${where} was called with input ${i} that is not a tensor (got ${describe(x)}); pass tensors`,
+          `${where} was called with input ${i} that is not a tensor (got ${describeValue(x)}); pass tensors`,
         );
       }
     });
     let saved: readonly Tensor[] = [];
     const save: SaveFunc = (tensors) => {
       if (!Array.isArray(tensors) || !tensors.every((t: unknown) => t instanceof Tensor)) {
-        throw new TypeError(`${where}: save() takes an array of tensors, got ${describe(tensors)}`);
+        throw new TypeError(`${where}: save() takes an array of tensors, got ${describeValue(tensors)}`);
       }
       saved = tensors.map((t) => t.snapshot());
     };
@@ -172,7 +173,7 @@ export function customGradient<F extends (...args: never[]) => CustomGradientRes
     if (!(value instanceof Tensor) || typeof gradFunc !== 'function') {
       throw new TypeError(
         `${where} must return { value, gradFunc } with value a tensor and gradFunc a function, got ` +
-          `${value instanceof Tensor ? 'a tensor' : describe(value)} value and ${describe(gradFunc)} gradFunc`,
+          `${value instanceof Tensor ? 'a tensor' : describeValue(value)} value and ${describeValue(gradFunc)} gradFunc`,
       );
     }
     return customGradientOp(inputs, { name, value: value.snapshot(), gradFunc, saved });
@@ -204,12 +205,7 @@ export function customGrad<F extends (...args: never[]) => CustomGradientResult>
  * any op without a JVP of its own).
  */
 function unobserved<T>(fn: () => T): T {
-  const paused = activeAccumulators.splice(0);
-  try {
-    return withoutRecording(fn);
-  } finally {
-    activeAccumulators.push(...paused);
-  }
+  return withoutAccumulators(() => withoutRecording(fn));
 }
 
 /** The rule's gradients as a list, one per input, each checked against its input. */
@@ -231,7 +227,7 @@ function checkedGradients(
   } else if (Array.isArray(result)) {
     list = result;
   } else {
-    throw new TypeError(`${where} must return a tensor or an array of tensors, got ${describe(result)}`);
+    throw new TypeError(`${where} must return a tensor or an array of tensors, got ${describeValue(result)}`);
   }
   if (list.length !== inputs.length) {
     throw new Error(
@@ -243,7 +239,7 @@ function checkedGradients(
     if (g === undefined || g === null || !needs[i]) return undefined;
     const x = inputs[i]!;
     if (!(g instanceof Tensor)) {
-      throw new TypeError(`${where} returned a gradient for input ${i} that is not a tensor (got ${describe(g)})`);
+      throw new TypeError(`${where} returned a gradient for input ${i} that is not a tensor (got ${describeValue(g)})`);
     }
     if (!shapesEqual(g.shape, x.shape) && !broadcastsTo(x.shape, g.shape)) {
       throw new Error(
@@ -259,10 +255,4 @@ function checkedGradients(
     }
     return g;
   });
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }

@@ -1,10 +1,11 @@
 /**
  * `GradientTape.explain`: why the gradient of a target with respect to a
- * source is, or is not, `undefined`. It reads what the tape recorded plus a
- * little bookkeeping kept off the recording hot path: ops that used a tracked
- * tensor without being recorded (no gradient, or a non-float output), the
- * ranges of tensor ids made while the tape was not recording (tensor ids
- * only grow), and the ids a `reset()` forgot.
+ * source is, or is not, `undefined`. It reads what the tape recorded back
+ * from the target and the source (lib/tape-history.ts): the recorded ops, the
+ * ops that used a tracked tensor without being recorded (no gradient, or a
+ * non-float output), the ranges of tensor ids made while the tape was not
+ * recording (tensor ids only grow), the ids a `reset()` forgot, and the last
+ * op that used the source.
  */
 import type { TapeEntry } from './backprop.js';
 import { isFloat } from './dtype.js';
@@ -80,6 +81,8 @@ export interface TapeRecord {
   /** The call that spent a non-persistent tape, if one did. */
   readonly spentBy: string | undefined;
   readonly watchAccessedVariables: boolean;
+  /** The last op on the tape that used the source directly, if any. */
+  readonly lastUseOfSource: { readonly op: string; readonly outputId: number } | undefined;
 }
 
 /** `#12 (float32 [2,3])`, with a variable's name. */
@@ -133,7 +136,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
     return no('integerDtype', `the ${S} is ${source.dtype}, which has no gradient; only float32 and float64 do`);
   }
   const { tracked, entries } = record;
-  const producerOfTarget = lastWhere(entries, (e) => e.output.id === target.id);
+  const producerOfTarget = lastWhere(entries, (e) => e.id === target.id);
   const unrecordedTarget = lastWhere(record.unrecorded, (u) => u.outputId === target.id);
   if (!isFloat(target.dtype)) {
     const by = unrecordedTarget ? ` (computed by '${unrecordedTarget.op}')` : '';
@@ -176,12 +179,10 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
 
   // Forward sweep: every tracked tensor computed from the source, with the tensors themselves.
   const reached = new Map<number, Tensor>([[source.id, source]]);
-  let lastRecorded: TapeEntry | undefined;
   let hops = 0;
   for (const entry of entries) {
-    if (entry.inputs.some((x) => reached.has(x.id))) {
-      reached.set(entry.output.id, entry.output);
-      lastRecorded = entry;
+    if (entry.node.inputs.some((x) => reached.has(x.id))) {
+      reached.set(entry.id, entry);
       hops++;
     }
   }
@@ -190,10 +191,10 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
       target.id === source.id
         ? 'the target is the source itself (its gradient is its output gradient, ones by default)'
         : `the ${T} is computed from the ${S} by ${hops} recorded op${hops === 1 ? '' : 's'}, the last being ` +
-          `'${producerOfTarget!.op.name}'`;
+          `'${producerOfTarget!.node.op.name}'`;
     return producerOfTarget === undefined || target.id === source.id
       ? { connected: true, reason: 'connected', message: through }
-      : { connected: true, reason: 'connected', op: producerOfTarget.op.name, message: through };
+      : { connected: true, reason: 'connected', op: producerOfTarget.node.op.name, message: through };
   }
 
   // The path is broken. Where did the source's dependents go?
@@ -206,8 +207,9 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
         `(${cut.outputDType === 'float32' || cut.outputDType === 'float64' ? 'no gradient' : `${cut.outputDType} output, no gradient`})`
       );
     }
-    if (lastRecorded !== undefined) {
-      return `; the last op computed from the source was '${lastRecorded.op.name}' (giving #${lastRecorded.output.id}), which the target does not use`;
+    const last = record.lastUseOfSource;
+    if (last !== undefined) {
+      return `; the last op computed from the source was '${last.op}' (giving #${last.outputId}), which the target does not use`;
     }
     return '; no op this tape recorded used the source';
   };
@@ -274,7 +276,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
 
   // The target is on the tape but not downstream of the source: search its recorded ancestry for the cut.
   const producer = new Map<number, TapeEntry>();
-  for (const e of entries) producer.set(e.output.id, e);
+  for (const e of entries) producer.set(e.id, e);
   const seen = new Set<number>([target.id]);
   const stack = [target.id];
   let found: GradientExplanation | undefined;
@@ -282,7 +284,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
   while (stack.length > 0 && found === undefined) {
     const entry = producer.get(stack.pop()!);
     if (entry === undefined) continue;
-    for (const x of entry.inputs) {
+    for (const x of entry.node.inputs) {
       if (seen.has(x.id)) continue;
       seen.add(x.id);
       if (tracked.has(x.id)) {
@@ -294,7 +296,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
       if (gap !== undefined) {
         gapFound ??= no(
           gapReason(gap),
-          `'${entry.op.name}' on the way to the ${T} uses #${x.id}, computed ${gapWords[gap.why]}, so the tape ` +
+          `'${entry.node.op.name}' on the way to the ${T} uses #${x.id}, computed ${gapWords[gap.why]}, so the tape ` +
             `cannot see whether it depends on the ${S}`,
         );
         continue;
@@ -304,7 +306,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
       if (stopped !== undefined) {
         found = no(
           'stopGradient',
-          `the path is cut by stopGradient: '${entry.op.name}' on the way to the ${T} uses #${x.id}, which is ` +
+          `the path is cut by stopGradient: '${entry.node.op.name}' on the way to the ${T} uses #${x.id}, which is ` +
             `stopGradient(#${stopped}), and #${stopped} depends on the ${S}`,
           'stopGradient',
         );
@@ -312,7 +314,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
         found = no(
           'noPath',
           `the path breaks at '${cut.op}' (${cut.outputDType} output #${x.id}, no gradient): it uses a tensor computed ` +
-            `from the ${S}, and '${entry.op.name}' on the way to the ${T} uses its output`,
+            `from the ${S}, and '${entry.node.op.name}' on the way to the ${T} uses its output`,
           cut.op,
         );
       }
@@ -327,7 +329,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
       `the ${T} is watched by this tape directly (no recorded op computed it), so it does not depend on the ${S}`,
     );
   }
-  const inputs = made.inputs.map((x) => x.id);
+  const inputs = made.node.inputs.map((x) => x.id);
   const none =
     inputs.length === 1
       ? 'which does not depend'
@@ -336,7 +338,7 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
         : 'none of which depends';
   return no(
     'noPath',
-    `the ${T} was computed by '${made.op.name}' from ${ids(inputs)}, ${none} on the ${S}${lastUse()}`,
-    breaks.at(-1)?.op ?? made.op.name,
+    `the ${T} was computed by '${made.node.op.name}' from ${ids(inputs)}, ${none} on the ${S}${lastUse()}`,
+    breaks.at(-1)?.op ?? made.node.op.name,
   );
 }

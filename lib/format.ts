@@ -44,3 +44,17 @@ export function formatValues(values: TypedArray, shape: Shape, dtype: DType): st
   };
   return block(0, 0, values.length);
 }
+
+/**
+ * A value that is not what an argument should be, in words for an error
+ * message: `null`, `undefined`, `number`, `string`, `an array`, `an object`,
+ * or the class of an instance (`Float32Array`, `Tensor`). Every error that
+ * names a bad argument says it this way.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return typeof value;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' && name !== 'Object' ? name : 'an object';
+}

@@ -27,10 +27,12 @@
  * and recording tapes record them (reverse over forward). Ops a tape's
  * backward pass runs are seen by active accumulators (forward over reverse).
  */
+import { describeValue } from './format.js';
 import { convertToTensor, zeros, zerosLike } from './creation.js';
 import { isFloat } from './dtype.js';
 import type { OpDef, VjpRule } from './op.js';
 import { add, broadcastTo, identity, mul, sum } from './ops/index.js';
+import { forwardMode } from './recording.js';
 import { broadcastsTo, formatShape, shapesEqual } from './shape.js';
 import { GradientTape, type GradientsOf, type Sources, type UnconnectedGradients } from './tape.js';
 import { Tensor, type TensorLike } from './tensor.js';
@@ -46,7 +48,27 @@ interface AccumulatorState {
  * is empty.
  * @internal
  */
-export const activeAccumulators: AccumulatorState[] = [];
+const activeAccumulators: AccumulatorState[] = [];
+
+/** Tells op.ts (through the recording context) how many accumulators are active. */
+function synced(): void {
+  forwardMode.active = activeAccumulators.length;
+}
+
+/**
+ * Runs `fn` with no forward accumulator active, and returns its result.
+ * @internal
+ */
+export function withoutAccumulators<T>(fn: () => T): T {
+  const paused = activeAccumulators.splice(0);
+  synced();
+  try {
+    return fn();
+  } finally {
+    activeAccumulators.push(...paused);
+    synced();
+  }
+}
 
 /**
  * Gives `output` a tangent in every active accumulator in which some input
@@ -56,7 +78,7 @@ export const activeAccumulators: AccumulatorState[] = [];
  * accumulators see its ops.
  * @internal
  */
-export function propagateTangents(op: OpDef<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown): void {
+function propagateTangents(op: OpDef<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown): void {
   const active = activeAccumulators;
   for (let k = 0; k < active.length; k++) {
     const state = active[k]!;
@@ -69,11 +91,13 @@ export function propagateTangents(op: OpDef<unknown>, inputs: readonly Tensor[],
     }
     if (tangents === undefined) continue;
     const paused = active.splice(k);
+    synced();
     let t: Tensor | undefined;
     try {
       t = outputTangent(op, inputs, output, attrs, tangents);
     } finally {
       active.push(...paused);
+      synced();
     }
     if (t !== undefined) state.tangents.set(output, t);
   }
@@ -193,6 +217,7 @@ export class ForwardAccumulator {
   constructor(primals: Tensor | readonly Tensor[], tangents: TensorLike | readonly TensorLike[]) {
     this.watchAll(A, primals, tangents);
     activeAccumulators.push(this.state);
+    synced();
   }
 
   /**
@@ -263,14 +288,16 @@ export class ForwardAccumulator {
     }
     const pick = (x: unknown, where: string): Tensor | undefined => {
       if (!(x instanceof Tensor)) {
-        throw new TypeError(`${A}.jvp: primals${where} is not a tensor (got ${describe(x)})`);
+        throw new TypeError(`${A}.jvp: primals${where} is not a tensor (got ${describeValue(x)})`);
       }
       return this.state.tangents.get(x) ?? (unconnected === 'zero' ? zerosLike(x) : undefined);
     };
     if (primals instanceof Tensor) return pick(primals, '') as GradientsOf<S, U>;
     if (Array.isArray(primals)) return primals.map((x: unknown, i) => pick(x, `[${i}]`)) as GradientsOf<S, U>;
     if (primals === null || typeof primals !== 'object') {
-      throw new TypeError(`${A}.jvp: expected a tensor, an array or a record of tensors, got ${describe(primals)}`);
+      throw new TypeError(
+        `${A}.jvp: expected a tensor, an array or a record of tensors, got ${describeValue(primals)}`,
+      );
     }
     const out: Record<string, Tensor | undefined> = {};
     for (const [k, x] of Object.entries(primals)) out[k] = pick(x, `['${k}']`);
@@ -297,6 +324,7 @@ export class ForwardAccumulator {
    */
   start(): void {
     if (!this.active) activeAccumulators.push(this.state);
+    synced();
   }
 
   /**
@@ -317,6 +345,7 @@ export class ForwardAccumulator {
   stop(): void {
     const i = activeAccumulators.indexOf(this.state);
     if (i >= 0) activeAccumulators.splice(i, 1);
+    synced();
   }
 
   /**
@@ -369,7 +398,7 @@ export class ForwardAccumulator {
       return;
     }
     if (!Array.isArray(primals)) {
-      throw new TypeError(`${op}: primals must be a tensor or an array of tensors, got ${describe(primals)}`);
+      throw new TypeError(`${op}: primals must be a tensor or an array of tensors, got ${describeValue(primals)}`);
     }
     if (!Array.isArray(tangents) || tangents.length !== primals.length) {
       throw new Error(
@@ -379,7 +408,7 @@ export class ForwardAccumulator {
     }
     const seen = new Set<Tensor>();
     primals.forEach((x: unknown, i) => {
-      if (!(x instanceof Tensor)) throw new TypeError(`${op}: primals[${i}] is not a tensor (got ${describe(x)})`);
+      if (!(x instanceof Tensor)) throw new TypeError(`${op}: primals[${i}] is not a tensor (got ${describeValue(x)})`);
       if (seen.has(x)) {
         throw new Error(
           `${op}: primals[${i}] is listed more than once; a primal has one tangent, so pass it once with the ` +
@@ -449,11 +478,11 @@ export function jvp<O extends Tensor | readonly Tensor[]>(
   tangents: TensorLike | readonly TensorLike[],
 ): [O, TangentsOf<O>] {
   const J = 'tapegrad.jvp';
-  if (typeof f !== 'function') throw new TypeError(`${J}: f must be a function, got ${describe(f)}`);
+  if (typeof f !== 'function') throw new TypeError(`${J}: f must be a function, got ${describeValue(f)}`);
   const single = primals instanceof Tensor;
   const ps = single ? [primals] : primals;
   if (!Array.isArray(ps)) {
-    throw new TypeError(`${J}: primals must be an array (one entry per argument of f), got ${describe(primals)}`);
+    throw new TypeError(`${J}: primals must be an array (one entry per argument of f), got ${describeValue(primals)}`);
   }
   // One primal tensor has one tangent, even one written as a nested array.
   const ts = single ? [tangents] : tangents;
@@ -481,7 +510,7 @@ export function jvp<O extends Tensor | readonly Tensor[]>(
   list.forEach((y, i) => {
     if (!(y instanceof Tensor)) {
       throw new TypeError(
-        `${J}: f must return a tensor or an array of tensors, but ${outputs instanceof Tensor || !Array.isArray(outputs) ? 'it' : `output ${i}`} is ${describe(y)}`,
+        `${J}: f must return a tensor or an array of tensors, but ${outputs instanceof Tensor || !Array.isArray(outputs) ? 'it' : `output ${i}`} is ${describeValue(y)}`,
       );
     }
   });
@@ -489,7 +518,5 @@ export function jvp<O extends Tensor | readonly Tensor[]>(
   return [outputs, (outputs instanceof Tensor ? outTangents[0] : outTangents) as TangentsOf<O>];
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
-}
+// Ops (lib/op.ts, below this module) feed tangents through the recording context.
+forwardMode.propagate = propagateTangents;

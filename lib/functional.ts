@@ -6,6 +6,7 @@
  * inputs, and a tape recording outside the call records the copy and the
  * backward pass: `grad(grad(f))` is the second derivative.
  */
+import { describeValue } from './format.js';
 import { convertToTensor } from './creation.js';
 import { isFloat } from './dtype.js';
 import { identity } from './ops/index.js';
@@ -324,7 +325,7 @@ export function vjp<R extends Tensor | readonly Tensor[]>(
   const single = outputs instanceof Tensor;
   const list: readonly unknown[] = single ? [outputs] : Array.isArray(outputs) ? outputs : [];
   if (!single && (!Array.isArray(outputs) || list.length === 0 || !list.every((y) => y instanceof Tensor))) {
-    throw new TypeError(`${V}: f must return a tensor or a non-empty array of tensors, got ${describe(outputs)}`);
+    throw new TypeError(`${V}: f must return a tensor or a non-empty array of tensors, got ${describeValue(outputs)}`);
   }
   const ys = list as readonly Tensor[];
   const vjpFn = (cotangent: Cotangent<R>): Tensor[] => {
@@ -402,11 +403,11 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): V
   let listed: Variable[] | undefined;
   if (varList !== undefined) {
     if (!Array.isArray(varList)) {
-      throw new TypeError(`${V}: varList must be an array of variables, got ${describe(varList)}`);
+      throw new TypeError(`${V}: varList must be an array of variables, got ${describeValue(varList)}`);
     }
     varList.forEach((v: unknown, i) => {
       if (!(v instanceof Variable)) {
-        throw new TypeError(`${V}: varList[${i}] is not a variable (got ${describe(v)}); make it with variable()`);
+        throw new TypeError(`${V}: varList[${i}] is not a variable (got ${describeValue(v)}); make it with variable()`);
       }
     });
     listed = varList.filter((v) => v.trainable && isFloat(v.dtype));
@@ -489,7 +490,7 @@ function differentiate(
 function splitAux(fn: string, out: unknown): readonly [unknown, unknown] {
   if (!Array.isArray(out) || out.length !== 2) {
     throw new TypeError(
-      `tapegrad.${fn}: with { hasAux: true }, f must return [value, aux], got ${describe(out)}` +
+      `tapegrad.${fn}: with { hasAux: true }, f must return [value, aux], got ${describeValue(out)}` +
         (Array.isArray(out) ? ` of length ${out.length}` : ''),
     );
   }
@@ -528,7 +529,7 @@ function seedOf(fn: string, name: string, dy: TensorLike, y: Tensor, of = "f's v
 /** f's value, checked: a float tensor, and a scalar unless a dy seeds it. */
 function checkedValue(fn: string, value: unknown, seeded: boolean): Tensor {
   if (!(value instanceof Tensor)) {
-    throw new TypeError(`tapegrad.${fn}: f must return a tensor, got ${describe(value)}`);
+    throw new TypeError(`tapegrad.${fn}: f must return a tensor, got ${describeValue(value)}`);
   }
   if (!isFloat(value.dtype)) {
     throw new TypeError(
@@ -550,24 +551,18 @@ function auxOption(fn: string, f: unknown, options: FunctionalOptions): boolean 
   checkFunction(fn, f);
   const hasAux = options?.hasAux ?? false;
   if (typeof hasAux !== 'boolean') {
-    throw new TypeError(`tapegrad.${fn}: options.hasAux must be true or false, got ${describe(hasAux)}`);
+    throw new TypeError(`tapegrad.${fn}: options.hasAux must be true or false, got ${describeValue(hasAux)}`);
   }
   return hasAux;
 }
 
 function argList(fn: string, args: readonly TensorLike[]): readonly TensorLike[] {
   if (!Array.isArray(args)) {
-    throw new TypeError(`tapegrad.${fn}: args must be an array of tensors, got ${describe(args)}`);
+    throw new TypeError(`tapegrad.${fn}: args must be an array of tensors, got ${describeValue(args)}`);
   }
   return args;
 }
 
 function checkFunction(fn: string, f: unknown): void {
-  if (typeof f !== 'function') throw new TypeError(`tapegrad.${fn}: f must be a function, got ${describe(f)}`);
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+  if (typeof f !== 'function') throw new TypeError(`tapegrad.${fn}: f must be a function, got ${describeValue(f)}`);
 }

@@ -41,6 +41,8 @@ export {
   type Sources,
   type UnconnectedGradients,
   type JacobianOptions,
+  type TapeGraph,
+  type TapeGraphTensor,
 } from './tape.js';
 export type { ExplainReason, GradientExplanation } from './explain.js';
 export { ForwardAccumulator, jvp, type JvpOptions, type TangentsOf } from './forward.js';

@@ -1,12 +1,70 @@
 /**
- * The seeds and the cross-row check of `GradientTape.jacobian` and
- * `batchJacobian`: both replay one pruned backward plan (lib/backprop.ts)
- * once per seed, never rerunning the forward pass.
+ * The bodies of `GradientTape.jacobian` and `batchJacobian`: both replay one
+ * pruned backward plan (lib/backprop.ts) once per seed, never rerunning the
+ * forward pass; and batchJacobian's cross-row check.
  */
 import { replay, type BackpropPlan } from './backprop.js';
+import { zeros, zerosLike } from './creation.js';
 import { allocate } from './dtype.js';
+import { reshape, stack } from './ops/index.js';
+import { withoutRecording } from './recording.js';
 import { formatShape } from './shape.js';
+import type { UnconnectedGradients } from './tape-arguments.js';
 import { Tensor } from './tensor.js';
+
+/**
+ * The Jacobian of `target` with respect to each of `sources` (shape
+ * `[...target.shape, ...source.shape]`): one replay per target element, each
+ * seeded one-hot. An unconnected source gives `undefined`, or zeros with
+ * `unconnected` `'zero'`.
+ */
+export function jacobianOf(
+  plan: BackpropPlan,
+  target: Tensor,
+  sources: readonly Tensor[],
+  unconnected: UnconnectedGradients,
+): (Tensor | undefined)[] {
+  const n = target.size;
+  const rowsOf = sources.map((): (Tensor | undefined)[] => []);
+  if (plan.reached.has(target.id)) {
+    for (let i = 0; i < n; i++) {
+      const grads = replay(plan, [seedAt(target, i, 1)]);
+      sources.forEach((s, k) => rowsOf[k]!.push(grads.get(s.id)));
+    }
+  }
+  return sources.map((s, k) => {
+    const shape = [...target.shape, ...s.shape];
+    const rows = rowsOf[k]!;
+    if (!rows.some((g) => g !== undefined)) {
+      // Connected but with an empty target: a Jacobian with no elements.
+      if (n === 0 && plan.reached.has(target.id) && plan.reached.has(s.id)) return zeros(shape, s.dtype);
+      return unconnected === 'zero' ? zeros(shape, s.dtype) : undefined;
+    }
+    return reshape(stack(rows.map((g) => g ?? zerosLike(s))), shape);
+  });
+}
+
+/**
+ * The batch Jacobian (shape `[batch, ...target.shape.slice(1),
+ * ...source.shape.slice(1)]`), or `undefined` when the target does not depend
+ * on the source: one replay per element of a target row, seeding that element
+ * in every row at once, then the cross-row check.
+ */
+export function batchJacobianOf(plan: BackpropPlan, target: Tensor, source: Tensor): Tensor | undefined {
+  const batch = target.shape[0]!;
+  const shape = [batch, ...target.shape.slice(1), ...source.shape.slice(1)];
+  const perRow = batch === 0 ? 0 : target.size / batch;
+  if (!plan.reached.has(target.id)) return undefined;
+  const rows: (Tensor | undefined)[] = [];
+  // Seed element j of every row at once: row b of the gradient is d target[b, j] / d source[b, ...]
+  // as long as rows do not mix, which checkRowsIndependent verifies below.
+  for (let j = 0; j < perRow; j++) rows.push(replay(plan, [seedAt(target, j, batch)]).get(source.id));
+  if (!rows.some((g) => g !== undefined)) return batch * perRow === 0 ? zeros(shape, source.dtype) : undefined;
+  const filled = rows.map((g) => g ?? zerosLike(source));
+  withoutRecording(() => checkRowsIndependent(plan, target, source, filled));
+  // perRow tensors [batch, ...S1] -> [batch, perRow, ...S1] -> [batch, ...T1, ...S1]
+  return reshape(stack(filled, 1), shape);
+}
 
 /**
  * An output gradient for `target`: 1 at flat position `j` of each of `rows`
@@ -65,8 +123,8 @@ export function checkRowsIndependent(
       const wj = w[b * perRow + j]!;
       const gj = g[j]!;
       for (let s = b * sourceRow; s < (b + 1) * sourceRow; s++) {
-        predicted[s] += wj * gj[s]!;
-        magnitude[s] += Math.abs(wj * gj[s]!);
+        predicted[s] = predicted[s]! + wj * gj[s]!;
+        magnitude[s] = magnitude[s]! + Math.abs(wj * gj[s]!);
       }
     }
   }

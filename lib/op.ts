@@ -6,8 +6,7 @@
  * accumulator (lib/forward.ts) in which one of its inputs has one.
  */
 import { isFloat } from './dtype.js';
-import { activeAccumulators, propagateTangents } from './forward.js';
-import { noteUnrecorded, record, recordingTapes } from './tape.js';
+import { forwardMode, recordOp, recording } from './recording.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -70,12 +69,11 @@ export function defineOp<A = undefined>(
   const differentiable = op.vjp !== 'none';
   return (inputs, attrs) => {
     const output = op.forward(inputs, attrs);
-    if (recordingTapes.length !== 0) {
-      if (differentiable && isFloat(output.dtype)) record(op as OpDef<unknown>, inputs, output, attrs);
-      else noteUnrecorded(op as OpDef<unknown>, inputs, output); // not recorded: noted for tape.explain()
+    if (recording.tapes > 0) {
+      recordOp(op as OpDef<unknown>, differentiable, inputs, output, attrs);
     }
-    if (differentiable && activeAccumulators.length !== 0 && isFloat(output.dtype)) {
-      propagateTangents(op as OpDef<unknown>, inputs, output, attrs);
+    if (differentiable && forwardMode.active !== 0 && isFloat(output.dtype)) {
+      forwardMode.propagate(op as OpDef<unknown>, inputs, output, attrs);
     }
     return output;
   };

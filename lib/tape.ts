@@ -1,131 +1,48 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 /**
- * GradientTape: records ops in execution order while it is recording, and
- * replays the recorded entries in reverse to compute gradients. Eager
- * recording makes reverse order a valid topological order: no sort needed.
+ * GradientTape, as TensorFlow's `tf.GradientTape`. A tape keeps no list of
+ * entries: ops hang what they recorded off their outputs (lib/recording.ts)
+ * and the tape keeps what it watched and when it recorded
+ * (lib/tape-history.ts). `gradient()` walks back from the targets, prunes to
+ * the path from the sources (lib/backprop.ts) and replays it in reverse.
  */
 import { isFloat } from './dtype.js';
-import { backprop, planBackprop, replay, type TapeEntry } from './backprop.js';
-import { checkRowsIndependent, seedAt } from './jacobian.js';
-import type { OpDef } from './op.js';
-import { explainGradient, type GradientExplanation, type IdGap, type UnrecordedUse } from './explain.js';
-import { reshape, stack } from './ops/index.js';
-import { formatShape, shapesEqual } from './shape.js';
-import { IdSet, Tensor } from './tensor.js';
+import { backprop, planBackprop, type TapeEntry } from './backprop.js';
+import { describeValue } from './format.js';
+import { batchJacobianOf, jacobianOf } from './jacobian.js';
+import { explainGradient, type GradientExplanation, type IdGap } from './explain.js';
+import { formatShape } from './shape.js';
+import {
+  checkTarget,
+  rebuild,
+  seedsOf,
+  sourceList,
+  targetsOf,
+  unconnectedOption,
+  type Gradient,
+  type GradientOptions,
+  type GradientsOf,
+  type GradientTapeOptions,
+  type JacobianOptions,
+  type Sources,
+  type TapeMethod,
+  type UnconnectedGradients,
+} from './tape-arguments.js';
+import { recording } from './recording.js';
+import { TapeHistory } from './tape-history.js';
+import { Tensor } from './tensor.js';
 import { zeros, zerosLike } from './creation.js';
 import type { Variable } from './variable.js';
 
-/** The tapes recording right now; ops record onto each that watches an input. @internal */
-export const recordingTapes: GradientTape[] = [];
-
-/**
- * Records `op` onto every recording tape that watches one of `inputs`.
- * A trainable variable among the inputs is watched first by each tape that
- * watches accessed variables. One entry is shared by all tapes.
- * @internal
- */
-export function record(op: OpDef<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown): void {
-  let entry: TapeEntry | undefined;
-  for (let t = 0; t < recordingTapes.length; t++) {
-    const tape = recordingTapes[t]!;
-    if (!tape.tracksAny(inputs)) continue;
-    entry ??= { op, inputs: savedInputs(inputs), output, attrs };
-    tape.append(entry);
-  }
-}
-
-/**
- * Notes, for `explain()`, an op that was not recorded (no gradient, or an
- * integer or bool output) on every recording tape that tracks one of its
- * inputs. Off the hot path: recorded ops never come here.
- * @internal
- */
-export function noteUnrecorded(op: OpDef<unknown>, inputs: readonly Tensor[], output: Tensor): void {
-  for (let t = 0; t < recordingTapes.length; t++) {
-    const tape = recordingTapes[t]!;
-    if (!tape.tracksAnyAlready(inputs)) continue;
-    tape.unrecorded.push({
-      op: op.name,
-      inputIds: inputs.map((x) => x.id),
-      outputId: output.id,
-      outputDType: output.dtype,
-      outputShape: output.shape,
-    });
-  }
-}
-
-const NO_VALUES = new Float32Array(0);
-
-/** A lower bound on the id of the next tensor made (ids only grow): a throwaway empty tensor's id. */
-function peekTensorId(): number {
-  return new Tensor(NO_VALUES, [0], 'float32').id;
-}
-
-/** The inputs as the backward pass must see them: variables by their value now. */
-function savedInputs(inputs: readonly Tensor[]): readonly Tensor[] {
-  let saved = inputs;
-  for (let i = 0; i < inputs.length; i++) {
-    const x = inputs[i]!;
-    const s = x.snapshot();
-    if (s !== x) {
-      if (saved === inputs) saved = inputs.slice();
-      (saved as Tensor[])[i] = s;
-    }
-  }
-  return saved;
-}
-
-/**
- * Runs `fn` with no tape recording, and returns its result.
- * @internal
- */
-export function withoutRecording<T>(fn: () => T): T {
-  const paused = recordingTapes.splice(0);
-  try {
-    return fn();
-  } finally {
-    recordingTapes.push(...paused);
-  }
-}
-
-/** What `gradient` gives for a source that no target depends on: `undefined`, or zeros of its shape. */
-export type UnconnectedGradients = 'none' | 'zero';
-
-/** The gradient of one source: possibly `undefined`, unless unconnected gradients are `'zero'`. */
-export type Gradient<U extends UnconnectedGradients = 'none'> = U extends 'zero' ? Tensor : Tensor | undefined;
-
-/** Sources of a gradient: one tensor, an array of tensors, or a record of named tensors. */
-export type Sources = Tensor | readonly Tensor[] | { readonly [name: string]: Tensor };
-
-/** The result of `gradient`: the sources' structure with a gradient in place of each tensor. */
-export type GradientsOf<S extends Sources, U extends UnconnectedGradients = 'none'> = S extends Tensor
-  ? Gradient<U>
-  : { -readonly [K in keyof S]: Gradient<U> };
-
-/** Options of the `GradientTape` constructor. */
-export interface GradientTapeOptions {
-  /** Allow more than one `gradient()` call (default false: the tape drops what it recorded after one). */
-  persistent?: boolean;
-  /** Watch every trainable variable that an op reads while this tape records (default true). */
-  watchAccessedVariables?: boolean;
-}
-
-/** Options of `GradientTape.gradient`. */
-export interface GradientOptions<U extends UnconnectedGradients = UnconnectedGradients> {
-  /** `'none'` (default): `undefined` for an unconnected source; `'zero'`: zeros of its shape. */
-  unconnectedGradients?: U;
-}
-
-/** Options of `GradientTape.jacobian` and `GradientTape.batchJacobian`. */
-export interface JacobianOptions<U extends UnconnectedGradients = UnconnectedGradients> extends GradientOptions<U> {
-  /**
-   * Accepted for compatibility with TensorFlow's `experimental_use_pfor`, and ignored: tapegrad has no vectorising
-   * `pfor`, so the Jacobian is always one reverse replay per target element (per row element for batchJacobian).
-   */
-  experimentalUseParallelFor?: boolean;
-}
-
-const G = 'tapegrad.GradientTape.gradient';
+export type {
+  Gradient,
+  GradientOptions,
+  GradientsOf,
+  GradientTapeOptions,
+  JacobianOptions,
+  Sources,
+  UnconnectedGradients,
+} from './tape-arguments.js';
 
 /**
  * Records operations for automatic differentiation, as TensorFlow's
@@ -177,23 +94,12 @@ export class GradientTape {
    * ```
    */
   readonly watchAccessedVariables: boolean;
-  private entries: TapeEntry[] = [];
-  /** Ids of the watched tensors and of every recorded output. */
-  private tracked = new IdSet();
-  private variables: Variable[] = [];
+  /** What the tape watched and when it recorded: the ops themselves hang off their outputs. */
+  private readonly history: TapeHistory;
   private stopped = false;
   private consumed = false;
   /** The call that spent a non-persistent tape. */
   private spentBy: TapeMethod | undefined;
-  // Bookkeeping for explain(), kept off the recording hot path.
-  /** Ops that used a tracked tensor without being recorded. @internal */
-  unrecorded: UnrecordedUse[] = [];
-  /** Ranges of tensor ids made while this tape did not record. */
-  private gaps: IdGap[] = [];
-  /** The ids the last reset() forgot. */
-  private forgotten: { has(id: number): boolean } = new Set();
-  /** Tensors with lower ids were made before this tape. */
-  private readonly createdAt = peekTensorId();
 
   /**
    * A tape that records from now on: every op on a tensor it watches, and
@@ -212,7 +118,8 @@ export class GradientTape {
   constructor(options: GradientTapeOptions = {}) {
     this.persistent = options.persistent ?? false;
     this.watchAccessedVariables = options.watchAccessedVariables ?? true;
-    recordingTapes.push(this);
+    this.history = new TapeHistory(this, this.watchAccessedVariables);
+    this.history.start();
   }
 
   /**
@@ -228,7 +135,7 @@ export class GradientTape {
    * ```
    */
   get recording(): boolean {
-    return recordingTapes.includes(this);
+    return this.history.recording;
   }
 
   /**
@@ -247,10 +154,8 @@ export class GradientTape {
    */
   watch(tensors: Sources): void {
     for (const x of sourceList('GradientTape.watch', tensors)) {
-      if (!isFloat(x.dtype)) continue;
       // A watched variable is listed by watchedVariables(), trainable or not, as TensorFlow's watched_variables().
-      if (x.isVariable && !this.tracked.has(x.id)) this.variables.push(x as Variable);
-      this.tracked.add(x.id);
+      if (isFloat(x.dtype)) this.history.watch(x);
     }
   }
 
@@ -269,7 +174,7 @@ export class GradientTape {
    * ```
    */
   watchedVariables(): Variable[] {
-    return this.variables.slice();
+    return this.history.watchedVariables() as Variable[];
   }
 
   /**
@@ -288,9 +193,9 @@ export class GradientTape {
    * ```
    */
   stop(): void {
-    if (!this.stopped) this.gaps.push({ from: peekTensorId(), to: Infinity, why: 'stopped' });
+    if (!this.stopped) this.history.openGap('stopped');
     this.stopped = true;
-    this.pause();
+    this.history.pause();
   }
 
   /**
@@ -327,17 +232,8 @@ export class GradientTape {
    * ```
    */
   stopRecording<T>(fn: () => T): T {
-    const wasRecording = this.pause();
-    const gap: IdGap | undefined = wasRecording
-      ? { from: peekTensorId(), to: Infinity, why: 'stopRecording' }
-      : undefined;
-    if (gap) this.gaps.push(gap);
-    try {
-      return fn();
-    } finally {
-      if (gap) gap.to = peekTensorId();
-      if (wasRecording) this.resume();
-    }
+    if (!this.history.recording) return fn();
+    return this.paused('stopRecording', fn);
   }
 
   /**
@@ -359,15 +255,10 @@ export class GradientTape {
    * ```
    */
   reset(): void {
-    this.forgotten = this.tracked;
-    this.unrecorded = [];
-    this.gaps = this.gaps.filter((gap) => gap.why === 'stopped');
+    this.history.reset();
     this.spentBy = undefined;
-    this.entries = [];
-    this.tracked = new IdSet();
-    this.variables = [];
     this.consumed = false;
-    this.resume();
+    if (!this.stopped) this.history.start();
   }
 
   /**
@@ -406,14 +297,15 @@ export class GradientTape {
     options?: GradientOptions<U>,
   ): GradientsOf<S, U> {
     this.checkNotConsumed('gradient');
-    const unconnected = unconnectedOption(G, options);
+    const unconnected = unconnectedOption('tapegrad.GradientTape.gradient', options);
     const targetList = targetsOf(targets);
     const seeds = seedsOf(targetList, outputGradients);
     const list = sourceList('GradientTape.gradient', sources);
 
-    const { entries, tracked } = this.take('gradient');
-    const connected = list.filter((s) => isFloat(s.dtype) && tracked.has(s.id)).map((s) => s.id);
-    const grads = this.replaying('gradient', () => backprop(entries, targetList, seeds, connected));
+    const { entries, connected } = this.take('gradient', targetList, list);
+    const first = this.history.createdAt;
+    const grads = this.paused('gradient', () => backprop(entries, targetList, seeds, connected, first));
+    this.letGo(entries);
     const results = list.map((s) => grads.get(s.id) ?? (unconnected === 'zero' ? zerosLike(s) : undefined));
     return rebuild(sources, results) as GradientsOf<S, U>;
   }
@@ -460,33 +352,10 @@ export class GradientTape {
     checkTarget(J, target);
     const list = sourceList('GradientTape.jacobian', sources);
 
-    const { entries, tracked } = this.take('jacobian');
-    const connected = list.filter((s) => isFloat(s.dtype) && tracked.has(s.id));
-    const plan = planBackprop(
-      entries,
-      [target],
-      connected.map((s) => s.id),
-    );
-    const n = target.size;
-    const rowsOf = list.map((): (Tensor | undefined)[] => []);
-    const results = this.replaying('jacobian', () => {
-      if (plan.reached.has(target.id)) {
-        for (let i = 0; i < n; i++) {
-          const grads = replay(plan, [seedAt(target, i, 1)]);
-          list.forEach((s, k) => rowsOf[k]!.push(grads.get(s.id)));
-        }
-      }
-      return list.map((s, k) => {
-        const shape = [...target.shape, ...s.shape];
-        const rows = rowsOf[k]!;
-        if (!rows.some((g) => g !== undefined)) {
-          // Connected but with an empty target: a Jacobian with no elements.
-          if (n === 0 && plan.reached.has(target.id) && plan.reached.has(s.id)) return zeros(shape, s.dtype);
-          return unconnected === 'zero' ? zeros(shape, s.dtype) : undefined;
-        }
-        return reshape(stack(rows.map((g) => g ?? zerosLike(s))), shape);
-      });
-    });
+    const { entries, connected } = this.take('jacobian', [target], list);
+    const plan = planBackprop(entries, [target], connected, this.history.createdAt);
+    const results = this.paused('jacobian', () => jacobianOf(plan, target, list, unconnected));
+    this.letGo(entries);
     return rebuild(sources, results) as GradientsOf<S, U>;
   }
 
@@ -529,7 +398,7 @@ export class GradientTape {
     const unconnected = unconnectedOption(B, options);
     checkTarget(B, target);
     if (!(source instanceof Tensor)) {
-      throw new TypeError(`${B}: source must be a tensor, got ${describe(source)}`);
+      throw new TypeError(`${B}: source must be a tensor, got ${describeValue(source)}`);
     }
     if (target.rank === 0 || source.rank === 0 || target.shape[0] !== source.shape[0]) {
       throw new Error(
@@ -537,26 +406,12 @@ export class GradientTape {
           'a batch dimension 0 of the same size; use jacobian() for tensors without a batch dimension',
       );
     }
-    const batch = target.shape[0]!;
-    const shape = [batch, ...target.shape.slice(1), ...source.shape.slice(1)];
-
-    const { entries, tracked } = this.take('batchJacobian');
-    const isConnected = isFloat(source.dtype) && tracked.has(source.id);
-    const plan = planBackprop(entries, [target], isConnected ? [source.id] : []);
-    const perRow = batch === 0 ? 0 : target.size / batch;
-    const result = this.replaying('batchJacobian', () => {
-      if (!plan.reached.has(target.id)) return undefined;
-      const rows: (Tensor | undefined)[] = [];
-      // Seed element j of every row at once: row b of the gradient is d target[b, j] / d source[b, ...]
-      // as long as rows do not mix, which checkRowsIndependent verifies below.
-      for (let j = 0; j < perRow; j++) rows.push(replay(plan, [seedAt(target, j, batch)]).get(source.id));
-      if (!rows.some((g) => g !== undefined)) return batch * perRow === 0 ? zeros(shape, source.dtype) : undefined;
-      const filled = rows.map((g) => g ?? zerosLike(source));
-      withoutRecording(() => checkRowsIndependent(plan, target, source, filled));
-      // perRow tensors [batch, ...S1] -> [batch, perRow, ...S1] -> [batch, ...T1, ...S1]
-      return reshape(stack(filled, 1), shape);
-    });
+    const { entries, connected } = this.take('batchJacobian', [target], [source]);
+    const plan = planBackprop(entries, [target], connected, this.history.createdAt);
+    const result = this.paused('batchJacobian', () => batchJacobianOf(plan, target, source));
+    this.letGo(entries);
     if (result !== undefined) return result;
+    const shape = [target.shape[0]!, ...target.shape.slice(1), ...source.shape.slice(1)];
     return (unconnected === 'zero' ? zeros(shape, source.dtype) : undefined) as Gradient<U>;
   }
 
@@ -596,21 +451,59 @@ export class GradientTape {
   explain(target: Tensor, source: Tensor): GradientExplanation {
     const E = 'tapegrad.GradientTape.explain';
     checkTarget(E, target);
-    if (!(source instanceof Tensor)) throw new TypeError(`${E}: source must be a tensor, got ${describe(source)}`);
+    if (!(source instanceof Tensor)) throw new TypeError(`${E}: source must be a tensor, got ${describeValue(source)}`);
     return explainGradient(
-      {
-        entries: this.entries,
-        tracked: this.tracked,
-        unrecorded: this.unrecorded,
-        gaps: this.gaps,
-        forgotten: this.forgotten,
-        createdAt: this.createdAt,
-        spentBy: this.consumed ? this.spentBy : undefined,
-        watchAccessedVariables: this.watchAccessedVariables,
-      },
+      this.history.explainRecord(target, source, this.consumed ? this.spentBy : undefined),
       target,
       source,
     );
+  }
+
+  /**
+   * The part of the tape between `targets` and `sources`, for drawing it: the
+   * recorded ops on a path from a source to a target, in the order they ran,
+   * each with its input and output tensor ids, and the tensors they connect.
+   * Callable before `gradient()` (it replays nothing and spends nothing);
+   * empty where no target depends on a source.
+   *
+   * @example
+   * ```ts
+   * import { GradientTape, scalar } from 'tapegrad';
+   * const x = scalar(3);
+   * const tape = new GradientTape();
+   * tape.watch(x);
+   * const y = x.square().mul(2);
+   * tape.toGraph(y, x).ops.map((o) => o.op); // ['square', 'mul']
+   * tape.gradient(y, x); // 12
+   * ```
+   */
+  toGraph(targets: Tensor | readonly Tensor[], sources: Sources): TapeGraph {
+    const targetList = targetsOf(targets);
+    const list = sourceList('GradientTape.toGraph', sources);
+    const { entries, tracked } = this.history.walk(targetList);
+    const connected = list
+      .filter((s) => isFloat(s.dtype) && (tracked.has(s.id) || this.history.tracksLeaf(s)))
+      .map((s) => s.id);
+    const plan = planBackprop(entries, targetList, connected, this.history.createdAt);
+    const tensors = new Map<number, TapeGraphTensor>();
+    const role = (x: Tensor): TapeGraphTensor['role'] =>
+      connected.includes(x.id)
+        ? 'source'
+        : targetList.includes(x)
+          ? 'target'
+          : plan.reached.has(x.id)
+            ? 'intermediate'
+            : 'constant';
+    const note = (x: Tensor) => {
+      if (!tensors.has(x.id)) tensors.set(x.id, { id: x.id, shape: x.shape, dtype: x.dtype, role: role(x) });
+    };
+    const ops = plan.path.map((e) => {
+      e.node.inputs.forEach(note);
+      note(e);
+      return { op: e.node.op.name, inputs: e.node.inputs.map((x) => x.id), output: e.id };
+    });
+    for (const s of list) if (connected.includes(s.id) && ops.length > 0) note(s);
+    return { tensors: [...tensors.values()].sort((a, b) => a.id - b.id), ops };
   }
 
   /** Throws, as TensorFlow, when a non-persistent tape already gave its result. */
@@ -624,166 +517,62 @@ export class GradientTape {
     );
   }
 
-  /** What was recorded, for one backward computation; a non-persistent tape lets go of it. */
-  private take(method: TapeMethod): { entries: readonly TapeEntry[]; tracked: IdSet } {
-    const taken = { entries: this.entries, tracked: this.tracked };
+  /**
+   * The recorded ops that `targets` depend on and the ids of the sources the
+   * tape tracks, for one backward computation; a non-persistent tape is spent.
+   */
+  private take(
+    method: TapeMethod,
+    targets: readonly Tensor[],
+    sources: readonly Tensor[],
+  ): { entries: readonly TapeEntry[]; connected: number[] } {
+    const { entries, tracked } = this.history.walk(targets);
+    const connected = sources
+      .filter((s) => isFloat(s.dtype) && (tracked.has(s.id) || this.history.tracksLeaf(s)))
+      .map((s) => s.id);
     if (!this.persistent) {
       this.consumed = true;
       this.spentBy = method;
-      this.entries = [];
-      this.tracked = new IdSet();
-      this.variables = [];
-      this.unrecorded = [];
+      this.history.release();
     }
-    return taken;
+    return { entries, connected };
   }
 
-  /** Runs a backward computation: this tape does not record it, other recording tapes do. */
-  private replaying<T>(method: TapeMethod, fn: () => T): T {
-    const wasRecording = this.pause();
-    const gap: IdGap = { from: peekTensorId(), to: Infinity, why: method };
-    this.gaps.push(gap);
+  /**
+   * After a spent tape's backward pass: when no other tape may read them,
+   * cuts the ops it replayed off their outputs, so the tensors a user keeps
+   * (a loss for a log) do not hold the graph, as in TensorFlow, where a
+   * non-persistent tape's recording is gone after `gradient()`.
+   */
+  private letGo(entries: readonly TapeEntry[]): void {
+    if (!this.consumed || recording.liveTapes !== 0) return;
+    for (let i = 0; i < entries.length; i++) (entries[i] as Tensor).node = undefined;
+  }
+
+  /** Runs `fn` with this tape paused (other tapes still record), noting the gap for explain(). */
+  private paused<T>(why: IdGap['why'], fn: () => T): T {
+    const wasRecording = this.history.pause();
+    const gap = this.history.openGap(why);
     try {
       return fn();
     } finally {
-      gap.to = peekTensorId();
-      if (wasRecording) this.resume();
+      this.history.closeGap(gap);
+      if (wasRecording && !this.stopped && !this.consumed) this.history.start();
     }
   }
-
-  /** Whether any input is tracked, without watching anything. @internal */
-  tracksAnyAlready(inputs: readonly Tensor[]): boolean {
-    for (let i = 0; i < inputs.length; i++) if (this.tracked.has(inputs[i]!.id)) return true;
-    return false;
-  }
-
-  /** Whether any input is tracked; watches trainable variables on the way. @internal */
-  tracksAny(inputs: readonly Tensor[]): boolean {
-    let hit = false;
-    for (let i = 0; i < inputs.length; i++) {
-      const x = inputs[i]!;
-      if (this.tracked.has(x.id)) hit = true;
-      else if (this.watchAccessedVariables && x.watchOnRead && isFloat(x.dtype)) {
-        this.tracked.add(x.id);
-        this.variables.push(x as Variable);
-        hit = true;
-      }
-    }
-    return hit;
-  }
-
-  /** Appends an entry and tracks its output. @internal */
-  append(entry: TapeEntry): void {
-    this.entries.push(entry);
-    this.tracked.add(entry.output.id);
-  }
-
-  /** Records again, unless stopped for good or spent by a non-persistent gradient(). */
-  private resume(): void {
-    if (!this.stopped && !this.consumed && !recordingTapes.includes(this)) recordingTapes.push(this);
-  }
-
-  /** Removes this tape from the recording set; returns whether it was recording. */
-  private pause(): boolean {
-    const i = recordingTapes.indexOf(this);
-    if (i < 0) return false;
-    recordingTapes.splice(i, 1);
-    return true;
-  }
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+/** One tensor of a {@link TapeGraph}. */
+export interface TapeGraphTensor {
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** `'source'` and `'target'` as asked; `'intermediate'`: on a path between them; `'constant'`: an input that depends on no source. */
+  readonly role: 'source' | 'target' | 'intermediate' | 'constant';
 }
 
-function targetsOf(targets: Tensor | readonly Tensor[]): readonly Tensor[] {
-  const list = targets instanceof Tensor ? [targets] : targets;
-  if (!Array.isArray(list)) {
-    throw new TypeError(`${G}: targets must be a tensor or an array of tensors, got ${describe(targets)}`);
-  }
-  if (list.length === 0) throw new Error(`${G}: targets is empty; give at least one tensor to differentiate`);
-  list.forEach((t: unknown, i) => {
-    if (!(t instanceof Tensor)) throw new TypeError(`${G}: targets[${i}] is not a tensor (got ${describe(t)})`);
-  });
-  return list;
-}
-
-/** The output gradients, checked against the targets: one per target, of its shape and dtype. */
-function seedsOf(
-  targets: readonly Tensor[],
-  outputGradients: Tensor | readonly (Tensor | undefined)[] | null | undefined,
-): readonly (Tensor | undefined)[] {
-  if (outputGradients === undefined || outputGradients === null) return targets.map(() => undefined);
-  const list = outputGradients instanceof Tensor ? [outputGradients] : outputGradients;
-  if (!Array.isArray(list)) {
-    throw new TypeError(
-      `${G}: outputGradients must be a tensor or an array of tensors, got ${describe(outputGradients)}`,
-    );
-  }
-  if (list.length !== targets.length) {
-    throw new Error(
-      `${G}: got ${list.length} outputGradients for ${targets.length} targets; ` +
-        'give exactly one per target (undefined for ones), or none at all',
-    );
-  }
-  list.forEach((g: unknown, i) => {
-    if (g === undefined) return;
-    const t = targets[i]!;
-    if (!(g instanceof Tensor)) throw new TypeError(`${G}: outputGradients[${i}] is not a tensor (got ${describe(g)})`);
-    if (!shapesEqual(g.shape, t.shape)) {
-      throw new Error(
-        `${G}: outputGradients[${i}] has shape ${formatShape(g.shape)} but targets[${i}] has shape ` +
-          `${formatShape(t.shape)}; each output gradient must have its target's shape`,
-      );
-    }
-    if (g.dtype !== t.dtype) {
-      throw new TypeError(
-        `${G}: outputGradients[${i}] is ${g.dtype} but targets[${i}] is ${t.dtype}; cast it with cast(g, '${t.dtype}')`,
-      );
-    }
-  });
-  return list;
-}
-
-/** The tensors of a `Sources` value in order, checked. */
-function sourceList(op: string, sources: Sources): readonly Tensor[] {
-  if (sources instanceof Tensor) return [sources];
-  const isArray = Array.isArray(sources);
-  if (sources === null || typeof sources !== 'object') {
-    throw new TypeError(`tapegrad.${op}: expected a tensor, an array or a record of tensors, got ${describe(sources)}`);
-  }
-  const keys = isArray ? sources.map((_, i) => i) : Object.keys(sources);
-  return keys.map((k) => {
-    const x: unknown = (sources as Record<string | number, unknown>)[k];
-    if (!(x instanceof Tensor)) {
-      const where = isArray ? `[${k}]` : `['${String(k)}']`;
-      throw new TypeError(`tapegrad.${op}: sources${where} is not a tensor (got ${describe(x)})`);
-    }
-    return x;
-  });
-}
-
-/** `results` in the structure of `sources`. */
-function rebuild(sources: Sources, results: (Tensor | undefined)[]): unknown {
-  if (sources instanceof Tensor) return results[0];
-  if (Array.isArray(sources)) return results;
-  const out: Record<string, Tensor | undefined> = {};
-  Object.keys(sources).forEach((k, i) => (out[k] = results[i]));
-  return out;
-}
-
-/** The public methods that spend a non-persistent tape. */
-type TapeMethod = 'gradient' | 'jacobian' | 'batchJacobian';
-
-function unconnectedOption(where: string, options: GradientOptions | undefined): UnconnectedGradients {
-  const unconnected = options?.unconnectedGradients ?? 'none';
-  if (unconnected !== 'none' && unconnected !== 'zero') {
-    throw new TypeError(`${where}: unconnectedGradients must be 'none' or 'zero', got ${JSON.stringify(unconnected)}`);
-  }
-  return unconnected;
-}
-
-function checkTarget(where: string, target: unknown): asserts target is Tensor {
-  if (!(target instanceof Tensor)) throw new TypeError(`${where}: target must be a tensor, got ${describe(target)}`);
+/** What {@link GradientTape.toGraph} gives: the recorded ops between some targets and sources, in the order they ran. */
+export interface TapeGraph {
+  readonly tensors: readonly TapeGraphTensor[];
+  readonly ops: readonly { readonly op: string; readonly inputs: readonly number[]; readonly output: number }[];
 }

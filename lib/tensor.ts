@@ -5,6 +5,7 @@
 import type { DataTypeMap, DType, TypedArray } from './dtype.js';
 import { formatValues } from './format.js';
 import * as ops from './ops/index.js';
+import type { ReadEpoch, TapeNode } from './recording.js';
 import { sizeOf, type Shape } from './shape.js';
 
 /** Nested arrays of numbers, as returned by `arraySync()`. */
@@ -20,6 +21,15 @@ export type TensorLike = Tensor | number | boolean | TypedArray | readonly Tenso
 export type TensorLikeArray = number | boolean | readonly TensorLikeArray[];
 
 let nextId = 0;
+
+/**
+ * The id the next tensor will get: tensor ids only grow, so a tape marks the
+ * ranges in which it recorded with these, without making a tensor.
+ * @internal
+ */
+export function nextTensorId(): number {
+  return nextId;
+}
 
 /**
  * A set of tensor ids for the recording and backward paths. Ids only grow, so
@@ -124,6 +134,26 @@ export class Tensor<D extends DType = DType> {
    * @internal
    */
   values: DataTypeMap[D];
+  /**
+   * The op that computed this tensor, when a tape could want it (lib/recording.ts).
+   * @internal
+   */
+  node: TapeNode | undefined;
+  /**
+   * Whether a tape has watched this tensor (never cleared: it only means that ops on it get recorded).
+   * @internal
+   */
+  watched: boolean;
+  /**
+   * The last recorded op that used this tensor, for `GradientTape.explain`.
+   * @internal
+   */
+  lastUse: TapeNode | undefined;
+  /**
+   * For a variable: the stretch in which a recorded op last read it (lib/recording.ts).
+   * @internal
+   */
+  declare readEpoch?: ReadEpoch;
 
   /**
    * Wraps a typed array as a tensor without copying it. Prefer {@link tensor},
@@ -141,6 +171,9 @@ export class Tensor<D extends DType = DType> {
     this.shape = shape;
     this.dtype = dtype;
     this.id = id;
+    this.node = undefined;
+    this.watched = false;
+    this.lastUse = undefined;
   }
 
   /**

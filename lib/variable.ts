@@ -5,9 +5,8 @@
  */
 import { convertToTensor, tensor } from './creation.js';
 import type { DataTypeMap, DType } from './dtype.js';
-import { add, sub } from './ops/index.js';
 import { formatShape, shapesEqual } from './shape.js';
-import { withoutRecording } from './tape.js';
+import { withoutRecording } from './recording.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
 /** Options of {@link variable}. */
@@ -85,7 +84,10 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
 
   /** @internal The current value, as an immutable tensor with this variable's id. */
   override snapshot(): Tensor<D> {
-    return new Tensor(this.values, this.shape, this.dtype, this.id);
+    const value = new Tensor(this.values, this.shape, this.dtype, this.id);
+    // Ops on the value (a backward pass reads it) are recorded by tapes that track the variable.
+    value.watched = this.watched || this.trainable;
+    return value;
   }
 
   /**
@@ -120,7 +122,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
    * ```
    */
   assignAdd(delta: TensorLike): this {
-    return this.assign(withoutRecording(() => add(this.snapshot(), delta)));
+    return this.assign(withoutRecording(() => this.snapshot().add(delta)));
   }
 
   /**
@@ -132,7 +134,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
    * ```
    */
   assignSub(delta: TensorLike): this {
-    return this.assign(withoutRecording(() => sub(this.snapshot(), delta)));
+    return this.assign(withoutRecording(() => this.snapshot().sub(delta)));
   }
 
   /**

@@ -30,14 +30,7 @@ import {
   type Tensor,
 } from '../lib/index.js';
 import { opRegistry } from '../lib/op.js';
-import { activeAccumulators } from '../lib/forward.js';
-import { recordingTapes } from '../lib/tape.js';
 import { expectError, loose } from './support/errors.js';
-
-afterEach(() => {
-  for (const tape of recordingTapes.slice()) tape.stop();
-  activeAccumulators.splice(0);
-});
 
 const f64 = (values: number[] | number[][]) => tensor(values, undefined, 'float64');
 

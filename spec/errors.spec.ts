@@ -35,12 +35,7 @@ import {
   type TensorLike,
 } from '../lib/index.js';
 import { defineOp } from '../lib/op.js';
-import { recordingTapes } from '../lib/tape.js';
 import { expectError, loose } from './support/errors.js';
-
-afterEach(() => {
-  for (const tape of recordingTapes.slice()) tape.stop();
-});
 
 /** A tape watching `x = [1, 2]`, with `y = 2x` recorded. */
 function recorded(options?: { persistent?: boolean }): { tape: GradientTape; x: Tensor; y: Tensor } {
@@ -89,7 +84,11 @@ describe('GradientTape.gradient errors', () => {
 
   test('a target that is not a tensor', () => {
     const { tape, x, y } = recorded();
-    expectError(() => tape.gradient(loose([y, [1, 2]]), x), TypeError, `${G}: targets[1] is not a tensor (got Array)`);
+    expectError(
+      () => tape.gradient(loose([y, [1, 2]]), x),
+      TypeError,
+      `${G}: targets[1] is not a tensor (got an array)`,
+    );
   });
 
   test('outputGradients that are neither a tensor nor an array', () => {
@@ -115,7 +114,7 @@ describe('GradientTape.gradient errors', () => {
     expectError(
       () => tape.gradient(y, x, loose([[1, 1]])),
       TypeError,
-      `${G}: outputGradients[0] is not a tensor (got Array)`,
+      `${G}: outputGradients[0] is not a tensor (got an array)`,
     );
   });
 
@@ -172,7 +171,7 @@ describe('GradientTape.watch errors', () => {
     expectError(
       () => tape.watch(loose([scalar(1), [2]])),
       TypeError,
-      'tapegrad.GradientTape.watch: sources[1] is not a tensor (got Array)',
+      'tapegrad.GradientTape.watch: sources[1] is not a tensor (got an array)',
     );
   });
 });

@@ -35,7 +35,6 @@
  */
 import * as path from 'node:path';
 import * as lib from '../lib/index.js';
-import { recordingTapes } from '../lib/tape.js';
 import { codeBlocks, instrument, publicApi, runExample, typeCheckExamples, type DocItem } from './support/examples.js';
 
 const entry = path.join(__dirname, '..', 'lib', 'index.ts');
@@ -53,7 +52,6 @@ const list = (items: readonly DocItem[]) => items.map((item) => `${item.name} ($
 afterEach(() => {
   // A tape an example left recording must not record the next example's ops,
   // and kernels an example replaced must not run the next one's.
-  recordingTapes.splice(0);
   lib.setKernels(lib.referenceKernels);
 });
 

@@ -21,11 +21,6 @@ import {
   type ExplainReason,
   type GradientExplanation,
 } from '../lib/index.js';
-import { recordingTapes } from '../lib/tape.js';
-
-afterEach(() => {
-  for (const tape of recordingTapes.slice()) tape.stop();
-});
 
 /** explain(), checked against gradient() on the same (persistent) tape. */
 function explainChecked(tape: GradientTape, target: Tensor, source: Tensor): GradientExplanation {

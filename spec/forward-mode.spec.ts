@@ -11,6 +11,7 @@
  * the first-order tangent, and forward over reverse against forward over
  * forward.
  */
+import { forwardMode, recording } from '../lib/recording.js';
 import {
   ForwardAccumulator,
   GradientTape,
@@ -31,9 +32,7 @@ import {
   zeros,
   type Tensor,
 } from '../lib/index.js';
-import { activeAccumulators } from '../lib/forward.js';
 import { defineOp, opRegistry, type JvpRule } from '../lib/op.js';
-import { recordingTapes } from '../lib/tape.js';
 import { ROWS, type Case, type Row } from './rows/index.js';
 import { sampleInput } from './support/inputs.js';
 
@@ -121,8 +120,7 @@ function withoutJvpRules(fn: () => void): void {
 }
 
 afterEach(() => {
-  expect(activeAccumulators).toHaveLength(0);
-  activeAccumulators.splice(0);
+  expect(forwardMode.active).toBe(0);
 });
 
 const rowCases = ROWS.flatMap((row) => row.cases.map((c, k) => [row.op, label(c), row, c, k] as const));
@@ -249,7 +247,7 @@ describe('ForwardAccumulator', () => {
     const acc = new ForwardAccumulator([x, w], [f64([1, 0.5, -1]), f64([0, 1, 2])]);
     const y = square(x);
     const z = mul(x, w);
-    expect(recordingTapes).toHaveLength(0); // no tape is involved
+    expect(recording.tapes).toBe(0); // no tape is involved
     acc.stop();
     expect(acc.jvp(x)?.arraySync()).toEqual([1, 0.5, -1]);
     expect(acc.jvp(y)?.arraySync()).toEqual([2, -2, -6]);
@@ -294,7 +292,7 @@ describe('ForwardAccumulator', () => {
       using scoped = new ForwardAccumulator(x, 1);
       expect(scoped.active).toBe(true);
     }
-    expect(activeAccumulators).toHaveLength(0);
+    expect(forwardMode.active).toBe(0);
   });
 
   test('int32 and bool primals are accepted and get no tangent; a tangent number takes the primal dtype', () => {
@@ -435,7 +433,7 @@ describe('errors', () => {
     expect(() => new ForwardAccumulator([x, 3 as unknown as Tensor], [x, x])).toThrow(
       'tapegrad.ForwardAccumulator: primals[1] is not a tensor (got number)',
     );
-    expect(activeAccumulators).toHaveLength(0);
+    expect(forwardMode.active).toBe(0);
   });
 
   test('a JVP rule giving a tangent of the wrong shape is reported as a bug in that op', () => {
@@ -496,6 +494,6 @@ describe('errors', () => {
     expect(() => jvp(() => 3 as unknown as Tensor, [scalar(1)], [1])).toThrow(
       'tapegrad.jvp: f must return a tensor or an array of tensors, but it is number',
     );
-    expect(activeAccumulators).toHaveLength(0);
+    expect(forwardMode.active).toBe(0);
   });
 });

@@ -7,7 +7,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lib from '../lib/index.js';
-import { recordingTapes } from '../lib/tape.js';
 import { codeBlocks, publicApi, runExample, typeCheckExamples } from './support/examples.js';
 
 const root = path.join(__dirname, '..');
@@ -21,7 +20,6 @@ const blocks = ['README.md', ...guides].flatMap((file) =>
 );
 
 afterEach(() => {
-  recordingTapes.splice(0);
   lib.setKernels(lib.referenceKernels);
 });
 

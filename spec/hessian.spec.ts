@@ -21,12 +21,7 @@ import {
   zeros,
   type Tensor,
 } from '../lib/index.js';
-import { recordingTapes } from '../lib/tape.js';
 import { sampleInput } from './support/inputs.js';
-
-afterEach(() => {
-  for (const tape of recordingTapes.slice()) tape.stop();
-});
 
 /**
  * The Hessian of f at x by second central differences of f's values:

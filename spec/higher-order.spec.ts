@@ -27,11 +27,6 @@ import {
   tensor,
   transpose,
 } from '../lib/index.js';
-import { recordingTapes } from '../lib/tape.js';
-
-afterEach(() => {
-  for (const tape of recordingTapes.slice()) tape.stop();
-});
 
 const f64 = (values: number[], shape?: number[]) => tensor(Float64Array.from(values), shape);
 

@@ -25,10 +25,8 @@ import {
 } from '../lib/index.js';
 import * as backprop from '../lib/backprop.js';
 import { defineOp } from '../lib/op.js';
-import { recordingTapes } from '../lib/tape.js';
 
 afterEach(() => {
-  for (const tape of recordingTapes.slice()) tape.stop();
   jest.restoreAllMocks();
 });
 
@@ -255,7 +253,7 @@ describe('unconnected sources give undefined, or zeros of the Jacobian’s shape
   test('a target that is not a tensor is a TypeError', () => {
     const tape = new GradientTape();
     expect(() => tape.jacobian([1, 2] as unknown as Tensor, scalar(1))).toThrow(
-      'tapegrad.GradientTape.jacobian: target must be a tensor, got Array',
+      'tapegrad.GradientTape.jacobian: target must be a tensor, got an array',
     );
   });
 });
@@ -573,7 +571,7 @@ describe('batchJacobian(target, source): [batch, ...target.shape[1:], ...source.
     );
     expect(() => tape.batchJacobian(scalar(1), x)).toThrow('target [] and source [1,2]');
     expect(() => tape.batchJacobian(mul(x, x), [x] as unknown as Tensor)).toThrow(
-      'tapegrad.GradientTape.batchJacobian: source must be a tensor, got Array',
+      'tapegrad.GradientTape.batchJacobian: source must be a tensor, got an array',
     );
   });
 

@@ -14,7 +14,8 @@ import { randomNormal, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { add, mul, stopGradient, sub, sum } from '../ops/index.js';
 import { formatShape, shapesEqual } from '../shape.js';
-import { GradientTape, withoutRecording } from '../tape.js';
+import { withoutRecording } from '../recording.js';
+import { GradientTape } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
 const C = 'tapegrad.checkGradients';

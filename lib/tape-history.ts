@@ -1,0 +1,279 @@
+/**
+ * What one tape recorded, read back from the nodes that ops hang off their
+ * outputs (lib/recording.ts). A tape holds no entries: only the tensors it
+ * watches (by id, with the moment each was watched), the ranges of tensor ids
+ * made while it recorded, and the variables recorded ops read meanwhile. An op
+ * is on the tape when its output was made in one of those ranges and one of
+ * its inputs was tracked by the tape at the time: watched, computed by an op
+ * on the tape, or a trainable variable read while the tape watched accessed
+ * variables. `entries()` finds those ops by walking back from the targets, so
+ * a forgotten tape costs nothing once the tensors it saw are gone.
+ */
+import type { TapeEntry } from './backprop.js';
+import type { IdGap, TapeRecord, UnrecordedUse } from './explain.js';
+import { countTape, newReadEpoch, recording, registerTape, releaseTape, type ReadEpoch } from './recording.js';
+import { IdSet, nextTensorId, type Tensor } from './tensor.js';
+
+/** The ops reachable back from some tensors, split as `gradient()` and `explain()` need them. */
+interface Walk {
+  /** The recorded ops on the tape, inputs before outputs. */
+  readonly entries: TapeEntry[];
+  /** Ops on the way that used a tracked tensor but have no gradient (or a non-float output). */
+  readonly unrecorded: UnrecordedUse[];
+  /** Ids the tape tracks among those met: watched tensors, variables it read, outputs of its ops. */
+  readonly tracked: IdSet;
+}
+
+/** @internal */
+export class TapeHistory {
+  /** Ids below this were made before the tape. */
+  readonly createdAt = nextTensorId();
+  /** Its place among tapes and `withoutRecording` calls: those numbered above it pause it. */
+  private readonly sequence = ++recording.sequence;
+  /** Tensor id ranges in which the tape recorded: `[from0, to0, from1, to1, ...]`, the last `to` Infinity while it records. */
+  private ranges: number[] = [];
+  /** Watched tensor ids, each with the first id made after it was watched. */
+  private watched = new Map<number, number>();
+  /** Variables watched by request or read by recorded ops, in the order first watched. */
+  private variables: Tensor[] = [];
+  private variableIds = new Set<number>();
+  /** While recording and watching accessed variables: the first stretch of reads not yet folded into `variables`. */
+  private reads: ReadEpoch | undefined;
+  /** Ranges of ids made while the tape did not record, and why (for explain). */
+  gaps: IdGap[] = [];
+  /** What the last reset() forgot (for explain). */
+  private forgotten: { watched: ReadonlyMap<number, number>; ranges: readonly number[] } | undefined;
+
+  /** What the live-tape count knows this tape by. */
+  private readonly token = {};
+
+  /** The history of `tape`, which counts as live until released or collected. */
+  constructor(
+    tape: object,
+    readonly watchAccessedVariables: boolean,
+  ) {
+    registerTape(tape, this.token);
+  }
+
+  /** Whether the tape records now. */
+  get recording(): boolean {
+    return this.ranges.length > 0 && this.ranges[this.ranges.length - 1] === Infinity;
+  }
+
+  /** Starts a recording range (no-op while recording). */
+  start(): void {
+    if (this.recording) return;
+    this.ranges.push(nextTensorId(), Infinity);
+    countTape(this.sequence, 1, this.watchAccessedVariables);
+    if (this.watchAccessedVariables) this.reads = newReadEpoch();
+  }
+
+  /** Ends the recording range (no-op when not recording); returns whether it was recording. */
+  pause(): boolean {
+    if (!this.recording) return false;
+    this.ranges[this.ranges.length - 1] = nextTensorId();
+    countTape(this.sequence, -1, this.watchAccessedVariables);
+    this.foldReads();
+    return true;
+  }
+
+  /** Notes ids made from now on as not recorded, for `why`; returns the gap, to close with `closeGap`. */
+  openGap(why: IdGap['why']): IdGap {
+    const gap: IdGap = { from: nextTensorId() - 1, to: Infinity, why };
+    this.gaps.push(gap);
+    return gap;
+  }
+
+  closeGap(gap: IdGap): void {
+    gap.to = nextTensorId();
+  }
+
+  watch(x: Tensor): void {
+    x.watched = true;
+    if (this.watched.has(x.id)) return;
+    this.watched.set(x.id, nextTensorId());
+    if (x.isVariable) {
+      this.foldReads();
+      this.addVariable(x);
+    }
+  }
+
+  /** The variables watched, in the order first watched. */
+  watchedVariables(): Tensor[] {
+    this.foldReads();
+    return this.variables.slice();
+  }
+
+  /** Forgets what was watched and recorded; records from now on if it was recording. */
+  reset(): void {
+    const wasRecording = this.pause();
+    this.forgotten = { watched: this.watched, ranges: this.ranges };
+    this.watched = new Map();
+    this.ranges = [];
+    this.variables = [];
+    this.variableIds = new Set();
+    this.gaps = this.gaps.filter((gap) => gap.why === 'stopped');
+    if (wasRecording) this.start();
+  }
+
+  /** Lets go of everything (a spent non-persistent tape). */
+  release(): void {
+    this.pause();
+    releaseTape(this.token);
+    this.watched = new Map();
+    this.ranges = [];
+    this.variables = [];
+    this.variableIds = new Set();
+  }
+
+  /** Whether the tape tracks `x` without any op of its own: watched, or a variable it read. */
+  tracksLeaf(x: Tensor): boolean {
+    return this.watched.has(x.id) || (this.watchAccessedVariables && this.readVariable(x.id));
+  }
+
+  /**
+   * The recorded ops on this tape that `targets` depend on, inputs before
+   * outputs, found by walking back from them. With `notes`, ops on the way
+   * without a gradient that used a tracked tensor are listed too.
+   */
+  walk(targets: readonly Tensor[], notes = false): Walk {
+    this.foldReads();
+    const base = this.createdAt;
+    // Every tensor computed on the tape that a target depends on (in any order).
+    const visited = new IdSet(base);
+    const found: Tensor[] = [];
+    const stack: Tensor[] = targets.slice();
+    let top = base;
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      const node = t.node;
+      if (node === undefined || t.id < base || visited.has(t.id)) continue;
+      if ((!node.recorded && !notes) || node.pausedBy > this.sequence || !this.inRange(t.id)) continue;
+      visited.add(t.id);
+      found.push(t);
+      if (t.id > top) top = t.id;
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) stack.push(inputs[i]!);
+    }
+    const order = inIdOrder(found, base, top);
+    // Forward over the ops found: one is on the tape when one of its inputs was tracked when it ran.
+    const tracked = new IdSet(base);
+    const entries: TapeEntry[] = [];
+    const unrecorded: UnrecordedUse[] = [];
+    for (let k = 0; k < order.length; k++) {
+      const t = order[k]! as TapeEntry;
+      const inputs = t.node.inputs;
+      let hit = false;
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i]!;
+        if (tracked.has(x.id)) hit = true;
+        else if ((x.watched || x.watchOnRead) && this.trackedAt(x.id, t.id)) {
+          tracked.add(x.id);
+          hit = true;
+        }
+      }
+      if (!hit) continue;
+      if (t.node.recorded) {
+        tracked.add(t.id);
+        entries.push(t);
+      } else {
+        unrecorded.push({
+          op: t.node.op.name,
+          inputIds: inputs.map((x) => x.id),
+          outputId: t.id,
+          outputDType: t.dtype,
+          outputShape: t.shape,
+        });
+      }
+    }
+    for (const t of targets) if (this.tracksLeaf(t)) tracked.add(t.id);
+    return { entries, unrecorded, tracked };
+  }
+
+  /** What explain needs to say why `gradient(target, source)` is or is not undefined. */
+  explainRecord(target: Tensor, source: Tensor, spentBy: string | undefined): TapeRecord {
+    const { entries, unrecorded, tracked } = this.walk([target, source], true);
+    const forgotten = this.forgotten;
+    const lastUse = source.lastUse;
+    return {
+      entries,
+      tracked,
+      unrecorded,
+      gaps: this.gaps,
+      forgotten: {
+        has: (id: number) => forgotten !== undefined && (forgotten.watched.has(id) || inRanges(forgotten.ranges, id)),
+      },
+      createdAt: this.createdAt,
+      spentBy,
+      watchAccessedVariables: this.watchAccessedVariables,
+      lastUseOfSource:
+        lastUse !== undefined && this.inRange(lastUse.outputId)
+          ? { op: lastUse.op.name, outputId: lastUse.outputId }
+          : undefined,
+    };
+  }
+
+  /** Whether a tensor made with id `id` was made while the tape recorded. */
+  private inRange(id: number): boolean {
+    return inRanges(this.ranges, id);
+  }
+
+  /** Whether input `id` was tracked, as a leaf, by the op whose output has id `at`. */
+  private trackedAt(id: number, at: number): boolean {
+    const since = this.watched.get(id);
+    if (since !== undefined && since <= at) return true;
+    return this.watchAccessedVariables && this.variableIds.has(id);
+  }
+
+  private readVariable(id: number): boolean {
+    this.foldReads();
+    return this.variableIds.has(id);
+  }
+
+  /**
+   * Moves the reads collected since the last fold into `variables`, and starts
+   * a new stretch while recording (or lets go of the chain when not).
+   */
+  private foldReads(): void {
+    const first = this.reads;
+    if (first === undefined) return;
+    if (this.recording && first.next === undefined && first.reads.length === 0) return;
+    for (let epoch: ReadEpoch | undefined = first; epoch !== undefined; epoch = epoch.next) {
+      if (epoch.pausedBy > this.sequence) continue; // read inside withoutRecording, by tapes made there
+      for (const v of epoch.reads) this.addVariable(v);
+    }
+    this.reads = this.recording ? newReadEpoch() : undefined;
+  }
+
+  private addVariable(v: Tensor): void {
+    if (this.variableIds.has(v.id)) return;
+    this.variableIds.add(v.id);
+    this.variables.push(v);
+  }
+}
+
+/**
+ * `tensors` sorted by id (ids are distinct, between `base` and `top`): by
+ * slots when they fill a good part of that range, as a tape's ops mostly do,
+ * else by sorting. Ids only grow, so this puts every op after its inputs.
+ */
+function inIdOrder(tensors: Tensor[], base: number, top: number): Tensor[] {
+  const span = top - base + 1;
+  if (span > 8 * tensors.length + 64) return tensors.sort((a, b) => a.id - b.id);
+  const slots = new Array<Tensor | undefined>(span);
+  for (let i = 0; i < tensors.length; i++) slots[tensors[i]!.id - base] = tensors[i];
+  let n = 0;
+  for (let i = 0; i < span; i++) {
+    const t = slots[i];
+    if (t !== undefined) tensors[n++] = t;
+  }
+  return tensors;
+}
+
+function inRanges(ranges: readonly number[], id: number): boolean {
+  // Newest ranges last: most lookups are for recent ids.
+  for (let i = ranges.length - 2; i >= 0; i -= 2) {
+    if (id >= ranges[i]!) return id < ranges[i + 1]!;
+  }
+  return false;
+}
