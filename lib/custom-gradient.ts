@@ -106,7 +106,13 @@ interface CustomAttrs {
 
 const C = 'tapegrad.customGradient';
 
-const customGradientOp = defineOp<CustomAttrs>('customGradient', {
+declare module './op.js' {
+  interface OpsWithGradient {
+    customGradient: CustomAttrs;
+  }
+}
+
+const customGradientOp = defineOp('customGradient', {
   // The value f computed, in a new tensor: the entry's output must not be one of its inputs.
   forward: (_inputs, { value }) => new Tensor(value.values, value.shape, value.dtype),
   // The user's rule, checked: one gradient per input, in its shape (or one it broadcasts to) and dtype.

@@ -1,9 +1,10 @@
 /**
  * `defineOp`: the one place an op is declared, its forward computation and
  * its vector-Jacobian product side by side. Running an op computes its value
- * at once and records one small entry on every recording tape that watches
- * one of its inputs, and gives its output a tangent in every active forward
- * accumulator (lib/forward.ts) in which one of its inputs has one.
+ * at once, hangs a small node off its output when a tape could want it
+ * (lib/recording.ts), and gives its output a tangent in every active forward
+ * accumulator (lib/forward.ts, which registers itself in `forwardMode`) in
+ * which one of its inputs has one.
  */
 import { isFloat } from './dtype.js';
 import { forwardMode, recordOp, recording } from './recording.js';
@@ -41,9 +42,55 @@ export type JvpRule<A> = (
   attrs: A,
 ) => readonly (Tensor | undefined)[];
 
+/**
+ * The op registry: every op's name with the type of its attributes
+ * (`undefined` for none), in one of two interfaces: ops with a gradient and
+ * ops without (`vjp: 'none'`). Both are empty here; each op family fills them
+ * by declaration merging, beside its `defineOp` calls:
+ *
+ * ```ts
+ * declare module '../op.js' {
+ *   interface OpsWithGradient {
+ *     softmax: AxisAttrs;
+ *   }
+ *   interface OpsWithoutGradient {
+ *     argMax: { readonly axis: number };
+ *   }
+ * }
+ * ```
+ *
+ * So op names are one union, {@link OpName}: `defineOp` takes only declared
+ * names, an op's rules are typed by its entry (a VJP rule exactly when it has
+ * a gradient), and the spec's gradient table must have a row for every
+ * {@link DifferentiableOpName}, or it does not compile. (An entry names no
+ * type of this module: in a compiled `.d.ts` the augmentation could not see it.)
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the op families
+export interface OpsWithGradient {}
+
+/** The ops without a gradient, by name, with their attributes: see {@link OpsWithGradient}. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the op families
+export interface OpsWithoutGradient {}
+
+/** The name of an op with a gradient: each has a row in the spec's gradient table. */
+export type DifferentiableOpName = keyof OpsWithGradient;
+
+/** The name of an op of tapegrad. */
+export type OpName = keyof OpsWithGradient | keyof OpsWithoutGradient;
+
+/** The attributes of op `N`. */
+export type AttrsOf<N extends OpName> = N extends keyof OpsWithGradient
+  ? OpsWithGradient[N]
+  : N extends keyof OpsWithoutGradient
+    ? OpsWithoutGradient[N]
+    : never;
+
+/** The name of an op a spec makes to probe the machinery: outside the registry, so no row is asked of it. */
+export type SpecOpName = `spec.${string}`;
+
 /** An op: its name, its forward computation and its VJP. */
 export interface OpDef<A = unknown> {
-  readonly name: string;
+  readonly name: OpName | SpecOpName;
   /** Computes the output from the inputs with kernels; never records. */
   readonly forward: (inputs: readonly Tensor[], attrs: A) => Tensor;
   /** The VJP, or `'none'` for an op with no gradient (comparisons, casts to integers). */
@@ -52,17 +99,33 @@ export interface OpDef<A = unknown> {
   readonly jvp?: JvpRule<A>;
 }
 
+/** The rules of op `N`, as its registry entry says: a VJP (and optionally a JVP), or `vjp: 'none'`. */
+export type RulesOf<N extends OpName> = N extends keyof OpsWithGradient
+  ? {
+      readonly forward: OpDef<OpsWithGradient[N]>['forward'];
+      readonly vjp: VjpRule<OpsWithGradient[N]>;
+      readonly jvp?: JvpRule<OpsWithGradient[N]>;
+    }
+  : N extends keyof OpsWithoutGradient
+    ? { readonly forward: OpDef<OpsWithoutGradient[N]>['forward']; readonly vjp: 'none' }
+    : never;
+
+/** An op as `defineOp` returns it: run on already-converted inputs with its attributes. */
+export type OpRunner<A> = (inputs: readonly Tensor[], attrs: A) => Tensor;
+
 /** Every op defined so far, by name: the spec's gradient-check table is checked against it. */
-export const opRegistry = new Map<string, OpDef<never>>();
+export const opRegistry = new Map<OpName | SpecOpName, OpDef<never>>();
 
 /**
  * Declares an op and returns the function that runs it on already-converted
- * tensor inputs. Public wrappers convert arguments and check them first.
+ * tensor inputs. Public wrappers convert arguments and check them first. The
+ * name must be declared in {@link OpsWithGradient} or {@link OpsWithoutGradient},
+ * which type its attributes and say whether it has a VJP; a spec's probe op is
+ * named `spec.<anything>`.
  */
-export function defineOp<A = undefined>(
-  name: string,
-  def: Omit<OpDef<A>, 'name'>,
-): (inputs: readonly Tensor[], attrs: A) => Tensor {
+export function defineOp<N extends OpName>(name: N, def: RulesOf<N>): OpRunner<AttrsOf<N>>;
+export function defineOp<A = undefined>(name: SpecOpName, def: Omit<OpDef<A>, 'name'>): OpRunner<A>;
+export function defineOp<A>(name: OpName | SpecOpName, def: Omit<OpDef<A>, 'name'>): OpRunner<A> {
   if (opRegistry.has(name)) throw new Error(`tapegrad.defineOp: an op named '${name}' is already defined`);
   const op: OpDef<A> = { name, ...def };
   opRegistry.set(name, op as OpDef<never>);

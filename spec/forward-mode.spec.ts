@@ -437,7 +437,7 @@ describe('errors', () => {
   });
 
   test('a JVP rule giving a tangent of the wrong shape is reported as a bug in that op', () => {
-    const badOp = defineOp('forwardModeSpecBadJvp', {
+    const badOp = defineOp('spec.forwardMode.badJvp', {
       forward: ([x]) => x!.mul(2),
       vjp: (dy) => [dy.mul(2)],
       jvp: ([t]) => [t!.reshape([4])],
@@ -455,12 +455,12 @@ describe('errors', () => {
     );
     try {
       expect(() => badOp([x], undefined)).toThrow(
-        "tapegrad.forwardModeSpecBadJvp: the forward-mode tangent is float64 [4] but the output is float64 [2,2]; this is a bug in the op's JVP rule",
+        "tapegrad.spec.forwardMode.badJvp: the forward-mode tangent is float64 [4] but the output is float64 [2,2]; this is a bug in the op's JVP rule",
       );
     } finally {
       acc.stop();
     }
-    opRegistry.delete('forwardModeSpecBadJvp');
+    opRegistry.delete('spec.forwardMode.badJvp');
   });
 
   test('watching a tensor that already has a tangent is refused', () => {

@@ -2,12 +2,13 @@
  * One row per differentiable op: its domain, its shape cases (broadcasting,
  * size-1 and size-0 dimensions) and the order to check. Every row runs
  * through checkGradients in float64; order 2 for ops whose VJP is nonlinear.
- * The rows live in spec/rows/, one file per family of ops. The registry
- * check at the end makes a new op without a row fail here.
+ * The rows live in spec/rows/, one file per family of ops, keyed by op name:
+ * the table's type makes a differentiable op without a row a compile error,
+ * and the registry check at the end makes it fail here too.
  */
 import { GradientTape, cast, checkGradients, type Tensor } from '../lib/index.js';
 import { opRegistry } from '../lib/op.js';
-import { ROWS, type Case, type Row } from './rows/index.js';
+import { ROW_FILES, ROWS, type Case, type Row } from './rows/index.js';
 import { sampleInput } from './support/inputs.js';
 
 const label = (c: Case): string =>
@@ -63,8 +64,13 @@ test.each(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const)(
 );
 
 test('every op with a VJP in opRegistry has a row in this table, and every row names one', () => {
-  const differentiable = [...opRegistry.values()].filter((op) => op.vjp !== 'none').map((op) => op.name);
-  const rows = ROWS.map((r) => r.op);
+  const differentiable: string[] = [...opRegistry.values()].filter((op) => op.vjp !== 'none').map((op) => op.name);
+  const rows: string[] = ROWS.map((r) => r.op);
   expect({ missingRows: differentiable.filter((name) => !rows.includes(name)) }).toEqual({ missingRows: [] });
   expect({ unknownRows: rows.filter((name) => !differentiable.includes(name)) }).toEqual({ unknownRows: [] });
+});
+
+test('no op has rows in two row files', () => {
+  const names = ROW_FILES.flatMap((rows) => Object.keys(rows));
+  expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
 });

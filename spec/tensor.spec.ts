@@ -11,6 +11,7 @@ import {
   div,
   eye,
   fill,
+  leakyRelu,
   mul,
   neg,
   ones,
@@ -21,8 +22,11 @@ import {
   scalar,
   sub,
   tensor,
+  variable,
   zeros,
   zerosLike,
+  type DType,
+  type NestedArray,
 } from '../lib/index.js';
 
 describe('tensor(values, shape?, dtype?) creates a tensor from numbers, arrays or typed arrays', () => {
@@ -563,5 +567,264 @@ describe('broadcasting: NumPy rules for every binary op, and an error naming the
         'make each pair of trailing dimensions equal or 1',
     );
     expect(() => mul(zeros([2, 3]), zeros([3, 3]))).toThrow('tapegrad.mul: shapes [2,3] and [3,3] cannot be broadcast');
+  });
+});
+
+/**
+ * Each op method, with what it gives: `x.op(...args)` is `op(x, ...args)`
+ * (`concat` and `stack` put `x` first in the list).
+ */
+const METHOD_CASES: readonly [string, () => Tensor | Tensor[], NestedArray | NestedArray[], DType?][] = [
+  ['add', () => tensor([1, 2]).add(1), [2, 3]],
+  ['sub', () => tensor([1, 2]).sub(1), [0, 1]],
+  ['mul', () => tensor([1, 2]).mul(2), [2, 4]],
+  ['div', () => tensor([1, 2]).div(2), [0.5, 1]],
+  ['pow', () => tensor([2, 3]).pow(2), [4, 9]],
+  ['maximum', () => tensor([1, 5]).maximum(3), [3, 5]],
+  ['minimum', () => tensor([1, 5]).minimum(3), [1, 3]],
+  ['neg', () => tensor([1, -2]).neg(), [-1, 2]],
+  ['square', () => tensor([2, 3]).square(), [4, 9]],
+  ['sqrt', () => tensor([4, 9]).sqrt(), [2, 3]],
+  ['exp', () => tensor([0]).exp(), [1]],
+  ['log', () => tensor([1]).log(), [0]],
+  ['relu', () => tensor([-1, 2]).relu(), [0, 2]],
+  ['sigmoid', () => tensor([0]).sigmoid(), [0.5]],
+  ['tanh', () => tensor([0]).tanh(), [0]],
+  ['matmul', () => tensor([[1, 2]]).matmul([[3], [4]]), [[11]]],
+  [
+    'sum',
+    () =>
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).sum(1),
+    [3, 7],
+  ],
+  [
+    'mean',
+    () =>
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).mean(0),
+    [2, 3],
+  ],
+  [
+    'reshape',
+    () => tensor([1, 2, 3, 4]).reshape([2, -1]),
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  ],
+  ['transpose', () => tensor([[1, 2]]).transpose(), [[1], [2]]],
+  [
+    'broadcastTo',
+    () => tensor([1, 2]).broadcastTo([2, 2]),
+    [
+      [1, 2],
+      [1, 2],
+    ],
+  ],
+  ['identity', () => tensor([1, 2]).identity(), [1, 2]],
+  ['equal', () => tensor([1, 2]).equal(2), [0, 1], 'bool'],
+  ['notEqual', () => tensor([1, 2]).notEqual(2), [1, 0], 'bool'],
+  ['less', () => tensor([1, 2]).less(2), [1, 0], 'bool'],
+  ['lessEqual', () => tensor([1, 3]).lessEqual(2), [1, 0], 'bool'],
+  ['greater', () => tensor([1, 3]).greater(2), [0, 1], 'bool'],
+  ['greaterEqual', () => tensor([1, 2]).greaterEqual(2), [0, 1], 'bool'],
+  ['cast', () => tensor([1.7, -1.7]).cast('int32'), [1, -1], 'int32'],
+  ['abs', () => tensor([-2, 3]).abs(), [2, 3]],
+  ['sign', () => tensor([-2, 0, 3]).sign(), [-1, 0, 1]],
+  ['reciprocal', () => tensor([2, 4]).reciprocal(), [0.5, 0.25]],
+  ['rsqrt', () => tensor([4]).rsqrt(), [0.5]],
+  ['expm1', () => tensor([0]).expm1(), [0]],
+  ['log1p', () => tensor([0]).log1p(), [0]],
+  ['softplus', () => tensor([0]).softplus(), [0.6931472]],
+  ['logSigmoid', () => tensor([0]).logSigmoid(), [-0.6931472]],
+  ['relu6', () => tensor([-1, 8]).relu6(), [0, 6]],
+  ['leakyRelu', () => tensor([-1, 2]).leakyRelu(), [-0.2, 2]],
+  ['elu', () => tensor([0, 2]).elu(), [0, 2]],
+  ['selu', () => tensor([0]).selu(), [0]],
+  ['sin', () => tensor([0]).sin(), [0]],
+  ['cos', () => tensor([0]).cos(), [1]],
+  ['tan', () => tensor([0]).tan(), [0]],
+  ['asin', () => tensor([0]).asin(), [0]],
+  ['acos', () => tensor([1]).acos(), [0]],
+  ['atan', () => tensor([0]).atan(), [0]],
+  ['sinh', () => tensor([0]).sinh(), [0]],
+  ['cosh', () => tensor([0]).cosh(), [1]],
+  ['asinh', () => tensor([0]).asinh(), [0]],
+  ['acosh', () => tensor([1]).acosh(), [0]],
+  ['atanh', () => tensor([0]).atanh(), [0]],
+  ['erf', () => tensor([0]).erf(), [0]],
+  ['floor', () => tensor([1.5, -1.5]).floor(), [1, -2]],
+  ['ceil', () => tensor([1.5, -1.5]).ceil(), [2, -1]],
+  ['round', () => tensor([0.5, 1.5]).round(), [0, 2]],
+  ['squaredDifference', () => tensor([1, 4]).squaredDifference([3, 1]), [4, 9]],
+  ['atan2', () => tensor([1]).atan2([0]), [1.5707964]],
+  ['mod', () => tensor([5, -5]).mod(3), [2, 1]],
+  ['floorDiv', () => tensor([7, -7]).floorDiv(2), [3, -4]],
+  ['logicalAnd', () => tensor([true, false]).logicalAnd([true, true]), [1, 0], 'bool'],
+  ['logicalOr', () => tensor([true, false]).logicalOr([false, false]), [1, 0], 'bool'],
+  ['logicalNot', () => tensor([true, false]).logicalNot(), [0, 1], 'bool'],
+  ['isNaN', () => tensor([1, NaN]).isNaN(), [0, 1], 'bool'],
+  ['isFinite', () => tensor([1, Infinity]).isFinite(), [1, 0], 'bool'],
+  ['isInf', () => tensor([1, -Infinity]).isInf(), [0, 1], 'bool'],
+  ['clipByValue', () => tensor([-2, 0.5, 3]).clipByValue(0, 1), [0, 0.5, 1]],
+  [
+    'prod',
+    () =>
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).prod(1),
+    [2, 12],
+  ],
+  [
+    'max',
+    () =>
+      tensor([
+        [1, 5],
+        [3, 2],
+      ]).max(0),
+    [3, 5],
+  ],
+  [
+    'min',
+    () =>
+      tensor([
+        [1, 5],
+        [3, 2],
+      ]).min(),
+    1,
+  ],
+  ['logSumExp', () => tensor([0, 0]).logSumExp(), 0.6931472],
+  ['norm', () => tensor([3, 4]).norm(), 5],
+  ['all', () => tensor([true, false]).all(), 0, 'bool'],
+  ['any', () => tensor([true, false]).any(), 1, 'bool'],
+  ['argMax', () => tensor([2, 7, 1]).argMax(), 1, 'int32'],
+  ['argMin', () => tensor([2, 7, 1]).argMin(), 2, 'int32'],
+  ['cumsum', () => tensor([1, 2, 3]).cumsum(), [1, 3, 6]],
+  ['softmax', () => tensor([0, 0]).softmax(), [0.5, 0.5]],
+  ['logSoftmax', () => tensor([0, -1000]).logSoftmax(), [0, -1000]],
+  ['expandDims', () => tensor([1, 2]).expandDims(1), [[1], [2]]],
+  ['squeeze', () => tensor([[1], [2]]).squeeze(), [1, 2]],
+  ['reverse', () => tensor([1, 2, 3]).reverse(), [3, 2, 1]],
+  ['concat', () => tensor([1, 2]).concat([tensor([3]), tensor([4, 5])]), [1, 2, 3, 4, 5]],
+  [
+    'stack',
+    () => tensor([1, 2]).stack(tensor([3, 4])),
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  ],
+  [
+    'unstack',
+    () =>
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).unstack(),
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  ],
+  ['split', () => tensor([1, 2, 3, 4]).split([1, -1]), [[1], [2, 3, 4]]],
+  [
+    'slice',
+    () =>
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).slice([0, 1], [-1, 1]),
+    [[2], [5]],
+  ],
+  ['stridedSlice', () => tensor([0, 1, 2, 3, 4]).stridedSlice([4], [0], [-2]), [4, 2]],
+  ['gather', () => tensor([10, 20, 30]).gather([2, 0]), [30, 10]],
+  ['pad', () => tensor([1, 2]).pad([[1, 1]]), [0, 1, 2, 0]],
+  ['tile', () => tensor([1, 2]).tile([2]), [1, 2, 1, 2]],
+  [
+    'oneHot',
+    () => tensor([1, 0], undefined, 'int32').oneHot(2),
+    [
+      [0, 1],
+      [1, 0],
+    ],
+    'int32',
+  ],
+  [
+    'conv2d',
+    () => ones([1, 3, 3, 1]).conv2d(ones([2, 2, 1, 1]), 1, 'valid'),
+    [
+      [
+        [[4], [4]],
+        [[4], [4]],
+      ],
+    ],
+  ],
+  ['depthwiseConv2d', () => ones([1, 2, 2, 2]).depthwiseConv2d(ones([2, 2, 2, 1]), 1, 'valid'), [[[[4, 4]]]]],
+  ['maxPool', () => tensor([1, 2, 3, 4], [1, 2, 2, 1]).maxPool(2, 1, 'valid'), [[[[4]]]]],
+  ['avgPool', () => tensor([1, 2, 3, 4], [1, 2, 2, 1]).avgPool(2, 1, 'valid'), [[[[2.5]]]]],
+  [
+    'conv2dTranspose',
+    () => tensor([1, 2, 3, 4], [1, 2, 2, 1]).conv2dTranspose(ones([2, 2, 1, 1]), [1, 3, 3, 1], 1, 'valid'),
+    [
+      [
+        [[1], [3], [2]],
+        [[4], [10], [6]],
+        [[3], [7], [4]],
+      ],
+    ],
+  ],
+];
+
+/** Equal, numbers within float32 rounding. */
+function close(actual: unknown, expected: unknown): boolean {
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => close(actual[i], e));
+  }
+  if (typeof expected !== 'number' || typeof actual !== 'number') return false;
+  return actual === expected || Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
+}
+
+describe('op methods: declared and installed by the op families', () => {
+  test.each(METHOD_CASES.map((c) => [c[0], c] as const))(
+    '%s gives its op of the tensor',
+    (_name, [, run, expected, dtype]) => {
+      const result = run();
+      const value = Array.isArray(result) ? result.map((t) => t.arraySync()) : result.arraySync();
+      expect({ value, close: close(value, expected) }).toEqual({ value, close: true });
+      if (dtype !== undefined && !Array.isArray(result)) expect(result.dtype).toBe(dtype);
+    },
+  );
+
+  test('every method is on Tensor.prototype, not enumerable, named as its op', () => {
+    for (const [name] of METHOD_CASES) {
+      const descriptor = Object.getOwnPropertyDescriptor(Tensor.prototype, name);
+      expect({
+        name,
+        type: typeof descriptor?.value,
+        enumerable: descriptor?.enumerable,
+        fn: descriptor?.value?.name,
+      }).toEqual({
+        name,
+        type: 'function',
+        enumerable: false,
+        fn: name,
+      });
+    }
+  });
+
+  test('a method takes its defaults from its op: leakyRelu() is leakyRelu(x), alpha 0.2', () => {
+    const x = tensor([-1, 2]);
+    expect(x.leakyRelu().arraySync()).toEqual(leakyRelu(x).arraySync());
+    expect(x.leakyRelu(0.5).arraySync()).toEqual(leakyRelu(x, 0.5).arraySync());
+  });
+
+  test('a Variable has the methods too', () => {
+    expect(variable([1, 2]).add(1).arraySync()).toEqual([2, 3]);
   });
 });

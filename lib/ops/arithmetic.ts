@@ -1,20 +1,26 @@
 /**
- * Broadcasting binary arithmetic. Each VJP returns gradients in the output's
- * (broadcast) shape; the tape sums them back to each input's shape.
+ * Broadcasting arithmetic: add, sub, mul, div, neg, squaredDifference and
+ * addN, whose VJPs are written in these same ops. Each VJP returns gradients
+ * in the output's (broadcast) shape; the tape sums them back to each input's shape.
  */
+import { convertToTensor } from '../creation.js';
+import type { DType } from '../dtype.js';
 import { defineOp } from '../op.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { binaryInputs, mapBinary, mapUnary, unaryInput } from './elementwise.js';
-import { greater, greaterEqual, less, lessEqual, where } from './compare.js';
-import { floor } from './math.js';
-import { log, neg, square } from './unary.js';
-import { cast } from './shape.js';
-import { convertToTensor, onesLike } from '../creation.js';
+import { binaryInputs, defineUnaryOp, mapBinary, mapUnary } from './elementwise.js';
+import { installMethods, type Method } from './methods.js';
 
-/** 1 where `mask` is true, else 0, in the dtype of `like`. */
-function indicator(mask: Tensor, like: Tensor): Tensor {
-  return cast(mask, like.dtype);
+declare module '../op.js' {
+  interface OpsWithGradient {
+    add: undefined;
+    sub: undefined;
+    mul: undefined;
+    div: undefined;
+    neg: undefined;
+    squaredDifference: undefined;
+    addN: undefined;
+  }
 }
 
 const addOp = defineOp('add', {
@@ -47,52 +53,6 @@ const divOp = defineOp('div', {
     needs[1] ? neg(mul(dy, div(y, b!))) : undefined,
   ],
   jvp: ([ta, tb], [, b], y) => [ta && div(ta, b!), tb && neg(mul(tb, div(y, b!)))],
-});
-
-const powOp = defineOp('pow', {
-  forward: ([a, b]) => mapBinary('pow', 'pow', a!, b!),
-  // d(a^b) = b a^(b-1) da + a^b ln(a) db; ln(a) is taken as 0 where a <= 0 (as TensorFlow),
-  // through a double `where` so that no NaN reaches the gradient of the gradient.
-  vjp: (dy, [a, b], y, _attrs, needs) => {
-    const A = a!;
-    const B = b!;
-    let db: Tensor | undefined;
-    if (needs[1]) {
-      const positive = greater(A, 0);
-      db = mul(dy, mul(y, where(positive, log(where(positive, A, onesLike(A))), 0)));
-    }
-    return [needs[0] ? mul(dy, mul(B, pow(A, sub(B, 1)))) : undefined, db];
-  },
-  jvp: ([ta, tb], [a, b], y) => {
-    const A = a!;
-    const B = b!;
-    let db: Tensor | undefined;
-    if (tb) {
-      const positive = greater(A, 0);
-      db = mul(tb, mul(y, where(positive, log(where(positive, A, onesLike(A))), 0)));
-    }
-    return [ta && mul(ta, mul(B, pow(A, sub(B, 1)))), db];
-  },
-});
-
-const maximumOp = defineOp('maximum', {
-  forward: ([a, b]) => mapBinary('maximum', 'maximum', a!, b!),
-  // The gradient goes to the larger input; a tie goes to the first (as TensorFlow).
-  vjp: (dy, [a, b]) => [mul(dy, indicator(greaterEqual(a!, b!), dy)), mul(dy, indicator(less(a!, b!), dy))],
-  jvp: ([ta, tb], [a, b]) => [
-    ta && mul(ta, indicator(greaterEqual(a!, b!), ta)),
-    tb && mul(tb, indicator(less(a!, b!), tb)),
-  ],
-});
-
-const minimumOp = defineOp('minimum', {
-  forward: ([a, b]) => mapBinary('minimum', 'minimum', a!, b!),
-  // The gradient goes to the smaller input; a tie goes to the first (as TensorFlow).
-  vjp: (dy, [a, b]) => [mul(dy, indicator(lessEqual(a!, b!), dy)), mul(dy, indicator(greater(a!, b!), dy))],
-  jvp: ([ta, tb], [a, b]) => [
-    ta && mul(ta, indicator(lessEqual(a!, b!), ta)),
-    tb && mul(tb, indicator(greater(a!, b!), tb)),
-  ],
 });
 
 /**
@@ -146,44 +106,17 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return divOp(binaryInputs('div', a, b, true), undefined);
 }
 
+// d(-x) = -dx
 /**
- * `a` to the power `b`, element-wise, with broadcasting. The gradient with
- * respect to `b` uses ln(a), taken as 0 where a <= 0 (TensorFlow's choice).
+ * Negates element-wise.
  *
  * @example
  * ```ts
- * pow(tensor([2, 3]), 2); // [4, 9]
+ * import { neg, tensor } from 'tapegrad';
+ * neg(tensor([1, -2])); // [-1, 2]
  * ```
  */
-export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return powOp(binaryInputs('pow', a, b, true), undefined);
-}
-
-/**
- * The larger of `a` and `b`, element-wise, with broadcasting. Where they are
- * equal the whole gradient goes to `a` (as TensorFlow).
- *
- * @example
- * ```ts
- * maximum(tensor([1, 4]), tensor([3, 2])); // [3, 4]
- * ```
- */
-export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return maximumOp(binaryInputs('maximum', a, b, true), undefined);
-}
-
-/**
- * The smaller of `a` and `b`, element-wise, with broadcasting. Where they are
- * equal the whole gradient goes to `a` (as TensorFlow).
- *
- * @example
- * ```ts
- * minimum(tensor([1, 4]), tensor([3, 2])); // [1, 2]
- * ```
- */
-export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return minimumOp(binaryInputs('minimum', a, b, true), undefined);
-}
+export const neg = defineUnaryOp('neg', false, (dy) => [neg(dy)]);
 
 const squaredDifferenceOp = defineOp('squaredDifference', {
   forward: ([a, b]) => mapBinary('squaredDifference', 'squaredDifference', a!, b!),
@@ -198,56 +131,6 @@ const squaredDifferenceOp = defineOp('squaredDifference', {
   },
 });
 
-const atan2Op = defineOp('atan2', {
-  forward: ([a, b]) => mapBinary('atan2', 'atan2', a!, b!),
-  // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
-  vjp: (dy, [a, b]) => {
-    const scale = div(dy, add(square(a!), square(b!)));
-    return [mul(scale, b!), neg(mul(scale, a!))];
-  },
-  jvp: ([ta, tb], [a, b]) => {
-    const r = add(square(a!), square(b!));
-    return [ta && mul(ta, div(b!, r)), tb && neg(mul(tb, div(a!, r)))];
-  },
-});
-
-const modOp = defineOp('mod', {
-  forward: ([a, b]) => mapBinary('mod', 'mod', a!, b!),
-  // mod(a, b) = a - floor(a / b) b, floor taken as locally constant (as TensorFlow's FloorMod):
-  // d mod = da - floor(a / b) db.
-  vjp: (dy, [a, b], _y, _attrs, needs) => [dy, needs[1] ? neg(mul(dy, floor(div(a!, b!)))) : undefined],
-  jvp: ([ta, tb], [a, b]) => [ta, tb && neg(mul(tb, floor(div(a!, b!))))],
-});
-
-// No gradient: piecewise constant, and TensorFlow's FloorDiv has none.
-const floorDivOp = defineOp('floorDiv', {
-  forward: ([a, b]) => mapBinary('floorDiv', 'floorDiv', a!, b!),
-  vjp: 'none',
-});
-
-const addNOp = defineOp('addN', {
-  // A fresh tensor even for one input: an op's output is never one of its inputs.
-  forward: (xs) => xs.slice(1).reduce((total, x) => mapBinary('addN', 'add', total, x), mapUnary('identity', xs[0]!)),
-  // d (x1 + ... + xn) = dx1 + ... + dxn
-  vjp: (dy, xs) => xs.map(() => dy),
-  jvp: (tangents) => tangents,
-});
-
-const clipByValueOp = defineOp<{ readonly min: number; readonly max: number }>('clipByValue', {
-  forward: ([x], { min, max }) => {
-    const lo = convertToTensor('clipByValue', 'clipValueMin', min, x!.dtype);
-    const hi = convertToTensor('clipByValue', 'clipValueMax', max, x!.dtype);
-    return mapBinary('clipByValue', 'minimum', mapBinary('clipByValue', 'maximum', x!, lo), hi);
-  },
-  // The gradient passes where min <= x <= max, bounds included (TensorFlow's ClipByValue).
-  vjp: (dy, [x], _y, { min, max }) => [
-    mul(dy, mul(indicator(greaterEqual(x!, min), dy), indicator(lessEqual(x!, max), dy))),
-  ],
-  jvp: ([t], [x], _y, { min, max }) => [
-    mul(t!, mul(indicator(greaterEqual(x!, min), t!), indicator(lessEqual(x!, max), t!))),
-  ],
-});
-
 /**
  * `(a - b)^2`, element-wise, with broadcasting.
  *
@@ -260,51 +143,13 @@ export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
   return squaredDifferenceOp(binaryInputs('squaredDifference', a, b, true), undefined);
 }
 
-/**
- * The angle of the point `(b, a)`, `atan(a / b)` in the right quadrant: in
- * [-pi, pi], element-wise, with broadcasting. Float tensors only.
- *
- * @example
- * ```ts
- * atan2(tensor([1, 1, -1]), tensor([1, -1, 0])); // [0.7853982, 2.3561945, -1.5707964]
- * ```
- */
-export function atan2(a: TensorLike, b: TensorLike): Tensor {
-  const inputs = binaryInputs('atan2', a, b, true);
-  if (inputs[0].dtype === 'int32') {
-    throw new TypeError(
-      `tapegrad.atan2: expects float32 or float64 tensors, got int32; cast them first, e.g. cast(a, 'float32')`,
-    );
-  }
-  return atan2Op(inputs, undefined);
-}
-
-/**
- * Floor modulo, element-wise, with broadcasting: `a - floor(a / b) * b`, whose
- * sign is the divisor's (as tf.mod, and Python's `%`; unlike JavaScript's `%`).
- * The gradient is `dy` for `a` and `-dy * floor(a / b)` for `b` (as TensorFlow).
- *
- * @example
- * ```ts
- * mod(tensor([5, -5, 5.5]), tensor([3, 3, -2])); // [2, 1, -0.5]
- * ```
- */
-export function mod(a: TensorLike, b: TensorLike): Tensor {
-  return modOp(binaryInputs('mod', a, b, true), undefined);
-}
-
-/**
- * `floor(a / b)`, element-wise, with broadcasting. It has no gradient (like
- * TensorFlow's FloorDiv): a tape gives its inputs none through it.
- *
- * @example
- * ```ts
- * floorDiv(tensor([7, -7]), 2); // [3, -4]
- * ```
- */
-export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
-  return floorDivOp(binaryInputs('floorDiv', a, b, true), undefined);
-}
+const addNOp = defineOp('addN', {
+  // A fresh tensor even for one input: an op's output is never one of its inputs.
+  forward: (xs) => xs.slice(1).reduce((total, x) => mapBinary('addN', 'add', total, x), mapUnary('identity', xs[0]!)),
+  // d (x1 + ... + xn) = dx1 + ... + dxn
+  vjp: (dy, xs) => xs.map(() => dy),
+  jvp: (tangents) => tangents,
+});
 
 /**
  * Adds a list of tensors element-wise. All must have the same shape and dtype
@@ -339,28 +184,24 @@ export function addN(tensors: readonly TensorLike[]): Tensor {
   return addNOp(xs, undefined);
 }
 
-/**
- * Clips each element to `[clipValueMin, clipValueMax]`. The gradient passes
- * where `clipValueMin <= x <= clipValueMax`, bounds included (as TensorFlow),
- * and is 0 outside.
- *
- * @example
- * ```ts
- * clipByValue(tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
- * ```
- */
-export function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: number): Tensor {
-  const t = unaryInput('clipByValue', x, false);
-  if (typeof clipValueMin !== 'number' || typeof clipValueMax !== 'number') {
-    throw new TypeError(
-      `tapegrad.clipByValue: clipValueMin and clipValueMax must be numbers, got ${typeof clipValueMin} and ${typeof clipValueMax}`,
-    );
-  }
-  if (!(clipValueMin <= clipValueMax)) {
-    throw new RangeError(
-      `tapegrad.clipByValue: clipValueMin ${clipValueMin} is greater than clipValueMax ${clipValueMax}; ` +
-        'pass the lower bound first',
-    );
-  }
-  return clipByValueOp([t], { min: clipValueMin, max: clipValueMax });
+interface ArithmeticMethods {
+  /** {@inheritDoc add} */
+  add: Method<typeof add>;
+  /** {@inheritDoc sub} */
+  sub: Method<typeof sub>;
+  /** {@inheritDoc mul} */
+  mul: Method<typeof mul>;
+  /** {@inheritDoc div} */
+  div: Method<typeof div>;
+  /** {@inheritDoc neg} */
+  neg: Method<typeof neg>;
+  /** {@inheritDoc squaredDifference} */
+  squaredDifference: Method<typeof squaredDifference>;
 }
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges ArithmeticMethods into Tensor
+  interface Tensor<D extends DType = DType> extends ArithmeticMethods {}
+}
+
+installMethods<ArithmeticMethods>({ add, sub, mul, div, neg, squaredDifference });

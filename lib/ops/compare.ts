@@ -3,19 +3,37 @@
  * two tensors and passes each its gradient where it was chosen.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate } from '../dtype.js';
-import { kernels, type BinaryKernel } from '../kernels/index.js';
+import { allocate, type DType } from '../dtype.js';
+import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryInputs, mapBinary } from './elementwise.js';
+import { installMethods, type Method } from './methods.js';
 
-function comparison(name: BinaryKernel): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {
+declare module '../op.js' {
+  interface OpsWithGradient {
+    where: undefined;
+  }
+  interface OpsWithoutGradient {
+    equal: undefined;
+    notEqual: undefined;
+    less: undefined;
+    lessEqual: undefined;
+    greater: undefined;
+    greaterEqual: undefined;
+  }
+}
+
+type ComparisonName = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+
+function comparison(name: ComparisonName): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {
   const op = defineOp(name, {
     forward: ([a, b]) => mapBinary(name, name, a!, b!, 'bool'),
     vjp: 'none',
   });
-  return (a, b) => op(binaryInputs(name, a, b, false), undefined) as Tensor<'bool'>;
+  const run = (a: TensorLike, b: TensorLike) => op(binaryInputs(name, a, b, false), undefined) as Tensor<'bool'>;
+  return Object.defineProperty(run, 'name', { value: name });
 }
 
 /**
@@ -138,3 +156,25 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
   const [x, y] = binaryInputs('where', a, b, false);
   return whereOp([c, x, y], undefined);
 }
+
+interface CompareMethods {
+  /** {@inheritDoc equal} */
+  equal: Method<typeof equal>;
+  /** {@inheritDoc notEqual} */
+  notEqual: Method<typeof notEqual>;
+  /** {@inheritDoc less} */
+  less: Method<typeof less>;
+  /** {@inheritDoc lessEqual} */
+  lessEqual: Method<typeof lessEqual>;
+  /** {@inheritDoc greater} */
+  greater: Method<typeof greater>;
+  /** {@inheritDoc greaterEqual} */
+  greaterEqual: Method<typeof greaterEqual>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges CompareMethods into Tensor
+  interface Tensor<D extends DType = DType> extends CompareMethods {}
+}
+
+installMethods<CompareMethods>({ equal, notEqual, less, lessEqual, greater, greaterEqual });

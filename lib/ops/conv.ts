@@ -7,13 +7,25 @@
  * convolution again.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, isFloat, promoteTypes, type TypedArray } from '../dtype.js';
+import { allocate, isFloat, promoteTypes, type DType, type TypedArray } from '../dtype.js';
 import { checkDataFormat, checkPadding, checkPair, windowGeometry, type WindowGeometry } from '../kernels/conv.js';
 import { kernels } from '../kernels/index.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { installMethods, type Method } from './methods.js';
 import { cast, reshape } from './shape.js';
+
+declare module '../op.js' {
+  interface OpsWithGradient {
+    conv2d: WindowGeometry;
+    conv2dBackpropInput: WindowGeometry;
+    conv2dBackpropFilter: WindowGeometry;
+    depthwiseConv2d: WindowGeometry;
+    depthwiseConv2dBackpropInput: WindowGeometry;
+    depthwiseConv2dBackpropFilter: WindowGeometry;
+  }
+}
 
 // Every op here has the geometry of the forward convolution as its attributes:
 // x [batch, inHeight, inWidth, inChannels], filter [filterHeight, filterWidth, ...], y [batch, outHeight, outWidth, outChannels].
@@ -42,7 +54,7 @@ interface ConvolutionKernels {
   filterShape(g: WindowGeometry): number[];
 }
 
-type ConvolutionOp = (inputs: readonly Tensor[], g: WindowGeometry) => Tensor;
+type ConvolutionOp = OpRunner<WindowGeometry>;
 
 /**
  * The three ops of a convolution, `name`, `nameBackpropInput` and
@@ -51,17 +63,17 @@ type ConvolutionOp = (inputs: readonly Tensor[], g: WindowGeometry) => Tensor;
  * each of the three ops' VJPs is one of the other two (or itself).
  */
 function convolutionOps(
-  name: string,
+  name: 'conv2d' | 'depthwiseConv2d',
   k: ConvolutionKernels,
 ): { conv: ConvolutionOp; backpropInput: ConvolutionOp; backpropFilter: ConvolutionOp } {
-  const conv: ConvolutionOp = defineOp<WindowGeometry>(name, {
+  const conv: ConvolutionOp = defineOp(name, {
     forward: ([x, w], g) => computed(x!, yShapeOf(g), (out) => k.conv(x!.values, w!.values, g, out)),
     vjp: (dy, [x, w], _y, g, needs) => [
       needs[0] ? backpropInput([dy, w!], g) : undefined,
       needs[1] ? backpropFilter([x!, dy], g) : undefined,
     ],
   });
-  const backpropInput: ConvolutionOp = defineOp<WindowGeometry>(`${name}BackpropInput`, {
+  const backpropInput: ConvolutionOp = defineOp(`${name}BackpropInput`, {
     forward: ([dy, w], g) => computed(dy!, xShapeOf(g), (out) => k.backpropInput(dy!.values, w!.values, g, out)),
     // dx = backpropInput(dy, w): d<dx, G>/d dy = conv(G, w); d<dx, G>/dw = backpropFilter(G, dy).
     vjp: (ddx, [dy, w], _dx, g, needs) => [
@@ -69,7 +81,7 @@ function convolutionOps(
       needs[1] ? backpropFilter([ddx, dy!], g) : undefined,
     ],
   });
-  const backpropFilter: ConvolutionOp = defineOp<WindowGeometry>(`${name}BackpropFilter`, {
+  const backpropFilter: ConvolutionOp = defineOp(`${name}BackpropFilter`, {
     forward: ([x, dy], g) => computed(x!, k.filterShape(g), (out) => k.backpropFilter(x!.values, dy!.values, g, out)),
     // dw = backpropFilter(x, dy): d<dw, G>/dx = backpropInput(dy, G); d<dw, G>/d dy = conv(x, G).
     vjp: (dw, [x, dy], _w, g, needs) => [
@@ -313,3 +325,19 @@ export function depthwiseConv2d(
   const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
   return unbatch(depthwiseOps.conv([x4, f], g), batched);
 }
+
+interface ConvMethods {
+  /** {@inheritDoc conv2d} */
+  conv2d: Method<typeof conv2d>;
+  /** {@inheritDoc conv2dTranspose} */
+  conv2dTranspose: Method<typeof conv2dTranspose>;
+  /** {@inheritDoc depthwiseConv2d} */
+  depthwiseConv2d: Method<typeof depthwiseConv2d>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges ConvMethods into Tensor
+  interface Tensor<D extends DType = DType> extends ConvMethods {}
+}
+
+installMethods<ConvMethods>({ conv2d, conv2dTranspose, depthwiseConv2d });

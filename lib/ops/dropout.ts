@@ -9,6 +9,12 @@ import { greaterEqual } from './compare.js';
 import { mapBinary } from './elementwise.js';
 import { cast } from './shape.js';
 
+declare module '../op.js' {
+  interface OpsWithGradient {
+    dropout: undefined;
+  }
+}
+
 // y = x * mask, where mask (0 or 1 / (1 - rate), broadcast to x) was drawn
 // once and is a constant of the op: dx = dy * mask, and the mask gets none.
 const dropoutOp = defineOp('dropout', {

@@ -6,7 +6,7 @@
 import { convertToTensor } from '../creation.js';
 import { allocate, isFloat, promoteTypes, type DType } from '../dtype.js';
 import { kernels, type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
-import { defineOp, type VjpRule } from '../op.js';
+import { defineOp, type DifferentiableOpName, type VjpRule } from '../op.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { cast } from './shape.js';
@@ -60,19 +60,22 @@ export function mapBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor
 }
 
 /**
- * Declares a unary op whose forward is the kernel of the same name and returns
- * its public function; `floatOnly` refuses int32 (for ops whose result is not an integer).
+ * Declares an element-wise unary op whose forward is the kernel of the same
+ * name and returns its public function; `floatOnly` refuses int32 (for ops
+ * whose result is not an integer). Every element-wise unary op is declared
+ * this way: its JVP is derived from its VJP, so it is written once.
  */
 export function defineUnaryOp(
-  name: UnaryKernel,
+  name: UnaryKernel & DifferentiableOpName,
   floatOnly: boolean,
-  vjp: VjpRule<undefined> | 'none',
+  vjp: VjpRule<undefined>,
 ): (x: TensorLike) => Tensor {
   const op = defineOp(name, {
     forward: ([x]) => mapUnary(name, x!),
     vjp,
     // JVP: an element-wise op's Jacobian is diagonal, hence symmetric, so J t = J^T t: the VJP applied to t.
-    jvp: vjp === 'none' ? undefined : ([t], xs, y) => vjp(t!, xs, y, undefined, [true]),
+    jvp: ([t], xs, y) => vjp(t!, xs, y, undefined, [true]),
   });
-  return (x) => op([unaryInput(name, x, floatOnly)], undefined);
+  const run = (x: TensorLike) => op([unaryInput(name, x, floatOnly)], undefined);
+  return Object.defineProperty(run, 'name', { value: name }); // as a function declaration's: `square.name` is 'square'
 }

@@ -6,12 +6,10 @@
 import { convertToTensor } from '../creation.js';
 import { allocate, checkDType, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, normalizeAxes, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-
-/** An op as defineOp returns it (annotated where ops refer to each other in their VJPs). */
-type Op<A> = (inputs: readonly Tensor[], attrs: A) => Tensor;
+import { installMethods, type Method } from './methods.js';
 
 interface GatherAttrs {
   readonly axis: number;
@@ -21,6 +19,23 @@ interface GatherAttrs {
 /** gatherGrad's attributes: gather's, and the size of x along the axis. */
 interface GatherGradAttrs extends GatherAttrs {
   readonly dim: number;
+}
+
+interface OneHotAttrs {
+  readonly depth: number;
+  readonly onValue: number;
+  readonly offValue: number;
+  readonly dtype: DType;
+}
+
+declare module '../op.js' {
+  interface OpsWithGradient {
+    gather: GatherAttrs;
+    gatherGrad: GatherGradAttrs;
+  }
+  interface OpsWithoutGradient {
+    oneHot: OneHotAttrs;
+  }
 }
 
 /** x viewed as [batch, outer, dim, inner], as the gather kernels take it (the indices are [batch, n]). */
@@ -33,7 +48,7 @@ function gatherGeometry(xShape: Shape, { axis, batchDims }: GatherAttrs): [numbe
   ];
 }
 
-const gatherOp: Op<GatherAttrs> = defineOp<GatherAttrs>('gather', {
+const gatherOp: OpRunner<GatherAttrs> = defineOp('gather', {
   forward: ([x, indices], attrs) => {
     const { axis, batchDims } = attrs;
     const shape = [...x!.shape.slice(0, axis), ...indices!.shape.slice(batchDims), ...x!.shape.slice(axis + 1)];
@@ -51,7 +66,7 @@ const gatherOp: Op<GatherAttrs> = defineOp<GatherAttrs>('gather', {
 });
 
 /** gather's adjoint (TensorFlow's unsorted segment sum along an axis): dy scatter-added into a zero tensor shaped like x. */
-const gatherGradOp: Op<GatherGradAttrs> = defineOp<GatherGradAttrs>('gatherGrad', {
+const gatherGradOp: OpRunner<GatherGradAttrs> = defineOp('gatherGrad', {
   forward: ([dy, indices], attrs) => {
     const { axis, batchDims, dim } = attrs;
     const indexRank = indices!.rank - batchDims;
@@ -65,12 +80,7 @@ const gatherGradOp: Op<GatherGradAttrs> = defineOp<GatherGradAttrs>('gatherGrad'
   vjp: (ddx, [, indices], _y, attrs) => [gatherOp([ddx, indices!], attrs), undefined],
 });
 
-const oneHotOp = defineOp<{
-  readonly depth: number;
-  readonly onValue: number;
-  readonly offValue: number;
-  readonly dtype: DType;
-}>('oneHot', {
+const oneHotOp = defineOp('oneHot', {
   forward: ([indices], { depth, onValue, offValue, dtype }) => {
     const out = allocate(dtype, indices!.size * depth);
     const bool = (v: number) => (dtype === 'bool' ? Number(Boolean(v)) : v);
@@ -167,3 +177,17 @@ export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue
   checkDType('oneHot', dtype);
   return oneHotOp([idx], { depth, onValue, offValue, dtype });
 }
+
+interface GatherMethods {
+  /** {@inheritDoc gather} */
+  gather: Method<typeof gather>;
+  /** {@inheritDoc oneHot} */
+  oneHot: Method<typeof oneHot>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges GatherMethods into Tensor
+  interface Tensor<D extends DType = DType> extends GatherMethods {}
+}
+
+installMethods<GatherMethods>({ gather, oneHot });

@@ -4,16 +4,24 @@
  * back into one slice per input.
  */
 import { convertToTensor, zeros } from '../creation.js';
-import { allocate, promoteTypes } from '../dtype.js';
+import { allocate, promoteTypes, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { installMethods, type Method } from './methods.js';
 import { sum } from './reduce.js';
 import { cast, expandDims, identity, reshape, squeeze } from './shape.js';
 import { slice } from './slicing.js';
 
-const concatOp: (inputs: readonly Tensor[], axis: number) => Tensor = defineOp<number>('concat', {
+declare module '../op.js' {
+  interface OpsWithGradient {
+    concat: number;
+    tile: readonly number[];
+  }
+}
+
+const concatOp: OpRunner<number> = defineOp('concat', {
   forward: (xs, axis) => {
     const first = xs[0]!;
     const shape = first.shape.slice();
@@ -45,7 +53,7 @@ const concatOp: (inputs: readonly Tensor[], axis: number) => Tensor = defineOp<n
   },
 });
 
-const tileOp: (inputs: readonly Tensor[], reps: readonly number[]) => Tensor = defineOp<readonly number[]>('tile', {
+const tileOp: OpRunner<readonly number[]> = defineOp('tile', {
   forward: ([x], reps) => {
     const shape = x!.shape.map((n, d) => n * reps[d]!);
     const out = allocate(x!.dtype, sizeOf(shape));
@@ -241,3 +249,43 @@ export function tile(x: TensorLike, reps: readonly number[]): Tensor {
   }
   return tileOp([t], reps.slice());
 }
+
+interface JoiningMethods {
+  /**
+   * {@link concat} of this tensor and `x` (one tensor or several), in that order, along `axis`.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).concat([tensor([3]), tensor([4, 5])]); // [1, 2, 3, 4, 5]
+   * ```
+   */
+  concat(x: Tensor | readonly Tensor[], axis?: number): Tensor;
+  /**
+   * {@link stack} of this tensor and `x` (one tensor or several), in that order, along a new axis `axis`.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).stack(tensor([3, 4])); // [[1, 2], [3, 4]]
+   * ```
+   */
+  stack(x: Tensor | readonly Tensor[], axis?: number): Tensor;
+  /** {@inheritDoc unstack} */
+  unstack: Method<typeof unstack>;
+  /** {@inheritDoc split} */
+  split: Method<typeof split>;
+  /** {@inheritDoc tile} */
+  tile: Method<typeof tile>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges JoiningMethods into Tensor
+  interface Tensor<D extends DType = DType> extends JoiningMethods {}
+}
+
+installMethods<JoiningMethods>({
+  concat: (x, others, axis) => concat([x, ...(others instanceof Tensor ? [others] : others)], axis),
+  stack: (x, others, axis) => stack([x, ...(others instanceof Tensor ? [others] : others)], axis),
+  unstack,
+  split,
+  tile,
+});

@@ -3,11 +3,23 @@
  * bool results, no gradient.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate } from '../dtype.js';
-import { kernels, type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
+import { allocate, type DType } from '../dtype.js';
+import { kernels, type UnaryKernel } from '../kernels/index.js';
 import { defineOp } from '../op.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryInputs, mapBinary, unaryInput } from './elementwise.js';
+import { installMethods, type Method } from './methods.js';
+
+declare module '../op.js' {
+  interface OpsWithoutGradient {
+    logicalAnd: undefined;
+    logicalOr: undefined;
+    logicalNot: undefined;
+    isNaN: undefined;
+    isFinite: undefined;
+    isInf: undefined;
+  }
+}
 
 /** Converts a logical op's operand, which must be bool (as tf.logicalAnd and friends). */
 function boolInput(op: string, name: string, x: TensorLike): Tensor<'bool'> {
@@ -28,19 +40,19 @@ function predicate(kernel: UnaryKernel, x: Tensor): Tensor<'bool'> {
   return new Tensor(out, x.shape, 'bool');
 }
 
-function logicalBinary(
-  name: BinaryKernel & ('logicalAnd' | 'logicalOr'),
-): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {
+function logicalBinary(name: 'logicalAnd' | 'logicalOr'): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {
   const op = defineOp(name, { forward: ([a, b]) => mapBinary(name, name, a!, b!, 'bool'), vjp: 'none' });
-  return (a, b) => {
+  const run = (a: TensorLike, b: TensorLike) => {
     const inputs = binaryInputs(name, boolInput(name, 'a', a), boolInput(name, 'b', b), false);
     return op(inputs, undefined) as Tensor<'bool'>;
   };
+  return Object.defineProperty(run, 'name', { value: name });
 }
 
-function floatPredicate(name: UnaryKernel & ('isNaN' | 'isFinite' | 'isInf')): (x: TensorLike) => Tensor<'bool'> {
+function floatPredicate(name: 'isNaN' | 'isFinite' | 'isInf'): (x: TensorLike) => Tensor<'bool'> {
   const op = defineOp(name, { forward: ([x]) => predicate(name, x!), vjp: 'none' });
-  return (x) => op([unaryInput(name, x, false)], undefined) as Tensor<'bool'>;
+  const run = (x: TensorLike) => op([unaryInput(name, x, false)], undefined) as Tensor<'bool'>;
+  return Object.defineProperty(run, 'name', { value: name });
 }
 
 /**
@@ -106,3 +118,25 @@ export const isFinite = floatPredicate('isFinite');
  * ```
  */
 export const isInf = floatPredicate('isInf');
+
+interface LogicMethods {
+  /** {@inheritDoc logicalAnd} */
+  logicalAnd: Method<typeof logicalAnd>;
+  /** {@inheritDoc logicalOr} */
+  logicalOr: Method<typeof logicalOr>;
+  /** {@inheritDoc logicalNot} */
+  logicalNot: Method<typeof logicalNot>;
+  /** {@inheritDoc isNaN} */
+  isNaN: Method<typeof isNaN>;
+  /** {@inheritDoc isFinite} */
+  isFinite: Method<typeof isFinite>;
+  /** {@inheritDoc isInf} */
+  isInf: Method<typeof isInf>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges LogicMethods into Tensor
+  interface Tensor<D extends DType = DType> extends LogicMethods {}
+}
+
+installMethods<LogicMethods>({ logicalAnd, logicalOr, logicalNot, isNaN, isFinite, isInf });

@@ -18,12 +18,13 @@ import { convertToTensor } from '../creation.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { broadcastsTo, formatShape, shapesEqual } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import { add, div, minimum, mul, sub } from './arithmetic.js';
+import { logSoftmax, relu } from './activation.js';
+import { add, div, mul, neg, sub } from './arithmetic.js';
 import { notEqual } from './compare.js';
-import { logSoftmax } from './activation.js';
+import { abs, minimum } from './piecewise.js';
+import { exp, log, log1p, square } from './powers.js';
 import { mean, sum } from './reduce.js';
 import { broadcastTo, cast } from './shape.js';
-import { abs, exp, log, log1p, neg, relu, square } from './unary.js';
 
 /**
  * How a loss is reduced to what it returns (TensorFlow.js's `Reduction`).

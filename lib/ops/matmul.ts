@@ -2,19 +2,26 @@
  * Matrix product of the last two axes, batched over the leading axes with
  * broadcasting, as TensorFlow.js `matMul`.
  */
-import { allocate } from '../dtype.js';
+import { allocate, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryInputs } from './elementwise.js';
+import { installMethods, type Method } from './methods.js';
 
 interface MatmulAttrs {
   readonly transposeA: boolean;
   readonly transposeB: boolean;
 }
 
-const matmulOp = defineOp<MatmulAttrs>('matmul', {
+declare module '../op.js' {
+  interface OpsWithGradient {
+    matmul: MatmulAttrs;
+  }
+}
+
+const matmulOp = defineOp('matmul', {
   forward: ([a, b], { transposeA, transposeB }) => {
     const A = a!;
     const B = b!;
@@ -86,3 +93,15 @@ export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   }
   return matmulOp([x, y], { transposeA: Boolean(transposeA), transposeB: Boolean(transposeB) });
 }
+
+interface MatmulMethods {
+  /** {@inheritDoc matmul} */
+  matmul: Method<typeof matmul>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges MatmulMethods into Tensor
+  interface Tensor<D extends DType = DType> extends MatmulMethods {}
+}
+
+installMethods<MatmulMethods>({ matmul });

@@ -3,14 +3,25 @@
  * `avgPool`. Each gradient is an internal op whose own VJP is the first op
  * again (or its gather), so higher derivatives stay pooling ops.
  */
-import { allocate, isFloat, type TypedArray } from '../dtype.js';
+import { allocate, isFloat, type DType, type TypedArray } from '../dtype.js';
 import { checkPadding, checkPair, windowGeometry, type WindowGeometry } from '../kernels/conv.js';
 import { kernels } from '../kernels/index.js';
 import { defineOp } from '../op.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { unaryInput } from './elementwise.js';
+import { installMethods, type Method } from './methods.js';
 import { cast, reshape } from './shape.js';
+
+declare module '../op.js' {
+  interface OpsWithGradient {
+    maxPool: WindowGeometry;
+    maxPoolBackprop: WindowGeometry;
+    maxPoolGather: WindowGeometry;
+    avgPool: WindowGeometry;
+    avgPoolBackprop: WindowGeometry;
+  }
+}
 
 const xShapeOf = (g: WindowGeometry) => [g.batch, g.inHeight, g.inWidth, g.inChannels];
 const yShapeOf = (g: WindowGeometry) => [g.batch, g.outHeight, g.outWidth, g.inChannels];
@@ -22,7 +33,7 @@ function computed(like: Tensor, shape: number[], fill: (out: TypedArray) => void
   return new Tensor(out, shape, like.dtype);
 }
 
-const maxPoolOp = defineOp<WindowGeometry>('maxPool', {
+const maxPoolOp = defineOp('maxPool', {
   forward: ([x], g) => computed(x!, yShapeOf(g), (out) => kernels.maxPool(x!.values, g, out)),
   // y picks one element per window, so dx is dy scattered onto the picked
   // elements. A tie goes to the first maximum in row-major window order
@@ -33,24 +44,24 @@ const maxPoolOp = defineOp<WindowGeometry>('maxPool', {
 // dx = scatter(dy) onto the argmax of x: linear in dy (its VJP gathers at the
 // same positions) and piecewise constant in x, whose gradient is zero almost
 // everywhere (left undefined, as TensorFlow's MaxPoolGradGrad gives zeros).
-const maxPoolBackpropOp = defineOp<WindowGeometry>('maxPoolBackprop', {
+const maxPoolBackpropOp = defineOp('maxPoolBackprop', {
   forward: ([dy, x], g) => computed(dy!, xShapeOf(g), (out) => kernels.maxPoolBackprop(dy!.values, x!.values, g, out)),
   vjp: (ddx, [, x], _dx, g) => [maxPoolGather(ddx, x!, g), undefined],
 });
 
 // y = ddx gathered at the argmax of x: the transpose of maxPoolBackprop.
-const maxPoolGatherOp = defineOp<WindowGeometry>('maxPoolGather', {
+const maxPoolGatherOp = defineOp('maxPoolGather', {
   forward: ([ddx, x], g) => computed(ddx!, yShapeOf(g), (out) => kernels.maxPoolGather(ddx!.values, x!.values, g, out)),
   vjp: (dy, [, x], _y, g) => [maxPoolBackprop(dy, x!, g), undefined],
 });
 
 // avgPool is linear, y = A x; its VJP is Aᵀ dy (avgPoolBackprop), whose VJP is A again.
-const avgPoolOp = defineOp<WindowGeometry>('avgPool', {
+const avgPoolOp = defineOp('avgPool', {
   forward: ([x], g) => computed(x!, yShapeOf(g), (out) => kernels.avgPool(x!.values, g, out)),
   vjp: (dy, _x, _y, g) => [avgPoolBackprop(dy, g)],
 });
 
-const avgPoolBackpropOp = defineOp<WindowGeometry>('avgPoolBackprop', {
+const avgPoolBackpropOp = defineOp('avgPoolBackprop', {
   forward: ([dy], g) => computed(dy!, xShapeOf(g), (out) => kernels.avgPoolBackprop(dy!.values, g, out)),
   vjp: (ddx, _dy, _dx, g) => [avgPoolOp([ddx], g)],
 });
@@ -177,3 +188,17 @@ export function avgPool(
   const y = avgPoolOp([x4], g);
   return xt.rank === 4 ? y : reshape(y, y.shape.slice(1));
 }
+
+interface PoolMethods {
+  /** {@inheritDoc maxPool} */
+  maxPool: Method<typeof maxPool>;
+  /** {@inheritDoc avgPool} */
+  avgPool: Method<typeof avgPool>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges PoolMethods into Tensor
+  interface Tensor<D extends DType = DType> extends PoolMethods {}
+}
+
+installMethods<PoolMethods>({ maxPool, avgPool });

@@ -11,12 +11,31 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { div, mul, sub } from './arithmetic.js';
 import { equal, where } from './compare.js';
 import { isFinite } from './logic.js';
-import { abs, exp, sqrt, square } from './unary.js';
+import { installMethods, type Method } from './methods.js';
+import { abs } from './piecewise.js';
+import { exp, sqrt, square } from './powers.js';
 import { broadcastTo, cast, reshape, transpose } from './shape.js';
 
 interface ReduceAttrs {
   readonly axes: readonly number[];
   readonly keepDims: boolean;
+}
+
+declare module '../op.js' {
+  interface OpsWithGradient {
+    sum: ReduceAttrs;
+    mean: ReduceAttrs;
+    prod: ReduceAttrs;
+    max: ReduceAttrs;
+    min: ReduceAttrs;
+    logSumExp: ReduceAttrs;
+  }
+  interface OpsWithoutGradient {
+    all: ReduceAttrs;
+    any: ReduceAttrs;
+    argMax: { readonly axis: number };
+    argMin: { readonly axis: number };
+  }
 }
 
 /** Runs a reduction kernel over `axes` into a new tensor of x's dtype (or `dtype`). */
@@ -31,7 +50,7 @@ function spread(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
   return broadcastTo(reshape(dy, reducedShape(x.shape, axes, true)), x.shape);
 }
 
-const sumOp = defineOp<ReduceAttrs>('sum', {
+const sumOp = defineOp('sum', {
   forward: ([x], attrs) => reduceWith('sum', x!, attrs),
   // Every element contributes once: its gradient is dy, spread over the reduced axes.
   vjp: (dy, [x], _y, { axes }) => [spread(dy, x!, axes)],
@@ -39,7 +58,7 @@ const sumOp = defineOp<ReduceAttrs>('sum', {
   jvp: ([t], _x, _y, { axes, keepDims }) => [sum(t!, axes, keepDims)],
 });
 
-const meanOp = defineOp<ReduceAttrs>('mean', {
+const meanOp = defineOp('mean', {
   forward: ([x], attrs) => reduceWith('mean', x!, attrs),
   // Every element contributes 1/n of itself.
   vjp: (dy, [x], y, { axes }) => [div(spread(dy, x!, axes), x!.size / Math.max(1, y.size))],
@@ -66,7 +85,7 @@ function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
   return transpose(reshape(others, moved.shape), inverse);
 }
 
-const prodOp = defineOp<ReduceAttrs>('prod', {
+const prodOp = defineOp('prod', {
   forward: ([x], attrs) => reduceWith('prod', x!, attrs),
   // d(prod x)/dx_i = product of the other elements (TensorFlow's rule, which is right with zeros).
   // That is y / x_i when no x_i is 0 and y is finite and nonzero (in O(size), exact at every order
@@ -85,38 +104,38 @@ function extremumVjp(dy: Tensor, x: Tensor, y: Tensor, axes: readonly number[]):
   return mul(spread(dy, x, axes), div(selected, count));
 }
 
-const maxOp = defineOp<ReduceAttrs>('max', {
+const maxOp = defineOp('max', {
   forward: ([x], attrs) => reduceWith('max', x!, attrs),
   vjp: (dy, [x], y, { axes }) => [extremumVjp(dy, x!, y, axes)],
 });
 
-const minOp = defineOp<ReduceAttrs>('min', {
+const minOp = defineOp('min', {
   forward: ([x], attrs) => reduceWith('min', x!, attrs),
   vjp: (dy, [x], y, { axes }) => [extremumVjp(dy, x!, y, axes)],
 });
 
-const logSumExpOp = defineOp<ReduceAttrs>('logSumExp', {
+const logSumExpOp = defineOp('logSumExp', {
   forward: ([x], attrs) => reduceWith('logSumExp', x!, attrs),
   // d lse(x)/dx_i = exp(x_i - lse(x)), the softmax of x over the reduced axes.
   vjp: (dy, [x], y, { axes }) => [mul(spread(dy, x!, axes), exp(sub(x!, spread(y, x!, axes))))],
 });
 
-const allOp = defineOp<ReduceAttrs>('all', {
+const allOp = defineOp('all', {
   forward: ([x], attrs) => reduceWith('all', x!, attrs, 'bool'),
   vjp: 'none',
 });
 
-const anyOp = defineOp<ReduceAttrs>('any', {
+const anyOp = defineOp('any', {
   forward: ([x], attrs) => reduceWith('any', x!, attrs, 'bool'),
   vjp: 'none',
 });
 
-const argMaxOp = defineOp<{ readonly axis: number }>('argMax', {
+const argMaxOp = defineOp('argMax', {
   forward: ([x], { axis }) => argReduce('max', x!, axis),
   vjp: 'none',
 });
 
-const argMinOp = defineOp<{ readonly axis: number }>('argMin', {
+const argMinOp = defineOp('argMin', {
   forward: ([x], { axis }) => argReduce('min', x!, axis),
   vjp: 'none',
 });
@@ -439,3 +458,35 @@ function matrixNorm(x: Tensor, ord: NormOrder, [rows, cols]: readonly number[]):
     "'euclidean', 'fro', 1, Infinity or -Infinity",
   );
 }
+
+interface ReduceMethods {
+  /** {@inheritDoc sum} */
+  sum: Method<typeof sum>;
+  /** {@inheritDoc mean} */
+  mean: Method<typeof mean>;
+  /** {@inheritDoc prod} */
+  prod: Method<typeof prod>;
+  /** {@inheritDoc max} */
+  max: Method<typeof max>;
+  /** {@inheritDoc min} */
+  min: Method<typeof min>;
+  /** {@inheritDoc logSumExp} */
+  logSumExp: Method<typeof logSumExp>;
+  /** {@inheritDoc norm} */
+  norm: Method<typeof norm>;
+  /** {@inheritDoc all} */
+  all: Method<typeof all>;
+  /** {@inheritDoc any} */
+  any: Method<typeof any>;
+  /** {@inheritDoc argMax} */
+  argMax: Method<typeof argMax>;
+  /** {@inheritDoc argMin} */
+  argMin: Method<typeof argMin>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges ReduceMethods into Tensor
+  interface Tensor<D extends DType = DType> extends ReduceMethods {}
+}
+
+installMethods<ReduceMethods>({ sum, mean, prod, max, min, logSumExp, norm, all, any, argMax, argMin });

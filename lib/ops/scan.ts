@@ -1,10 +1,11 @@
 /** Scans along one axis: cumulative sums. */
 import { convertToTensor } from '../creation.js';
-import { allocate } from '../dtype.js';
+import { allocate, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpRunner } from '../op.js';
 import { normalizeAxes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { installMethods, type Method } from './methods.js';
 import { cast } from './shape.js';
 
 interface CumsumAttrs {
@@ -13,7 +14,13 @@ interface CumsumAttrs {
   readonly reverse: boolean;
 }
 
-const cumsumOp: (inputs: readonly Tensor[], attrs: CumsumAttrs) => Tensor = defineOp<CumsumAttrs>('cumsum', {
+declare module '../op.js' {
+  interface OpsWithGradient {
+    cumsum: CumsumAttrs;
+  }
+}
+
+const cumsumOp: OpRunner<CumsumAttrs> = defineOp('cumsum', {
   forward: ([x], { axis, exclusive, reverse }) => {
     const out = allocate(x!.dtype, x!.size);
     kernels.cumsum(x!.values, x!.shape, axis, exclusive, reverse, out);
@@ -55,3 +62,15 @@ export function cumsum(x: TensorLike, axis = 0, exclusive = false, reverse = fal
     reverse: Boolean(reverse),
   });
 }
+
+interface ScanMethods {
+  /** {@inheritDoc cumsum} */
+  cumsum: Method<typeof cumsum>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges ScanMethods into Tensor
+  interface Tensor<D extends DType = DType> extends ScanMethods {}
+}
+
+installMethods<ScanMethods>({ cumsum });

@@ -6,18 +6,33 @@
 import { convertToTensor } from '../creation.js';
 import { allocate, checkDType, isFloat, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpRunner } from '../op.js';
 import { broadcastsTo, checkShape, formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { installMethods, type Method } from './methods.js';
 
-const reshapeOp = defineOp<readonly number[]>('reshape', {
+declare module '../op.js' {
+  interface OpsWithGradient {
+    reshape: readonly number[];
+    transpose: readonly number[];
+    broadcastTo: readonly number[];
+    cast: DType;
+    reverse: readonly number[];
+    identity: undefined;
+  }
+  interface OpsWithoutGradient {
+    stopGradient: undefined;
+  }
+}
+
+const reshapeOp = defineOp('reshape', {
   forward: ([x], shape) => new Tensor(x!.values, shape, x!.dtype),
   vjp: (dy, [x]) => [reshape(dy, x!.shape)],
   // JVP: a linear op moves the tangent as it moves the values.
   jvp: ([t], _x, _y, shape) => [reshape(t!, shape)],
 });
 
-const transposeOp = defineOp<readonly number[]>('transpose', {
+const transposeOp = defineOp('transpose', {
   forward: ([x], perm) => {
     const out = allocate(x!.dtype, x!.values.length);
     kernels.transpose(x!.values, x!.shape, perm, out);
@@ -36,7 +51,7 @@ const transposeOp = defineOp<readonly number[]>('transpose', {
   jvp: ([t], _x, _y, perm) => [transpose(t!, perm)],
 });
 
-const broadcastToOp = defineOp<readonly number[]>('broadcastTo', {
+const broadcastToOp = defineOp('broadcastTo', {
   forward: ([x], shape) => {
     const out = allocate(x!.dtype, sizeOf(shape));
     kernels.broadcastTo(x!.values, x!.shape, out, shape);
@@ -47,7 +62,7 @@ const broadcastToOp = defineOp<readonly number[]>('broadcastTo', {
   jvp: ([t], _x, _y, shape) => [broadcastTo(t!, shape)],
 });
 
-const castOp = defineOp<DType>('cast', {
+const castOp = defineOp('cast', {
   forward: ([x], dtype) => {
     const out = allocate(dtype, x!.values.length);
     kernels.cast(x!.values, out);
@@ -59,22 +74,19 @@ const castOp = defineOp<DType>('cast', {
   jvp: ([t], _x, y) => [cast(t!, y.dtype)],
 });
 
-const reverseOp: (inputs: readonly Tensor[], axes: readonly number[]) => Tensor = defineOp<readonly number[]>(
-  'reverse',
-  {
-    forward: ([x], axes) => {
-      // Read each reversed axis from its last element backward.
-      const begin = x!.shape.map((n, d) => (axes.includes(d) ? n - 1 : 0));
-      const step = x!.shape.map((_, d) => (axes.includes(d) ? -1 : 1));
-      const out = allocate(x!.dtype, x!.values.length);
-      kernels.stridedRead(x!.values, x!.shape, begin, step, x!.shape, out);
-      return new Tensor(out, x!.shape, x!.dtype);
-    },
-    jvp: ([t], _x, _y, axes) => [t && reverseOp([t], axes)],
-    // A reversal is its own inverse and its own transpose.
-    vjp: (dy, _x, _y, axes) => [reverseOp([dy], axes)],
+const reverseOp: OpRunner<readonly number[]> = defineOp('reverse', {
+  forward: ([x], axes) => {
+    // Read each reversed axis from its last element backward.
+    const begin = x!.shape.map((n, d) => (axes.includes(d) ? n - 1 : 0));
+    const step = x!.shape.map((_, d) => (axes.includes(d) ? -1 : 1));
+    const out = allocate(x!.dtype, x!.values.length);
+    kernels.stridedRead(x!.values, x!.shape, begin, step, x!.shape, out);
+    return new Tensor(out, x!.shape, x!.dtype);
   },
-);
+  jvp: ([t], _x, _y, axes) => [t && reverseOp([t], axes)],
+  // A reversal is its own inverse and its own transpose.
+  vjp: (dy, _x, _y, axes) => [reverseOp([dy], axes)],
+});
 
 const identityOp = defineOp('identity', {
   forward: ([x]) => new Tensor(x!.values, x!.shape, x!.dtype),
@@ -293,3 +305,29 @@ export function reverse(x: TensorLike, axis?: number | readonly number[]): Tenso
   const axes = normalizeAxes('reverse', axis, t.rank);
   return reverseOp([t], axes);
 }
+
+interface ShapeMethods {
+  /** {@inheritDoc reshape} */
+  reshape: Method<typeof reshape>;
+  /** {@inheritDoc transpose} */
+  transpose: Method<typeof transpose>;
+  /** {@inheritDoc broadcastTo} */
+  broadcastTo: Method<typeof broadcastTo>;
+  /** {@inheritDoc cast} */
+  cast<T extends DType>(dtype: T): Tensor<T>;
+  /** {@inheritDoc identity} */
+  identity: Method<typeof identity>;
+  /** {@inheritDoc expandDims} */
+  expandDims: Method<typeof expandDims>;
+  /** {@inheritDoc squeeze} */
+  squeeze: Method<typeof squeeze>;
+  /** {@inheritDoc reverse} */
+  reverse: Method<typeof reverse>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges ShapeMethods into Tensor
+  interface Tensor<D extends DType = DType> extends ShapeMethods {}
+}
+
+installMethods<ShapeMethods>({ reshape, transpose, broadcastTo, cast, identity, expandDims, squeeze, reverse });

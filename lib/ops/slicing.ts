@@ -5,14 +5,12 @@
  * derivative order is available.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate } from '../dtype.js';
+import { allocate, type DType } from '../dtype.js';
 import { kernels } from '../kernels/index.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-
-/** An op as defineOp returns it (annotated where ops refer to each other in their VJPs). */
-type Op<A> = (inputs: readonly Tensor[], attrs: A) => Tensor;
+import { installMethods, type Method } from './methods.js';
 
 /** A window per axis: first index, step and length (as kernels.stridedRead takes it). */
 interface WindowAttrs {
@@ -33,6 +31,15 @@ interface PadAttrs {
   readonly constantValue: number;
 }
 
+declare module '../op.js' {
+  interface OpsWithGradient {
+    slice: WindowAttrs;
+    pad: PadAttrs;
+    stridedSlice: WindowAttrs;
+    stridedSliceGrad: StridedSliceGradAttrs;
+  }
+}
+
 /** Reads the window `attrs` of x into a new tensor. */
 function readWindow(x: Tensor, { begin, step, size, shape }: WindowAttrs): Tensor {
   const out = allocate(x.dtype, sizeOf(size));
@@ -40,7 +47,7 @@ function readWindow(x: Tensor, { begin, step, size, shape }: WindowAttrs): Tenso
   return new Tensor(out, shape, x.dtype);
 }
 
-const sliceOp: Op<WindowAttrs> = defineOp<WindowAttrs>('slice', {
+const sliceOp: OpRunner<WindowAttrs> = defineOp('slice', {
   forward: ([x], attrs) => readWindow(x!, attrs),
   // Linear: the tangent is sliced the same way.
   jvp: ([t], _x, _y, attrs) => [t && sliceOp([t], attrs)],
@@ -50,7 +57,7 @@ const sliceOp: Op<WindowAttrs> = defineOp<WindowAttrs>('slice', {
   ],
 });
 
-const padOp: Op<PadAttrs> = defineOp<PadAttrs>('pad', {
+const padOp: OpRunner<PadAttrs> = defineOp('pad', {
   forward: ([x], { paddings, constantValue }) => {
     const t = x!;
     const shape = t.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
@@ -75,14 +82,14 @@ const padOp: Op<PadAttrs> = defineOp<PadAttrs>('pad', {
   ],
 });
 
-const stridedSliceOp: Op<WindowAttrs> = defineOp<WindowAttrs>('stridedSlice', {
+const stridedSliceOp: OpRunner<WindowAttrs> = defineOp('stridedSlice', {
   forward: ([x], attrs) => readWindow(x!, attrs),
   jvp: ([t], _x, _y, attrs) => [t && stridedSliceOp([t], attrs)],
   vjp: (dy, [x], _y, attrs) => [stridedSliceGradOp([dy], { ...attrs, xShape: x!.shape })],
 });
 
 /** stridedSlice's adjoint: dy written into its window of a zero tensor shaped like x. */
-const stridedSliceGradOp: Op<StridedSliceGradAttrs> = defineOp<StridedSliceGradAttrs>('stridedSliceGrad', {
+const stridedSliceGradOp: OpRunner<StridedSliceGradAttrs> = defineOp('stridedSliceGrad', {
   forward: ([dy], { begin, step, size, xShape }) => {
     const out = allocate(dy!.dtype, sizeOf(xShape));
     kernels.stridedWrite(dy!.values, out, xShape, begin, step, size);
@@ -344,3 +351,19 @@ export function stridedSlice(
   }
   return stridedSliceOp([t], stridedWindow(t.shape, b, e, s, masks));
 }
+
+interface SlicingMethods {
+  /** {@inheritDoc slice} */
+  slice: Method<typeof slice>;
+  /** {@inheritDoc stridedSlice} */
+  stridedSlice: Method<typeof stridedSlice>;
+  /** {@inheritDoc pad} */
+  pad: Method<typeof pad>;
+}
+
+declare module '../tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merges SlicingMethods into Tensor
+  interface Tensor<D extends DType = DType> extends SlicingMethods {}
+}
+
+installMethods<SlicingMethods>({ slice, stridedSlice, pad });

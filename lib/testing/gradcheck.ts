@@ -14,6 +14,7 @@ import { randomNormal, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { add, mul, stopGradient, sub, sum } from '../ops/index.js';
 import { formatShape, shapesEqual } from '../shape.js';
+import { describeValue } from '../format.js';
 import { withoutRecording } from '../recording.js';
 import { GradientTape } from '../tape.js';
 import { Tensor } from '../tensor.js';
@@ -136,7 +137,7 @@ export function checkGradients(
   inputs: Tensor | readonly Tensor[],
   options: CheckGradientsOptions = {},
 ): CheckGradientsResult {
-  if (typeof f !== 'function') throw new TypeError(`${C}: f must be a function, got ${typeof f}`);
+  if (typeof f !== 'function') throw new TypeError(`${C}: f must be a function, got ${describeValue(f)}`);
   // Fresh, untracked copies: a tensor given twice is checked as two inputs (each
   // perturbed alone), and a variable as the value it has now.
   const xs = inputList(inputs).map((x) => stopGradient(x));

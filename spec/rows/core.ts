@@ -25,15 +25,14 @@ import {
   where,
   type Shape,
 } from '../../lib/index.js';
-import { BINARY, UNARY, mm, mmCase, reduceCases, shapes, type Row } from './row.js';
+import { BINARY, UNARY, mm, mmCase, reduceCases, shapes, type Rows } from './row.js';
 
-export const CORE_ROWS: readonly Row[] = [
-  { op: 'add', f: (a, b) => add(a!, b!), domain: ['any', 'any'], order: 1, cases: BINARY },
-  { op: 'sub', f: (a, b) => sub(a!, b!), domain: ['any', 'any'], order: 1, cases: BINARY },
-  { op: 'mul', f: (a, b) => mul(a!, b!), domain: ['any', 'any'], order: 2, cases: BINARY },
-  { op: 'div', f: (a, b) => div(a!, b!), domain: ['any', 'nonzero'], order: 2, cases: BINARY },
-  {
-    op: 'pow',
+export const CORE_ROWS = {
+  add: { f: (a, b) => add(a!, b!), domain: ['any', 'any'], order: 1, cases: BINARY },
+  sub: { f: (a, b) => sub(a!, b!), domain: ['any', 'any'], order: 1, cases: BINARY },
+  mul: { f: (a, b) => mul(a!, b!), domain: ['any', 'any'], order: 2, cases: BINARY },
+  div: { f: (a, b) => div(a!, b!), domain: ['any', 'nonzero'], order: 2, cases: BINARY },
+  pow: {
     f: (a, b) => pow(a!, b!),
     domain: ['positive', 'any'],
     order: 2,
@@ -43,18 +42,17 @@ export const CORE_ROWS: readonly Row[] = [
       { shapes: [[2, 3]], note: 'x^3, x of any sign', domain: ['any'], f: (a) => pow(a!, 3) },
     ],
   },
-  { op: 'maximum', f: (a, b) => maximum(a!, b!), domain: ['separated', 'separated'], order: 1, cases: BINARY },
-  { op: 'minimum', f: (a, b) => minimum(a!, b!), domain: ['separated', 'separated'], order: 1, cases: BINARY },
-  { op: 'neg', f: (x) => neg(x!), domain: ['any'], order: 1, cases: UNARY },
-  { op: 'square', f: (x) => square(x!), domain: ['any'], order: 2, cases: UNARY },
-  { op: 'sqrt', f: (x) => sqrt(x!), domain: ['positive'], order: 2, cases: UNARY },
-  { op: 'exp', f: (x) => exp(x!), domain: ['any'], order: 2, cases: UNARY },
-  { op: 'log', f: (x) => log(x!), domain: ['positive'], order: 2, cases: UNARY },
-  { op: 'relu', f: (x) => relu(x!), domain: ['nonzero'], order: 1, cases: UNARY },
-  { op: 'sigmoid', f: (x) => sigmoid(x!), domain: ['any'], order: 2, cases: UNARY },
-  { op: 'tanh', f: (x) => tanh(x!), domain: ['any'], order: 2, cases: UNARY },
-  {
-    op: 'matmul',
+  maximum: { f: (a, b) => maximum(a!, b!), domain: ['separated', 'separated'], order: 1, cases: BINARY },
+  minimum: { f: (a, b) => minimum(a!, b!), domain: ['separated', 'separated'], order: 1, cases: BINARY },
+  neg: { f: (x) => neg(x!), domain: ['any'], order: 1, cases: UNARY },
+  square: { f: (x) => square(x!), domain: ['any'], order: 2, cases: UNARY },
+  sqrt: { f: (x) => sqrt(x!), domain: ['positive'], order: 2, cases: UNARY },
+  exp: { f: (x) => exp(x!), domain: ['any'], order: 2, cases: UNARY },
+  log: { f: (x) => log(x!), domain: ['positive'], order: 2, cases: UNARY },
+  relu: { f: (x) => relu(x!), domain: ['nonzero'], order: 1, cases: UNARY },
+  sigmoid: { f: (x) => sigmoid(x!), domain: ['any'], order: 2, cases: UNARY },
+  tanh: { f: (x) => tanh(x!), domain: ['any'], order: 2, cases: UNARY },
+  matmul: {
     f: mm(false, false),
     domain: ['any', 'any'],
     order: 2,
@@ -74,10 +72,9 @@ export const CORE_ROWS: readonly Row[] = [
       mmCase([0, 3], [3, 2]),
     ],
   },
-  { op: 'sum', f: (x) => sum(x!), domain: ['any'], order: 1, cases: reduceCases(sum) },
-  { op: 'mean', f: (x) => mean(x!), domain: ['any'], order: 1, cases: reduceCases(mean) },
-  {
-    op: 'reshape',
+  sum: { f: (x) => sum(x!), domain: ['any'], order: 1, cases: reduceCases(sum) },
+  mean: { f: (x) => mean(x!), domain: ['any'], order: 1, cases: reduceCases(mean) },
+  reshape: {
     f: (x) => reshape(x!, [-1]),
     domain: ['any'],
     order: 1,
@@ -97,8 +94,7 @@ export const CORE_ROWS: readonly Row[] = [
       ] as [Shape, number[]][]
     ).map(([shape, to]) => ({ shapes: [shape], note: `to ${JSON.stringify(to)}`, f: (x) => reshape(x!, to) })),
   },
-  {
-    op: 'transpose',
+  transpose: {
     f: (x) => transpose(x!),
     domain: ['any'],
     order: 1,
@@ -126,8 +122,7 @@ export const CORE_ROWS: readonly Row[] = [
       f: (x) => transpose(x!, perm),
     })),
   },
-  {
-    op: 'broadcastTo',
+  broadcastTo: {
     f: (x) => broadcastTo(x!, [2, 3]),
     domain: ['any'],
     order: 1,
@@ -151,8 +146,7 @@ export const CORE_ROWS: readonly Row[] = [
       ] as [Shape, number[]][]
     ).map(([shape, to]) => ({ shapes: [shape], note: `to ${JSON.stringify(to)}`, f: (x) => broadcastTo(x!, to) })),
   },
-  {
-    op: 'cast',
+  cast: {
     // float64 -> float32 -> float64: both directions. The round trip rounds to
     // float32 (relative 6e-8), which a step of 1e-6 would turn into noise; the
     // round trip is linear, so a large step costs no truncation error, and what
@@ -163,9 +157,8 @@ export const CORE_ROWS: readonly Row[] = [
     cases: UNARY,
     options: { eps: 0.1, atol: 1e-5 },
   },
-  { op: 'identity', f: (x) => identity(x!), domain: ['any'], order: 1, cases: UNARY },
-  {
-    op: 'where',
+  identity: { f: (x) => identity(x!), domain: ['any'], order: 1, cases: UNARY },
+  where: {
     f: (c, a, b) => where(c!, a!, b!),
     domain: ['bool', 'any', 'any'],
     order: 1,
@@ -181,4 +174,4 @@ export const CORE_ROWS: readonly Row[] = [
       [[0, 3], [3], [1, 3]],
     ),
   },
-];
+} satisfies Rows;

@@ -5,7 +5,7 @@
  * rule's own VJP through nested tapes.
  */
 import { customGradient, div, exp, log, mul, pow, square, sum, type SaveFunc, type Tensor } from '../../lib/index.js';
-import { BINARY, UNARY, type Case, type Row } from './row.js';
+import { BINARY, UNARY, type Case, type Rows } from './row.js';
 
 /** x^3, with the rule 3 x^2 dy from the saved input. */
 const cube = customGradient(function cube(x: Tensor, save: SaveFunc) {
@@ -40,9 +40,8 @@ const lseCase = (shape: number[], axis: number | undefined, keepDims: boolean): 
   return { shapes: [shape], note: `logSumExp axis=${String(axis)} keepDims=${keepDims}`, f: (x) => f(x!) };
 };
 
-export const CUSTOM_ROWS: readonly Row[] = [
-  {
-    op: 'customGradient',
+export const CUSTOM_ROWS = {
+  customGradient: {
     f: (x) => cube(x!),
     domain: ['any'],
     order: 2,
@@ -60,4 +59,4 @@ export const CUSTOM_ROWS: readonly Row[] = [
       lseCase([1, 3], 0, false),
     ],
   },
-];
+} satisfies Rows;

@@ -36,13 +36,12 @@ import {
   tan,
   type Tensor,
 } from '../../lib/index.js';
-import { BINARY, UNARY, shapes, type Case, type Fn, type Row } from './row.js';
+import { BINARY, UNARY, shapes, type Case, type Fn, type RowSpec, type Rows } from './row.js';
 
 type Unary = (x: Tensor) => Tensor;
 
 /** A row for a unary op over the shared unary shapes. */
-const unaryRow = (op: string, f: Unary, domain: Row['domain'][number], order: 1 | 2, cases: Case[] = []): Row => ({
-  op,
+const unaryRow = (f: Unary, domain: RowSpec['domain'][number], order: 1 | 2, cases: Case[] = []): RowSpec => ({
   f: (x) => f(x!),
   domain: [domain],
   order,
@@ -75,48 +74,47 @@ const wide =
   (x) =>
     f(mul(x!, 4));
 
-export const ELEMENTWISE_ROWS: readonly Row[] = [
+export const ELEMENTWISE_ROWS = {
   // x = 0 is abs's kink: 'nonzero' keeps central differences off it.
-  unaryRow('abs', abs, 'nonzero', 1),
+  abs: unaryRow(abs, 'nonzero', 1),
   // Zero gradients: central differences agree away from the jumps.
-  unaryRow('sign', sign, 'nonzero', 1),
-  unaryRow('floor', floor, 'any', 1),
-  unaryRow('ceil', ceil, 'any', 1),
-  unaryRow('round', round, 'any', 1),
-  unaryRow('reciprocal', reciprocal, 'nonzero', 2),
-  unaryRow('rsqrt', rsqrt, 'positive', 2),
-  unaryRow('expm1', expm1, 'any', 2),
+  sign: unaryRow(sign, 'nonzero', 1),
+  floor: unaryRow(floor, 'any', 1),
+  ceil: unaryRow(ceil, 'any', 1),
+  round: unaryRow(round, 'any', 1),
+  reciprocal: unaryRow(reciprocal, 'nonzero', 2),
+  rsqrt: unaryRow(rsqrt, 'positive', 2),
+  expm1: unaryRow(expm1, 'any', 2),
   // log1p on [-0.9, 0.9]: close to its pole at -1 and to 0.
-  unaryRow('log1p', scaled(log1p, 0.45), 'any', 2),
-  unaryRow('softplus', softplus, 'any', 2, [{ ...WIDE[0]!, f: wide(softplus) }]),
-  unaryRow('logSigmoid', logSigmoid, 'any', 2, [{ ...WIDE[0]!, f: wide(logSigmoid) }]),
-  unaryRow('relu6', relu6, 'nonzero', 1, [{ ...WIDE[0]!, f: wide(relu6) }]),
-  unaryRow('elu', elu, 'nonzero', 2),
-  unaryRow('selu', selu, 'nonzero', 2),
-  unaryRow('leakyRelu', (x) => leakyRelu(x), 'nonzero', 2, [
+  log1p: unaryRow(scaled(log1p, 0.45), 'any', 2),
+  softplus: unaryRow(softplus, 'any', 2, [{ ...WIDE[0]!, f: wide(softplus) }]),
+  logSigmoid: unaryRow(logSigmoid, 'any', 2, [{ ...WIDE[0]!, f: wide(logSigmoid) }]),
+  relu6: unaryRow(relu6, 'nonzero', 1, [{ ...WIDE[0]!, f: wide(relu6) }]),
+  elu: unaryRow(elu, 'nonzero', 2),
+  selu: unaryRow(selu, 'nonzero', 2),
+  leakyRelu: unaryRow((x) => leakyRelu(x), 'nonzero', 2, [
     { shapes: [[2, 3]], note: 'alpha = 0.5', f: (x) => leakyRelu(x!, 0.5) },
   ]),
-  unaryRow('sin', sin, 'any', 2),
-  unaryRow('cos', cos, 'any', 2),
+  sin: unaryRow(sin, 'any', 2),
+  cos: unaryRow(cos, 'any', 2),
   // tan on [-1.2, 1.2], inside its poles at ±pi/2.
-  unaryRow('tan', scaled(tan, 0.6), 'any', 2),
-  unaryRow('asin', scaled(asin, 0.45), 'any', 2),
-  unaryRow('acos', scaled(acos, 0.45), 'any', 2),
-  unaryRow('atan', atan, 'any', 2),
-  unaryRow('sinh', sinh, 'any', 2),
-  unaryRow('cosh', cosh, 'any', 2),
-  unaryRow('asinh', asinh, 'any', 2),
+  tan: unaryRow(scaled(tan, 0.6), 'any', 2),
+  asin: unaryRow(scaled(asin, 0.45), 'any', 2),
+  acos: unaryRow(scaled(acos, 0.45), 'any', 2),
+  atan: unaryRow(atan, 'any', 2),
+  sinh: unaryRow(sinh, 'any', 2),
+  cosh: unaryRow(cosh, 'any', 2),
+  asinh: unaryRow(asinh, 'any', 2),
   // acosh on [1.5, 3]: above its branch point at 1.
-  unaryRow('acosh', scaled(acosh, 1, 1), 'positive', 2),
-  unaryRow('atanh', scaled(atanh, 0.45), 'any', 2),
-  unaryRow('erf', erf, 'any', 2),
-  { op: 'squaredDifference', f: (a, b) => squaredDifference(a!, b!), domain: ['any', 'any'], order: 2, cases: BINARY },
+  acosh: unaryRow(scaled(acosh, 1, 1), 'positive', 2),
+  atanh: unaryRow(scaled(atanh, 0.45), 'any', 2),
+  erf: unaryRow(erf, 'any', 2),
+  squaredDifference: { f: (a, b) => squaredDifference(a!, b!), domain: ['any', 'any'], order: 2, cases: BINARY },
   // Operands away from 0 keep atan2 off its branch cut (a = 0, b < 0) and the origin.
-  { op: 'atan2', f: (a, b) => atan2(a!, b!), domain: ['nonzero', 'nonzero'], order: 2, cases: BINARY },
+  atan2: { f: (a, b) => atan2(a!, b!), domain: ['nonzero', 'nonzero'], order: 2, cases: BINARY },
   // mod jumps where a / b is an integer, a null set the seeded inputs do not hit.
-  { op: 'mod', f: (a, b) => mod(a!, b!), domain: ['any', 'nonzero'], order: 2, cases: BINARY },
-  {
-    op: 'addN',
+  mod: { f: (a, b) => mod(a!, b!), domain: ['any', 'nonzero'], order: 2, cases: BINARY },
+  addN: {
     f: (a, b) => addN([a!, b!]),
     domain: ['any', 'any', 'any'],
     order: 1,
@@ -128,8 +126,7 @@ export const ELEMENTWISE_ROWS: readonly Row[] = [
       addNCase([0, 2], [0, 2]),
     ],
   },
-  {
-    op: 'clipByValue',
+  clipByValue: {
     f: (x) => clipByValue(x!, -1, 1),
     domain: ['any'],
     order: 1,
@@ -140,4 +137,4 @@ export const ELEMENTWISE_ROWS: readonly Row[] = [
       clipCase(-Infinity, 0),
     ],
   },
-];
+} satisfies Rows;

@@ -20,7 +20,7 @@ import {
   type Tensor,
 } from '../../lib/index.js';
 import { sampleInput } from '../support/inputs.js';
-import type { Case, Row } from './row.js';
+import type { Case, RowSpec, Rows } from './row.js';
 
 type Pad = 'valid' | 'same' | number | [number, number][];
 type Pair = number | [number, number];
@@ -109,44 +109,45 @@ const POOLS: readonly Pool[] = [
 
 const poolNote = (p: Pool) => `filterSize ${JSON.stringify(p.size)} ${note(p)}`;
 
-/** Rows for one pooling op, its backprop op (a VJP) and, for max, the gather (the VJP of that VJP). */
-function poolRows(name: 'maxPool' | 'avgPool', pool: typeof maxPool): Row[] {
+/** The row of a pooling op. */
+function poolRow(pool: typeof maxPool): RowSpec {
   const run = (p: Pool) => (x: Tensor) => pool(x, p.size, p.strides, p.pad);
-  const backprop = (p: Pool) => (dy: Tensor) => vjpOf(run(p), fixed(p.x, dy), dy);
-  const rows: Row[] = [
-    {
-      op: name,
-      f: run(POOLS[0]!),
-      // Continuous draws: two elements of a window tie with probability 0, so no step crosses a tie.
-      domain: ['any'],
-      order: 2,
-      cases: POOLS.map((p) => ({ shapes: [p.x], note: poolNote(p), f: run(p) })),
-    },
-    {
-      op: `${name}Backprop`,
-      f: backprop(POOLS[0]!),
-      domain: ['any'],
-      order: 2,
-      cases: POOLS.map((p) => ({ shapes: [p.y], note: `${poolNote(p)}, at a fixed x`, f: backprop(p) })),
-    },
-  ];
-  if (name === 'maxPool') {
-    // The gather is the VJP of maxPoolBackprop with respect to dy.
-    const gather = (p: Pool) => (u: Tensor) => vjpOf(backprop(p), zerosOf(p.y, u), u);
-    rows.push({
-      op: 'maxPoolGather',
-      f: gather(POOLS[0]!),
-      domain: ['any'],
-      order: 2,
-      cases: POOLS.map((p) => ({ shapes: [p.x], note: `${poolNote(p)}, at a fixed x`, f: gather(p) })),
-    });
-  }
-  return rows;
+  return {
+    f: run(POOLS[0]!),
+    // Continuous draws: two elements of a window tie with probability 0, so no step crosses a tie.
+    domain: ['any'],
+    order: 2,
+    cases: POOLS.map((p) => ({ shapes: [p.x], note: poolNote(p), f: run(p) })),
+  };
+}
+
+/** The VJP of a pooling op at a fixed x, as a function of dy: its backprop op. */
+const poolBackprop = (pool: typeof maxPool, p: Pool) => (dy: Tensor) =>
+  vjpOf((x) => pool(x, p.size, p.strides, p.pad), fixed(p.x, dy), dy);
+
+/** The row of a pooling op's backprop op (its VJP). */
+function poolBackpropRow(pool: typeof maxPool): RowSpec {
+  return {
+    f: poolBackprop(pool, POOLS[0]!),
+    domain: ['any'],
+    order: 2,
+    cases: POOLS.map((p) => ({ shapes: [p.y], note: `${poolNote(p)}, at a fixed x`, f: poolBackprop(pool, p) })),
+  };
+}
+
+/** maxPoolGather's row: the gather is the VJP of maxPoolBackprop with respect to dy (the VJP of that VJP). */
+function maxPoolGatherRow(): RowSpec {
+  const gather = (p: Pool) => (u: Tensor) => vjpOf(poolBackprop(maxPool, p), zerosOf(p.y, u), u);
+  return {
+    f: gather(POOLS[0]!),
+    domain: ['any'],
+    order: 2,
+    cases: POOLS.map((p) => ({ shapes: [p.x], note: `${poolNote(p)}, at a fixed x`, f: gather(p) })),
+  };
 }
 
 /** A row whose f is its first case's. */
-const row = (op: string, domain: Row['domain'], order: 1 | 2, cases: Case[]): Row => ({
-  op,
+const row = (domain: RowSpec['domain'], order: 1 | 2, cases: Case[]): RowSpec => ({
   f: cases[0]!.f!,
   domain,
   order,
@@ -156,17 +157,15 @@ const row = (op: string, domain: Row['domain'], order: 1 | 2, cases: Case[]): Ro
 const convCases = (list: readonly Conv[], shapesOf: (c: Conv) => Shape[], f: (c: Conv) => Case['f']): Case[] =>
   list.map((c) => ({ shapes: shapesOf(c), note: note(c), f: f(c) }));
 
-export const NN_ROWS: readonly Row[] = [
-  row(
-    'conv2d',
+export const NN_ROWS = {
+  conv2d: row(
     ['any', 'any'],
     2,
     convCases(CONVS, (c) => [c.x, c.w], conv),
   ),
   // conv2dTranspose is conv2dBackpropInput (dy of the conv's output shape, the same filter); it has no
   // dilations, so a dilated case takes the conv's VJP instead.
-  row(
-    'conv2dBackpropInput',
+  conv2dBackpropInput: row(
     ['any', 'any'],
     2,
     convCases(
@@ -178,8 +177,7 @@ export const NN_ROWS: readonly Row[] = [
           : vjpOf((x) => conv(c)(x, w!), zerosOf(c.x, dy!), dy!),
     ),
   ),
-  row(
-    'conv2dBackpropFilter',
+  conv2dBackpropFilter: row(
     ['any', 'any'],
     2,
     convCases(
@@ -188,14 +186,12 @@ export const NN_ROWS: readonly Row[] = [
       (c) => (x, dy) => vjpOf((w) => conv(c)(x!, w), zerosOf(c.w, x!), dy!),
     ),
   ),
-  row(
-    'depthwiseConv2d',
+  depthwiseConv2d: row(
     ['any', 'any'],
     2,
     convCases(DEPTHWISE, (c) => [c.x, c.w], depthwise),
   ),
-  row(
-    'depthwiseConv2dBackpropInput',
+  depthwiseConv2dBackpropInput: row(
     ['any', 'any'],
     2,
     convCases(
@@ -204,8 +200,7 @@ export const NN_ROWS: readonly Row[] = [
       (c) => (dy, w) => vjpOf((x) => depthwise(c)(x, w!), zerosOf(c.x, dy!), dy!),
     ),
   ),
-  row(
-    'depthwiseConv2dBackpropFilter',
+  depthwiseConv2dBackpropFilter: row(
     ['any', 'any'],
     2,
     convCases(
@@ -214,11 +209,13 @@ export const NN_ROWS: readonly Row[] = [
       (c) => (x, dy) => vjpOf((w) => depthwise(c)(x!, w), zerosOf(c.w, x!), dy!),
     ),
   ),
-  ...poolRows('maxPool', maxPool),
-  ...poolRows('avgPool', avgPool),
-  {
-    // Linear in x for a fixed seed: the mask is the same at every evaluation.
-    op: 'dropout',
+  maxPool: poolRow(maxPool),
+  maxPoolBackprop: poolBackpropRow(maxPool),
+  maxPoolGather: maxPoolGatherRow(),
+  avgPool: poolRow(avgPool),
+  avgPoolBackprop: poolBackpropRow(avgPool),
+  // Linear in x for a fixed seed: the mask is the same at every evaluation.
+  dropout: {
     f: (x) => dropout(x!, 0.5, undefined, 1),
     domain: ['any'],
     order: 1,
@@ -230,4 +227,4 @@ export const NN_ROWS: readonly Row[] = [
       { shapes: [[0, 3]], note: 'rate 0.5' },
     ],
   },
-];
+} satisfies Rows;

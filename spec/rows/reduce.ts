@@ -1,6 +1,6 @@
 /** Rows for reductions, cumsum, softmax/logSoftmax (losses are composed of ops; spec/ops/losses.spec.ts checks them). */
 import { cumsum, logSoftmax, logSumExp, max, min, prod, softmax, type Shape } from '../../lib/index.js';
-import { reduceCases, type Case, type Row } from './row.js';
+import { reduceCases, type Case, type Rows } from './row.js';
 
 /** cumsum cases: shape, axis, exclusive, reverse. */
 const cumsumCases: Case[] = (
@@ -36,14 +36,14 @@ const axisCases = (op: typeof softmax): Case[] =>
     ] as [Shape, number][]
   ).map(([shape, axis]) => ({ shapes: [shape], note: `axis=${axis}`, f: (x) => op(x!, axis) }));
 
-export const REDUCE_ROWS: readonly Row[] = [
+export const REDUCE_ROWS = {
   // A polynomial in x: its VJP (products of the other elements) is checked again at order 2.
-  { op: 'prod', f: (x) => prod(x!), domain: ['any'], order: 2, cases: reduceCases(prod) },
+  prod: { f: (x) => prod(x!), domain: ['any'], order: 2, cases: reduceCases(prod) },
   // Random inputs never tie, so central differences see one maximum; ties are checked in spec/ops/reduce.spec.ts.
-  { op: 'max', f: (x) => max(x!), domain: ['any'], order: 1, cases: reduceCases(max) },
-  { op: 'min', f: (x) => min(x!), domain: ['any'], order: 1, cases: reduceCases(min) },
-  { op: 'logSumExp', f: (x) => logSumExp(x!), domain: ['any'], order: 2, cases: reduceCases(logSumExp) },
-  { op: 'cumsum', f: (x) => cumsum(x!), domain: ['any'], order: 1, cases: cumsumCases },
-  { op: 'softmax', f: (x) => softmax(x!), domain: ['any'], order: 2, cases: axisCases(softmax) },
-  { op: 'logSoftmax', f: (x) => logSoftmax(x!), domain: ['any'], order: 2, cases: axisCases(logSoftmax) },
-];
+  max: { f: (x) => max(x!), domain: ['any'], order: 1, cases: reduceCases(max) },
+  min: { f: (x) => min(x!), domain: ['any'], order: 1, cases: reduceCases(min) },
+  logSumExp: { f: (x) => logSumExp(x!), domain: ['any'], order: 2, cases: reduceCases(logSumExp) },
+  cumsum: { f: (x) => cumsum(x!), domain: ['any'], order: 1, cases: cumsumCases },
+  softmax: { f: (x) => softmax(x!), domain: ['any'], order: 2, cases: axisCases(softmax) },
+  logSoftmax: { f: (x) => logSoftmax(x!), domain: ['any'], order: 2, cases: axisCases(logSoftmax) },
+} satisfies Rows;

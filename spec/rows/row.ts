@@ -1,9 +1,11 @@
 /**
  * The gradient-check table's row type and shared shape cases. Each family of
- * ops keeps its rows in its own file here; `index.ts` joins them, and
- * spec/gradients.spec.ts (reverse mode) checks every row.
+ * ops keeps its rows in its own file here, keyed by op name; `index.ts` joins
+ * them into a table the compiler checks has a row for every differentiable
+ * op, and spec/gradients.spec.ts (reverse mode) checks every row.
  */
 import { matmul, sum, type CheckGradientsOptions, type Shape, type Tensor } from '../../lib/index.js';
+import type { DifferentiableOpName } from '../../lib/op.js';
 import type { Domain } from '../support/inputs.js';
 
 export type Fn = (...xs: Tensor[]) => Tensor;
@@ -19,9 +21,8 @@ export interface Case {
   readonly domain?: readonly Domain[];
 }
 
-export interface Row {
-  /** The op's name in the registry. */
-  readonly op: string;
+/** One op's row, as a row file writes it under the op's name. */
+export interface RowSpec {
   readonly f: Fn;
   /** One domain per input. */
   readonly domain: readonly Domain[];
@@ -29,6 +30,14 @@ export interface Row {
   readonly cases: readonly Case[];
   readonly options?: CheckGradientsOptions;
 }
+
+/** A row as the specs sweep it: with the op's name in the registry. */
+export interface Row extends RowSpec {
+  readonly op: DifferentiableOpName;
+}
+
+/** A row file's rows: some differentiable ops' (a name that is not one does not compile). */
+export type Rows = { readonly [N in DifferentiableOpName]?: RowSpec };
 
 export const shapes = (...list: Shape[][]): Case[] => list.map((s) => ({ shapes: s }));
 

@@ -20,7 +20,7 @@ import {
   type Shape,
   type Tensor,
 } from '../../lib/index.js';
-import type { Case, Fn, Row } from './row.js';
+import type { Case, Fn, Rows } from './row.js';
 
 const fixed = (shape: Shape, note: string, f: Fn): Case => ({ shapes: [shape], note, f });
 
@@ -76,9 +76,8 @@ const GATHER: GatherSpec[] = [
 const gatherLabel = ([, idx, axis, batchDims]: GatherSpec) =>
   `indices ${JSON.stringify(idx.arraySync())} axis ${axis} batchDims ${batchDims}`;
 
-export const SHAPE_ROWS: readonly Row[] = [
-  {
-    op: 'slice',
+export const SHAPE_ROWS = {
+  slice: {
     f: (x) => slice(x!, 0),
     domain: ['any'],
     order: 2,
@@ -92,8 +91,7 @@ export const SHAPE_ROWS: readonly Row[] = [
       fixed([], 'a scalar', (x) => slice(x!, [])),
     ],
   },
-  {
-    op: 'pad',
+  pad: {
     f: (x) => pad(x!, [[1, 2]]),
     domain: ['any'],
     order: 2,
@@ -125,15 +123,13 @@ export const SHAPE_ROWS: readonly Row[] = [
       fixed([], 'a scalar', (x) => pad(x!, [])),
     ],
   },
-  {
-    op: 'stridedSlice',
+  stridedSlice: {
     f: (x) => stridedSlice(x!, [0], [1]),
     domain: ['any'],
     order: 2,
     cases: STRIDED.map(stridedCase),
   },
-  {
-    op: 'stridedSliceGrad',
+  stridedSliceGrad: {
     f: (u) => u!,
     domain: ['any'],
     order: 2,
@@ -147,8 +143,7 @@ export const SHAPE_ROWS: readonly Row[] = [
       );
     }),
   },
-  {
-    op: 'gather',
+  gather: {
     f: (x) => gather(x!, [0]),
     domain: ['any'],
     order: 2,
@@ -157,8 +152,7 @@ export const SHAPE_ROWS: readonly Row[] = [
       return fixed(shape, gatherLabel(spec), (x) => gather(x!, idx, axis, batchDims));
     }),
   },
-  {
-    op: 'gatherGrad',
+  gatherGrad: {
     f: (u) => u!,
     domain: ['any'],
     order: 2,
@@ -173,8 +167,7 @@ export const SHAPE_ROWS: readonly Row[] = [
       );
     }),
   },
-  {
-    op: 'concat',
+  concat: {
     f: (a, b) => concat([a!, b!]),
     domain: ['any', 'any'],
     order: 2,
@@ -209,8 +202,7 @@ export const SHAPE_ROWS: readonly Row[] = [
       { shapes: [[2, 2]], note: 'the same tensor twice', f: (a) => concat([a!, a!], 1) },
     ],
   },
-  {
-    op: 'tile',
+  tile: {
     f: (x) => tile(x!, [2]),
     domain: ['any'],
     order: 2,
@@ -223,8 +215,7 @@ export const SHAPE_ROWS: readonly Row[] = [
       fixed([], 'a scalar', (x) => tile(x!, [])),
     ],
   },
-  {
-    op: 'reverse',
+  reverse: {
     f: (x) => reverse(x!),
     domain: ['any'],
     order: 2,
@@ -237,4 +228,4 @@ export const SHAPE_ROWS: readonly Row[] = [
       fixed([], 'a scalar', (x) => reverse(x!)),
     ],
   },
-];
+} satisfies Rows;

@@ -80,8 +80,65 @@ export function publicApi(entry: string): DocItem[] {
     for (const declaration of declarations) {
       if (ts.isClassDeclaration(declaration)) items.push(...membersOf(exported.name, declaration, where));
     }
+    if (declarations.some(ts.isClassDeclaration)) {
+      items.push(...mergedMembersOf(exported.name, declarations, checker, moduleSymbol, where));
+    }
   }
   return items;
+}
+
+/**
+ * The members a class gets from interfaces merged into it (as the op
+ * families declare Tensor's methods), with those interfaces' bases. A member
+ * whose TSDoc is `{@inheritDoc name}` takes the docs of the export `name`.
+ */
+function mergedMembersOf(
+  className: string,
+  declarations: readonly ts.Declaration[],
+  checker: ts.TypeChecker,
+  moduleSymbol: ts.Symbol,
+  where: (node: ts.Node) => string,
+): DocItem[] {
+  const interfaces: ts.InterfaceDeclaration[] = [];
+  const visit = (declaration: ts.InterfaceDeclaration) => {
+    if (interfaces.includes(declaration)) return;
+    interfaces.push(declaration);
+    for (const clause of declaration.heritageClauses ?? []) {
+      for (const base of clause.types) {
+        const symbol = checker.getSymbolAtLocation(base.expression);
+        const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+        (target?.declarations ?? []).filter(ts.isInterfaceDeclaration).forEach(visit);
+      }
+    }
+  };
+  declarations.filter(ts.isInterfaceDeclaration).forEach(visit);
+  const exports = new Map(checker.getExportsOfModule(moduleSymbol).map((e) => [e.name, e]));
+  const docsOf = (member: ts.TypeElement): { documented: boolean; examples: string[] } => {
+    const text = ts
+      .getJSDocCommentsAndTags(member)
+      .filter(ts.isJSDoc)
+      .map((doc) => ts.getTextOfJSDocComment(doc.comment)?.trim() ?? '')
+      .join('');
+    const inherited = /^\{@inheritDoc (\w+)\}$/.exec(text)?.[1];
+    const source = inherited === undefined ? undefined : exports.get(inherited);
+    if (source === undefined) return { documented: hasDoc(member), examples: examplesOf([member]) };
+    const symbol = source.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(source) : source;
+    const targets = symbol.declarations ?? [];
+    return { documented: targets.some(hasDoc), examples: examplesOf(targets) };
+  };
+  return interfaces.flatMap((declaration) =>
+    declaration.members.flatMap((member) => {
+      if (!member.name || ts.getJSDocTags(member).some((tag) => tag.tagName.text === 'internal')) return [];
+      return [
+        {
+          name: `${className}.${member.name.getText()}`,
+          kind: 'member' as const,
+          ...docsOf(member),
+          location: where(member),
+        },
+      ];
+    }),
+  );
 }
 
 /** The exports of a namespace export, as members named `namespace.name`. */

@@ -25,7 +25,7 @@ const f64 = (values: number[] | number[][]) => tensor(values, undefined, 'float6
  * x^2 with a VJP that is right in value but computes 2x from the raw data, so
  * a tape cannot differentiate it: right at order 1, wrong at order 2.
  */
-const opaqueSquareOp = defineOp('opaqueSquareForGradcheckSpec', {
+const opaqueSquareOp = defineOp('spec.gradcheck.opaqueSquare', {
   forward: ([x]) => square(x!),
   vjp: (dy, [x]) => [
     mul(
