@@ -4,6 +4,7 @@
  * kernels shift each lane by its maximum, so large logits neither overflow
  * nor lose the small ones.
  */
+import { describeValue } from '../format.js';
 import { convertToTensor } from '../creation.js';
 import { allocate, type DType } from '../dtype.js';
 import { SELU_ALPHA, SELU_SCALE } from '../kernels/elementwise.js';
@@ -115,7 +116,7 @@ const leakyReluOp = defineOp('leakyRelu', {
 export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
   const t = unaryInput('leakyRelu', x, true);
   if (typeof alpha !== 'number') {
-    throw new TypeError(`tapegrad.leakyRelu: alpha must be a number, got ${typeof alpha}; pass e.g. 0.2`);
+    throw new TypeError(`tapegrad.leakyRelu: alpha must be a number, got ${describeValue(alpha)}; pass e.g. 0.2`);
   }
   return leakyReluOp([t, convertToTensor('leakyRelu', 'alpha', alpha, t.dtype)], undefined);
 }

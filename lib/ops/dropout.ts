@@ -1,4 +1,5 @@
 /** Dropout, as TensorFlow.js `dropout`. */
+import { describeValue } from '../format.js';
 import { convertToTensor, randomUniform } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { defineOp } from '../op.js';
@@ -82,7 +83,7 @@ export function dropout(
     }
   }
   if (seed !== undefined && typeof seed !== 'number' && typeof seed !== 'string') {
-    throw new TypeError(`tapegrad.${op}: seed must be a number or a string, got ${typeof seed}`);
+    throw new TypeError(`tapegrad.${op}: seed must be a number or a string, got ${describeValue(seed)}`);
   }
   // Keep where u >= rate (probability 1 - rate); kept elements are scaled by 1 / (1 - rate).
   const u = randomUniform(shape, 0, 1, t.dtype, typeof seed === 'string' ? hashSeed(seed) : seed);

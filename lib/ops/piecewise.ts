@@ -4,6 +4,7 @@
  * TensorFlow (abs'(0) = 0, `maximum` gives a tie to its first argument), and
  * each op's TSDoc says so.
  */
+import { describeValue } from '../format.js';
 import { convertToTensor, zerosLike } from '../creation.js';
 import type { DType } from '../dtype.js';
 import { defineOp, type VjpRule } from '../op.js';
@@ -212,7 +213,7 @@ export function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: n
   const t = unaryInput('clipByValue', x, false);
   if (typeof clipValueMin !== 'number' || typeof clipValueMax !== 'number') {
     throw new TypeError(
-      `tapegrad.clipByValue: clipValueMin and clipValueMax must be numbers, got ${typeof clipValueMin} and ${typeof clipValueMax}`,
+      `tapegrad.clipByValue: clipValueMin and clipValueMax must be numbers, got ${describeValue(clipValueMin)} and ${describeValue(clipValueMax)}`,
     );
   }
   if (!(clipValueMin <= clipValueMax)) {

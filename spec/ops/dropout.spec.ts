@@ -75,7 +75,7 @@ describe('dropout', () => {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       () => dropout(ones([2]), 0.5, undefined, {} as any),
       TypeError,
-      'tapegrad.dropout: seed must be a number or a string, got object',
+      'tapegrad.dropout: seed must be a number or a string, got an object',
     );
   });
 });
