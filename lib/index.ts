@@ -42,6 +42,7 @@ export {
   type UnconnectedGradients,
   type JacobianOptions,
   type TapeGraph,
+  type TapeGraphOp,
   type TapeGraphTensor,
 } from './tape.js';
 export type { ExplainReason, GradientExplanation } from './explain.js';

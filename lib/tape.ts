@@ -562,17 +562,69 @@ export class GradientTape {
   }
 }
 
-/** One tensor of a {@link TapeGraph}. */
+/**
+ * One tensor of a {@link TapeGraph}.
+ *
+ * @example
+ * ```ts
+ * import { GradientTape, scalar } from 'tapegrad';
+ * const x = scalar(3);
+ * const tape = new GradientTape();
+ * tape.watch(x);
+ * const y = x.square();
+ * tape.toGraph(y, x).tensors.map((t) => t.role); // ['source', 'target']
+ * ```
+ */
 export interface TapeGraphTensor {
+  /** The tensor's id, as the ops name it. */
   readonly id: number;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** The tensor's dtype. */
   readonly dtype: string;
   /** `'source'` and `'target'` as asked; `'intermediate'`: on a path between them; `'constant'`: an input that depends on no source. */
   readonly role: 'source' | 'target' | 'intermediate' | 'constant';
 }
 
-/** What {@link GradientTape.toGraph} gives: the recorded ops between some targets and sources, in the order they ran. */
+/**
+ * One recorded op of a {@link TapeGraph}.
+ *
+ * @example
+ * ```ts
+ * import { GradientTape, scalar } from 'tapegrad';
+ * const x = scalar(3);
+ * const tape = new GradientTape();
+ * tape.watch(x);
+ * const y = x.mul(2);
+ * tape.toGraph(y, x).ops[0]?.op; // 'mul'
+ * ```
+ */
+export interface TapeGraphOp {
+  /** The op's name, as in error messages and `explain()`. */
+  readonly op: string;
+  /** The ids of its inputs, in order. */
+  readonly inputs: readonly number[];
+  /** The id of its output. */
+  readonly output: number;
+}
+
+/**
+ * What {@link GradientTape.toGraph} gives: the recorded ops between some targets and sources, in the order they ran.
+ *
+ * @example
+ * ```ts
+ * import { GradientTape, scalar } from 'tapegrad';
+ * const x = scalar(3);
+ * const tape = new GradientTape();
+ * tape.watch(x);
+ * const graph = tape.toGraph(x.square().sum(), x);
+ * graph.ops.length; // 2
+ * graph.tensors.length; // 3
+ * ```
+ */
 export interface TapeGraph {
+  /** The tensors the ops connect, by id. */
   readonly tensors: readonly TapeGraphTensor[];
-  readonly ops: readonly { readonly op: string; readonly inputs: readonly number[]; readonly output: number }[];
+  /** The ops, in the order they ran (inputs before outputs). */
+  readonly ops: readonly TapeGraphOp[];
 }
