@@ -11,7 +11,8 @@ import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
 import type { TapeNode } from './recording.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
-import { IdSet, type Tensor } from './tensor.js';
+import { IdSet } from './id-set.js';
+import type { Tensor } from './tensor.js';
 
 /** A recorded op, as the tensor it computed: `output.node` is set. */
 export type TapeEntry = Tensor & { readonly node: TapeNode };
@@ -32,39 +33,33 @@ export interface BackpropPlan {
 }
 
 /**
- * Prunes a tape to the path between sources and targets: a forward sweep
- * finds what depends on a source, a backward sweep keeps what a target uses.
- * `entries` come inputs before outputs; `first` is a lower bound on the ids
- * they make (the id sets are dense from there).
+ * Prunes to the path between sources and targets. The forward half is done
+ * by the tape (lib/tape-history.ts), in the sweep that finds its ops: `live`
+ * are the ops that depend on a source, in the order they ran, and `reached`
+ * the ids that do. A backward sweep keeps what a target uses.
  */
-export function planBackprop(
-  entries: readonly TapeEntry[],
+export function prunePlan(
+  live: readonly TapeEntry[],
+  reached: IdSet,
   targets: readonly Tensor[],
   sourceIds: readonly number[],
-  first: number | undefined = entries[0]?.id,
+  first: number,
+  span?: number,
 ): BackpropPlan {
-  const reached = new IdSet(first);
-  for (const id of sourceIds) reached.add(id);
-  const live = new Uint8Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    const inputs = entry.node.inputs;
-    for (let j = 0; j < inputs.length; j++) {
-      if (reached.has(inputs[j]!.id)) {
-        live[i] = 1;
-        reached.add(entry.id);
-        break;
-      }
-    }
-  }
-  const used = new IdSet(first);
+  const used = new IdSet(first, span);
   for (const t of targets) if (reached.has(t.id)) used.add(t.id);
   const path: TapeEntry[] = [];
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const entry = entries[i]!;
-    if (!live[i] || !used.has(entry.id)) continue;
+  for (let i = live.length - 1; i >= 0; i--) {
+    const entry = live[i]!;
+    if (!used.has(entry.id)) continue;
     path.push(entry);
-    for (const x of entry.node.inputs) if (reached.has(x.id)) used.add(x.id);
+    const inputs = entry.node.inputs;
+    for (let j = 0; j < inputs.length; j++) {
+      const x = inputs[j]!;
+      // A constant (no recorded op, never watched) is never reached: skip the lookup.
+      if (x.node === undefined && !x.watched && !x.watchOnRead) continue;
+      if (reached.has(x.id)) used.add(x.id);
+    }
   }
   return { targets, path: path.reverse(), reached, sourceIds: new Set(sourceIds) };
 }
@@ -92,7 +87,11 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
     if (!sourceIds.has(output.id)) grads.delete(output.id);
     const vjp = op.vjp;
     if (vjp === 'none') continue;
-    const needs = inputs.map((x) => reached.has(x.id));
+    const needs = new Array<boolean>(inputs.length);
+    for (let j = 0; j < inputs.length; j++) {
+      const x = inputs[j]!;
+      needs[j] = (x.node !== undefined || x.watched || x.watchOnRead) && reached.has(x.id);
+    }
     const dxs = vjp(dy, inputs, output, attrs, needs);
     for (let j = 0; j < inputs.length; j++) {
       const dx = dxs[j];
@@ -102,21 +101,6 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
     }
   }
   return grads;
-}
-
-/**
- * Gradients of the targets (seeded with `seeds`, ones where undefined) with
- * respect to every tensor on a path from one of `sourceIds` to a target:
- * one plan, one replay.
- */
-export function backprop(
-  entries: readonly TapeEntry[],
-  targets: readonly Tensor[],
-  seeds: readonly (Tensor | undefined)[],
-  sourceIds: readonly number[],
-  first?: number,
-): Map<number, Tensor> {
-  return replay(planBackprop(entries, targets, sourceIds, first), seeds);
 }
 
 function accumulate(grads: Map<number, Tensor>, id: number, g: Tensor): void {

@@ -9,10 +9,12 @@
  * variables. `entries()` finds those ops by walking back from the targets, so
  * a forgotten tape costs nothing once the tensors it saw are gone.
  */
-import type { TapeEntry } from './backprop.js';
+import { prunePlan, type BackpropPlan, type TapeEntry } from './backprop.js';
+import { isFloat } from './dtype.js';
 import type { IdGap, TapeRecord, UnrecordedUse } from './explain.js';
 import { countTape, newReadEpoch, recording, registerTape, releaseTape, type ReadEpoch } from './recording.js';
-import { IdSet, nextTensorId, type Tensor } from './tensor.js';
+import { IdSet } from './id-set.js';
+import { nextTensorId, type Tensor } from './tensor.js';
 
 /** The ops reachable back from some tensors, split as `gradient()` and `explain()` need them. */
 interface Walk {
@@ -139,23 +141,7 @@ export class TapeHistory {
   walk(targets: readonly Tensor[], notes = false): Walk {
     this.foldReads();
     const base = this.createdAt;
-    // Every tensor computed on the tape that a target depends on (in any order).
-    const visited = new IdSet(base);
-    const found: Tensor[] = [];
-    const stack: Tensor[] = targets.slice();
-    let top = base;
-    while (stack.length > 0) {
-      const t = stack.pop()!;
-      const node = t.node;
-      if (node === undefined || t.id < base || visited.has(t.id)) continue;
-      if ((!node.recorded && !notes) || node.pausedBy > this.sequence || !this.inRange(t.id)) continue;
-      visited.add(t.id);
-      found.push(t);
-      if (t.id > top) top = t.id;
-      const inputs = node.inputs;
-      for (let i = 0; i < inputs.length; i++) stack.push(inputs[i]!);
-    }
-    const order = inIdOrder(found, base, top);
+    const { order } = this.opsBehind(targets, notes);
     // Forward over the ops found: one is on the tape when one of its inputs was tracked when it ran.
     const tracked = new IdSet(base);
     const entries: TapeEntry[] = [];
@@ -190,6 +176,57 @@ export class TapeHistory {
     return { entries, unrecorded, tracked };
   }
 
+  /**
+   * The backward plan for `targets` and `sources` (lib/backprop.ts) in one
+   * forward sweep over the ops behind the targets: an op is on the tape when
+   * one of its inputs was tracked when it ran, and on the plan when one of
+   * those depends on a source. Also gives the ids of the sources the tape
+   * tracks (the others get no gradient).
+   */
+  plan(targets: readonly Tensor[], sources: readonly Tensor[]): { plan: BackpropPlan; connected: number[] } {
+    this.foldReads();
+    const base = this.createdAt;
+    const { order, visited, span } = this.opsBehind(targets, false);
+    const tracked = new IdSet(base, span);
+    const reached = new IdSet(base, span);
+    const sourceOps = new IdSet(base, 0);
+    for (const s of sources) {
+      if (!isFloat(s.dtype)) continue;
+      if (visited.has(s.id))
+        sourceOps.add(s.id); // computed on the way: tracked if its op is on the tape
+      else if (this.tracksLeaf(s)) reached.add(s.id);
+    }
+    const live: TapeEntry[] = [];
+    for (let k = 0; k < order.length; k++) {
+      const t = order[k]! as TapeEntry;
+      const inputs = t.node.inputs;
+      let hit = false;
+      let reach = false;
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i]!;
+        // A tensor with neither a recorded op nor a watch (a constant) is never tracked: skip the lookups.
+        const leaf = x.node === undefined;
+        if (leaf && !x.watched && !x.watchOnRead) continue;
+        if (!leaf && tracked.has(x.id)) hit = true;
+        else if ((x.watched || x.watchOnRead) && this.trackedAt(x.id, t.id)) {
+          tracked.add(x.id);
+          hit = true;
+        } else continue;
+        if (reached.has(x.id)) reach = true;
+      }
+      if (!hit) continue;
+      tracked.add(t.id);
+      if (reach) live.push(t);
+      if (reach || sourceOps.has(t.id)) reached.add(t.id);
+    }
+    for (const t of targets) if (this.tracksLeaf(t)) tracked.add(t.id);
+    const connected: number[] = [];
+    for (const s of sources) {
+      if (isFloat(s.dtype) && (reached.has(s.id) || (sourceOps.has(s.id) && tracked.has(s.id)))) connected.push(s.id);
+    }
+    return { plan: prunePlan(live, reached, targets, connected, base, span), connected };
+  }
+
   /** What explain needs to say why `gradient(target, source)` is or is not undefined. */
   explainRecord(target: Tensor, source: Tensor, spentBy: string | undefined): TapeRecord {
     const { entries, unrecorded, tracked } = this.walk([target, source], true);
@@ -211,6 +248,34 @@ export class TapeHistory {
           ? { op: lastUse.op.name, outputId: lastUse.outputId }
           : undefined,
     };
+  }
+
+  /**
+   * The ops behind `targets` made while this tape recorded (with `notes`,
+   * also those without a gradient), in the order they ran, and their ids.
+   */
+  private opsBehind(targets: readonly Tensor[], notes: boolean): { order: Tensor[]; visited: IdSet; span: number } {
+    const base = this.createdAt;
+    // Everything behind the targets is older than they are: the id sets need room up to the newest.
+    let span = 0;
+    for (const t of targets) span = Math.max(span, t.id - base + 1);
+    // Every tensor computed on the tape that a target depends on (in any order).
+    const visited = new IdSet(base, span);
+    const found: Tensor[] = [];
+    const stack: Tensor[] = targets.slice();
+    let top = base;
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      const node = t.node;
+      if (node === undefined || t.id < base || visited.has(t.id)) continue;
+      if ((!node.recorded && !notes) || node.pausedBy > this.sequence || !this.inRange(t.id)) continue;
+      visited.add(t.id);
+      found.push(t);
+      if (t.id > top) top = t.id;
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) stack.push(inputs[i]!);
+    }
+    return { order: inIdOrder(found, base, top), visited, span };
   }
 
   /** Whether a tensor made with id `id` was made while the tape recorded. */

@@ -7,7 +7,7 @@
  * the path from the sources (lib/backprop.ts) and replays it in reverse.
  */
 import { isFloat } from './dtype.js';
-import { backprop, planBackprop, type TapeEntry } from './backprop.js';
+import { replay, type BackpropPlan } from './backprop.js';
 import { describeValue } from './format.js';
 import { batchJacobianOf, jacobianOf } from './jacobian.js';
 import { explainGradient, type GradientExplanation, type IdGap } from './explain.js';
@@ -302,10 +302,9 @@ export class GradientTape {
     const seeds = seedsOf(targetList, outputGradients);
     const list = sourceList('GradientTape.gradient', sources);
 
-    const { entries, connected } = this.take('gradient', targetList, list);
-    const first = this.history.createdAt;
-    const grads = this.paused('gradient', () => backprop(entries, targetList, seeds, connected, first));
-    this.letGo(entries);
+    const plan = this.take('gradient', targetList, list);
+    const grads = this.paused('gradient', () => replay(plan, seeds));
+    this.letGo(plan);
     const results = list.map((s) => grads.get(s.id) ?? (unconnected === 'zero' ? zerosLike(s) : undefined));
     return rebuild(sources, results) as GradientsOf<S, U>;
   }
@@ -352,10 +351,9 @@ export class GradientTape {
     checkTarget(J, target);
     const list = sourceList('GradientTape.jacobian', sources);
 
-    const { entries, connected } = this.take('jacobian', [target], list);
-    const plan = planBackprop(entries, [target], connected, this.history.createdAt);
+    const plan = this.take('jacobian', [target], list);
     const results = this.paused('jacobian', () => jacobianOf(plan, target, list, unconnected));
-    this.letGo(entries);
+    this.letGo(plan);
     return rebuild(sources, results) as GradientsOf<S, U>;
   }
 
@@ -406,10 +404,9 @@ export class GradientTape {
           'a batch dimension 0 of the same size; use jacobian() for tensors without a batch dimension',
       );
     }
-    const { entries, connected } = this.take('batchJacobian', [target], [source]);
-    const plan = planBackprop(entries, [target], connected, this.history.createdAt);
+    const plan = this.take('batchJacobian', [target], [source]);
     const result = this.paused('batchJacobian', () => batchJacobianOf(plan, target, source));
-    this.letGo(entries);
+    this.letGo(plan);
     if (result !== undefined) return result;
     const shape = [target.shape[0]!, ...target.shape.slice(1), ...source.shape.slice(1)];
     return (unconnected === 'zero' ? zeros(shape, source.dtype) : undefined) as Gradient<U>;
@@ -480,11 +477,7 @@ export class GradientTape {
   toGraph(targets: Tensor | readonly Tensor[], sources: Sources): TapeGraph {
     const targetList = targetsOf(targets);
     const list = sourceList('GradientTape.toGraph', sources);
-    const { entries, tracked } = this.history.walk(targetList);
-    const connected = list
-      .filter((s) => isFloat(s.dtype) && (tracked.has(s.id) || this.history.tracksLeaf(s)))
-      .map((s) => s.id);
-    const plan = planBackprop(entries, targetList, connected, this.history.createdAt);
+    const { plan, connected } = this.history.plan(targetList, list);
     const tensors = new Map<number, TapeGraphTensor>();
     const role = (x: Tensor): TapeGraphTensor['role'] =>
       connected.includes(x.id)
@@ -521,21 +514,14 @@ export class GradientTape {
    * The recorded ops that `targets` depend on and the ids of the sources the
    * tape tracks, for one backward computation; a non-persistent tape is spent.
    */
-  private take(
-    method: TapeMethod,
-    targets: readonly Tensor[],
-    sources: readonly Tensor[],
-  ): { entries: readonly TapeEntry[]; connected: number[] } {
-    const { entries, tracked } = this.history.walk(targets);
-    const connected = sources
-      .filter((s) => isFloat(s.dtype) && (tracked.has(s.id) || this.history.tracksLeaf(s)))
-      .map((s) => s.id);
+  private take(method: TapeMethod, targets: readonly Tensor[], sources: readonly Tensor[]): BackpropPlan {
+    const { plan } = this.history.plan(targets, sources);
     if (!this.persistent) {
       this.consumed = true;
       this.spentBy = method;
       this.history.release();
     }
-    return { entries, connected };
+    return plan;
   }
 
   /**
@@ -544,9 +530,10 @@ export class GradientTape {
    * (a loss for a log) do not hold the graph, as in TensorFlow, where a
    * non-persistent tape's recording is gone after `gradient()`.
    */
-  private letGo(entries: readonly TapeEntry[]): void {
+  private letGo(plan: BackpropPlan): void {
     if (!this.consumed || recording.liveTapes !== 0) return;
-    for (let i = 0; i < entries.length; i++) (entries[i] as Tensor).node = undefined;
+    const path = plan.path;
+    for (let i = 0; i < path.length; i++) (path[i] as Tensor).node = undefined;
   }
 
   /** Runs `fn` with this tape paused (other tapes still record), noting the gap for explain(). */

@@ -4,7 +4,7 @@
  * ids far above the rest (which it keeps aside until the bitmap reaches them).
  */
 import fc from 'fast-check';
-import { IdSet } from '../lib/tensor.js';
+import { IdSet } from '../lib/id-set.js';
 
 test('agrees with a Set for any ids added, below, near and far above its base', () => {
   const id = fc.oneof(

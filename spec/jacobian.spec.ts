@@ -401,7 +401,7 @@ describe('cost: the tape is pruned once, then replayed once per target element (
   test('jacobian of a [5] target: one plan, five replays, five VJP calls on the path, none off it', () => {
     counts.vjp = 0;
     offPath.vjp = 0;
-    const plan = jest.spyOn(backprop, 'planBackprop');
+    const plan = jest.spyOn(backprop, 'prunePlan');
     const replay = jest.spyOn(backprop, 'replay');
     const x = tensor([1, 2, 3, 4, 5]);
     const w = tensor([1, 1, 1, 1, 1]);
@@ -415,7 +415,7 @@ describe('cost: the tape is pruned once, then replayed once per target element (
   });
 
   test('batchJacobian of a [4, 3] target seeds all 4 rows at once: 3 replays plus 1 for the row check', () => {
-    const plan = jest.spyOn(backprop, 'planBackprop');
+    const plan = jest.spyOn(backprop, 'prunePlan');
     const replay = jest.spyOn(backprop, 'replay');
     const x = tensor([
       [1, 2],
