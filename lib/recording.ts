@@ -67,10 +67,11 @@ interface RecordingState {
   /** The counts outside each active `withoutRecording`, outermost first. */
   outside: { tapes: number; variableWatchers: number; pausedBy: number }[];
   /**
-   * Tapes that may still read recorded ops: not spent by a non-persistent
-   * `gradient()`, and not yet collected. When none is left, a spent tape cuts
-   * the ops it replayed off their outputs, so tensors kept after a training
-   * step (a loss kept for a log) do not keep the step's graph alive.
+   * Tapes that may still read recorded ops: every tape not yet spent by a
+   * non-persistent `gradient()` (a persistent tape, or a forgotten one, stays
+   * counted). When none is left, a spent tape cuts the ops it replayed off
+   * their outputs, so tensors kept after a training step (a loss kept for a
+   * log) do not keep the step's graph alive.
    */
   liveTapes: number;
 }
@@ -85,25 +86,6 @@ export const recording: RecordingState = {
   outside: [],
   liveTapes: 0,
 };
-
-/** Counts a tape out when it is collected without being spent (a forgotten tape, in a later turn of the event loop). */
-const collected = new FinalizationRegistry<undefined>(() => {
-  recording.liveTapes--;
-});
-
-/**
- * Counts `tape` among the live tapes until `release(token)` or its collection.
- * @internal
- */
-export function registerTape(tape: object, token: object): void {
-  recording.liveTapes++;
-  collected.register(tape, undefined, token);
-}
-
-/** @internal */
-export function releaseTape(token: object): void {
-  if (collected.unregister(token)) recording.liveTapes--;
-}
 
 /**
  * Counts a tape numbered `sequence` as starting (+1) or stopping (-1) to

@@ -6,13 +6,14 @@
  * is on the tape when its output was made in one of those ranges and one of
  * its inputs was tracked by the tape at the time: watched, computed by an op
  * on the tape, or a trainable variable read while the tape watched accessed
- * variables. `entries()` finds those ops by walking back from the targets, so
- * a forgotten tape costs nothing once the tensors it saw are gone.
+ * variables. `plan()` (for gradients) and `walk()` (for explain) find those
+ * ops by walking back from the targets, so a forgotten tape costs nothing once
+ * the tensors it saw are gone.
  */
 import { prunePlan, type BackpropPlan, type TapeEntry } from './backprop.js';
 import { isFloat } from './dtype.js';
 import type { IdGap, TapeRecord, UnrecordedUse } from './explain.js';
-import { countTape, newReadEpoch, recording, registerTape, releaseTape, type ReadEpoch } from './recording.js';
+import { countTape, newReadEpoch, recording, type ReadEpoch } from './recording.js';
 import { IdSet } from './id-set.js';
 import { nextTensorId, type Tensor } from './tensor.js';
 
@@ -46,15 +47,12 @@ export class TapeHistory {
   /** What the last reset() forgot (for explain). */
   private forgotten: { watched: ReadonlyMap<number, number>; ranges: readonly number[] } | undefined;
 
-  /** What the live-tape count knows this tape by. */
-  private readonly token = {};
+  /** Whether `release()` let go of everything. */
+  private released = false;
 
-  /** The history of `tape`, which counts as live until released or collected. */
-  constructor(
-    tape: object,
-    readonly watchAccessedVariables: boolean,
-  ) {
-    registerTape(tape, this.token);
+  /** A tape's history; the tape counts among the live ones until it is released. */
+  constructor(readonly watchAccessedVariables: boolean) {
+    recording.liveTapes++;
   }
 
   /** Whether the tape records now. */
@@ -86,10 +84,12 @@ export class TapeHistory {
     return gap;
   }
 
+  /** Ends a gap opened by `openGap`: ids made from now on are not in it. */
   closeGap(gap: IdGap): void {
     gap.to = nextTensorId();
   }
 
+  /** Watches `x` from now on (ops that already ran on it stay off the tape). */
   watch(x: Tensor): void {
     x.watched = true;
     if (this.watched.has(x.id)) return;
@@ -108,6 +108,8 @@ export class TapeHistory {
 
   /** Forgets what was watched and recorded; records from now on if it was recording. */
   reset(): void {
+    if (this.released) recording.liveTapes++; // a spent tape that is reset can read its new ops again
+    this.released = false;
     const wasRecording = this.pause();
     this.forgotten = { watched: this.watched, ranges: this.ranges };
     this.watched = new Map();
@@ -121,7 +123,8 @@ export class TapeHistory {
   /** Lets go of everything (a spent non-persistent tape). */
   release(): void {
     this.pause();
-    releaseTape(this.token);
+    if (!this.released) recording.liveTapes--;
+    this.released = true;
     this.watched = new Map();
     this.ranges = [];
     this.variables = [];

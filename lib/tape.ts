@@ -118,7 +118,7 @@ export class GradientTape {
   constructor(options: GradientTapeOptions = {}) {
     this.persistent = options.persistent ?? false;
     this.watchAccessedVariables = options.watchAccessedVariables ?? true;
-    this.history = new TapeHistory(this, this.watchAccessedVariables);
+    this.history = new TapeHistory(this.watchAccessedVariables);
     this.history.start();
   }
 

@@ -261,6 +261,23 @@ describe("a spent tape lets go of the graph, as TensorFlow's does after gradient
     expect(lines).toEqual(['0', 'true']);
   });
 
+  test('a spent tape that is reset may read its ops again: another spent tape leaves them (in a fresh process)', () => {
+    const lines = runWithGc(`
+      const x = tg.scalar(3);
+      const a = new tg.GradientTape();
+      a.watch(x);
+      a.gradient(x.square(), x); // spent
+      a.reset(); // recording again
+      a.watch(x);
+      const b = new tg.GradientTape();
+      b.watch(x);
+      const y = x.mul(x);
+      b.gradient(y.mul(2), x); // b is spent, but a may still read y's op
+      console.log(a.gradient(y, x).item());
+    `);
+    expect(lines).toEqual(['6']);
+  });
+
   test('while another tape may still read them, the recorded ops stay (nested tapes, a persistent tape)', () => {
     const x = scalar(3);
     const outer = new GradientTape({ persistent: true });
