@@ -81,7 +81,7 @@ export interface TapeRecord {
   /** The call that spent a non-persistent tape, if one did. */
   readonly spentBy: string | undefined;
   readonly watchAccessedVariables: boolean;
-  /** The last op on the tape that used the source directly, if any. */
+  /** The last op on the tape that used the source directly, if any (kept for watched tensors and variables). */
   readonly lastUseOfSource: { readonly op: string; readonly outputId: number } | undefined;
 }
 
@@ -211,7 +211,8 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
     if (last !== undefined) {
       return `; the last op computed from the source was '${last.op}' (giving #${last.outputId}), which the target does not use`;
     }
-    return '; no op this tape recorded used the source';
+    // Uses are kept for watched tensors and variables only: of a computed source nothing more is known.
+    return source.node === undefined ? '; no op this tape recorded used the source' : '';
   };
   const breakInto = (x: Tensor) => lastWhere(breaks, (u) => u.outputId === x.id);
   // stopGradient is an op without a gradient, noted like the others: the cut it makes has its own reason.

@@ -30,8 +30,6 @@ export interface TapeNode {
   readonly op: OpDef<unknown>;
   readonly inputs: readonly Tensor[];
   readonly attrs: unknown;
-  /** The output's id (the node does not hold its output, which holds it). */
-  readonly outputId: number;
   /** Whether a backward pass runs this op's VJP: a differentiable op with a float output. */
   readonly recorded: boolean;
   /** The innermost `withoutRecording` active when the op ran (0: none): tapes older than it did not record it. */
@@ -174,15 +172,26 @@ export function recordOp(
     op,
     inputs: recorded ? savedInputs(inputs) : inputs,
     attrs,
-    outputId: output.id,
     recorded,
     pausedBy: recording.pausedBy,
   };
   output.node = node;
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i]!;
-    if (x.node !== undefined || x.watched || x.watchOnRead) x.lastUse = node;
+    // For explain(): the last op that used a watched tensor or a variable (few of them; off the per-tensor fields).
+    if (x.node === undefined && (x.watched || x.watchOnRead)) lastUses.set(x, { op: op.name, outputId: output.id });
   }
+}
+
+/** The last op that used each watched tensor or variable, and its output's id, for `GradientTape.explain`. */
+const lastUses = new WeakMap<Tensor, { readonly op: string; readonly outputId: number }>();
+
+/**
+ * The last recorded op that used `x` (a watched tensor or a variable), if any.
+ * @internal
+ */
+export function lastUseOf(x: Tensor): { readonly op: string; readonly outputId: number } | undefined {
+  return lastUses.get(x);
 }
 
 /** Notes that a recorded op read a trainable variable, once per stretch. */

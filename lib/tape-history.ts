@@ -13,7 +13,7 @@
 import { prunePlan, type BackpropPlan, type TapeEntry } from './backprop.js';
 import { isFloat } from './dtype.js';
 import type { IdGap, TapeRecord, UnrecordedUse } from './explain.js';
-import { countTape, newReadEpoch, recording, type ReadEpoch } from './recording.js';
+import { countTape, lastUseOf, newReadEpoch, recording, type ReadEpoch } from './recording.js';
 import { IdSet } from './id-set.js';
 import { nextTensorId, type Tensor } from './tensor.js';
 
@@ -234,7 +234,7 @@ export class TapeHistory {
   explainRecord(target: Tensor, source: Tensor, spentBy: string | undefined): TapeRecord {
     const { entries, unrecorded, tracked } = this.walk([target, source], true);
     const forgotten = this.forgotten;
-    const lastUse = source.lastUse;
+    const lastUse = lastUseOf(source);
     return {
       entries,
       tracked,
@@ -246,10 +246,7 @@ export class TapeHistory {
       createdAt: this.createdAt,
       spentBy,
       watchAccessedVariables: this.watchAccessedVariables,
-      lastUseOfSource:
-        lastUse !== undefined && this.inRange(lastUse.outputId)
-          ? { op: lastUse.op.name, outputId: lastUse.outputId }
-          : undefined,
+      lastUseOfSource: lastUse !== undefined && this.inRange(lastUse.outputId) ? lastUse : undefined,
     };
   }
 

@@ -94,11 +94,6 @@ export class Tensor<D extends DType = DType> {
    */
   watched: boolean;
   /**
-   * The last recorded op that used this tensor, for `GradientTape.explain`.
-   * @internal
-   */
-  lastUse: TapeNode | undefined;
-  /**
    * For a variable: the stretch in which a recorded op last read it (lib/recording.ts).
    * @internal
    */
@@ -122,7 +117,6 @@ export class Tensor<D extends DType = DType> {
     this.id = id;
     this.node = undefined;
     this.watched = false;
-    this.lastUse = undefined;
   }
 
   /**
