@@ -23,15 +23,13 @@ import type { Tensor } from './tensor.js';
  * One op application, hung off its output tensor (`output.node`): its inputs
  * as the backward pass must see them, its attributes, and whether it has a
  * gradient. Ops with no gradient (comparisons, `stopGradient`) and ops with
- * an integer or bool output are kept as `recorded: false`, for
- * `GradientTape.explain`, and never replayed.
+ * an integer or bool output are kept too, for `GradientTape.explain`, and
+ * never replayed (see {@link isReplayed}).
  */
 export interface TapeNode {
   readonly op: OpDef<unknown>;
   readonly inputs: readonly Tensor[];
   readonly attrs: unknown;
-  /** Whether a backward pass runs this op's VJP: a differentiable op with a float output. */
-  readonly recorded: boolean;
   /** The innermost `withoutRecording` active when the op ran (0: none): tapes older than it did not record it. */
   readonly pausedBy: number;
 }
@@ -172,7 +170,6 @@ export function recordOp(
     op,
     inputs: recorded ? savedInputs(inputs) : inputs,
     attrs,
-    recorded,
     pausedBy: recording.pausedBy,
   };
   output.node = node;
@@ -181,6 +178,15 @@ export function recordOp(
     // For explain(): the last op that used a watched tensor or a variable (few of them; off the per-tensor fields).
     if (x.node === undefined && (x.watched || x.watchOnRead)) lastUses.set(x, { op: op.name, outputId: output.id });
   }
+}
+
+/**
+ * Whether a backward pass runs the VJP of the op that computed `output`: a
+ * differentiable op with a float output.
+ * @internal
+ */
+export function isReplayed(output: Tensor, node: TapeNode): boolean {
+  return node.op.vjp !== 'none' && isFloat(output.dtype);
 }
 
 /** The last op that used each watched tensor or variable, and its output's id, for `GradientTape.explain`. */

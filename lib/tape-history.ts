@@ -13,7 +13,7 @@
 import { prunePlan, type BackpropPlan, type TapeEntry } from './backprop.js';
 import { isFloat } from './dtype.js';
 import type { IdGap, TapeRecord, UnrecordedUse } from './explain.js';
-import { countTape, lastUseOf, newReadEpoch, recording, type ReadEpoch } from './recording.js';
+import { countTape, isReplayed, lastUseOf, newReadEpoch, recording, type ReadEpoch } from './recording.js';
 import { IdSet } from './id-set.js';
 import { nextTensorId, type Tensor } from './tensor.js';
 
@@ -162,7 +162,7 @@ export class TapeHistory {
         }
       }
       if (!hit) continue;
-      if (t.node.recorded) {
+      if (isReplayed(t, t.node)) {
         tracked.add(t.id);
         entries.push(t);
       } else {
@@ -268,7 +268,7 @@ export class TapeHistory {
       const t = stack.pop()!;
       const node = t.node;
       if (node === undefined || t.id < base || visited.has(t.id)) continue;
-      if ((!node.recorded && !notes) || node.pausedBy > this.sequence || !this.inRange(t.id)) continue;
+      if ((!notes && !isReplayed(t, node)) || node.pausedBy > this.sequence || !this.inRange(t.id)) continue;
       visited.add(t.id);
       found.push(t);
       if (t.id > top) top = t.id;
