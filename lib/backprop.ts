@@ -36,10 +36,11 @@ export interface BackpropPlan {
  * Prunes to the path between sources and targets. The forward half is done
  * by the tape (lib/tape-history.ts), in the sweep that finds its ops: `live`
  * are the ops that depend on a source, in the order they ran, and `reached`
- * the ids that do. A backward sweep keeps what a target uses.
+ * the ids that do. A backward sweep keeps what a target uses; `live` becomes
+ * the path, in place.
  */
 export function prunePlan(
-  live: readonly TapeEntry[],
+  live: TapeEntry[],
   reached: IdSet,
   targets: readonly Tensor[],
   sourceIds: readonly number[],
@@ -48,11 +49,13 @@ export function prunePlan(
 ): BackpropPlan {
   const used = new IdSet(first, span);
   for (const t of targets) if (reached.has(t.id)) used.add(t.id);
-  const path: TapeEntry[] = [];
+  // The path is gathered at the back of `live`, in place (the writes never pass the reads), then moved to the front.
+  const path = live as TapeEntry[];
+  let w = live.length;
   for (let i = live.length - 1; i >= 0; i--) {
     const entry = live[i]!;
     if (!used.has(entry.id)) continue;
-    path.push(entry);
+    path[--w] = entry;
     const inputs = entry.node.inputs;
     for (let j = 0; j < inputs.length; j++) {
       const x = inputs[j]!;
@@ -61,7 +64,9 @@ export function prunePlan(
       if (reached.has(x.id)) used.add(x.id);
     }
   }
-  return { targets, path: path.reverse(), reached, sourceIds: new Set(sourceIds) };
+  path.copyWithin(0, w);
+  path.length -= w;
+  return { targets, path, reached, sourceIds: new Set(sourceIds) };
 }
 
 /**

@@ -189,17 +189,15 @@ export class TapeHistory {
   plan(targets: readonly Tensor[], sources: readonly Tensor[]): { plan: BackpropPlan; connected: number[] } {
     this.foldReads();
     const base = this.createdAt;
-    const { order, visited, span } = this.opsBehind(targets, false);
+    const floats = sources.filter((s) => isFloat(s.dtype));
+    // Sources computed on the way are tracked if their op is on the tape; others must be watched.
+    const { order, span, reachedSources: sourceOps } = this.opsBehind(targets, false, floats);
     const tracked = new IdSet(base, span);
     const reached = new IdSet(base, span);
-    const sourceOps = new IdSet(base, 0);
-    for (const s of sources) {
-      if (!isFloat(s.dtype)) continue;
-      if (visited.has(s.id))
-        sourceOps.add(s.id); // computed on the way: tracked if its op is on the tape
-      else if (this.tracksLeaf(s)) reached.add(s.id);
-    }
-    const live: TapeEntry[] = [];
+    for (const s of floats) if (!sourceOps.has(s.id) && this.tracksLeaf(s)) reached.add(s.id);
+    // The ops that depend on a source are compacted into the front of `order`, in place.
+    const live = order as TapeEntry[];
+    let nLive = 0;
     for (let k = 0; k < order.length; k++) {
       const t = order[k]! as TapeEntry;
       const inputs = t.node.inputs;
@@ -219,14 +217,13 @@ export class TapeHistory {
       }
       if (!hit) continue;
       tracked.add(t.id);
-      if (reach) live.push(t);
+      if (reach) live[nLive++] = t;
       if (reach || sourceOps.has(t.id)) reached.add(t.id);
     }
+    live.length = nLive;
     for (const t of targets) if (this.tracksLeaf(t)) tracked.add(t.id);
     const connected: number[] = [];
-    for (const s of sources) {
-      if (isFloat(s.dtype) && (reached.has(s.id) || (sourceOps.has(s.id) && tracked.has(s.id)))) connected.push(s.id);
-    }
+    for (const s of floats) if (reached.has(s.id) || (sourceOps.has(s.id) && tracked.has(s.id))) connected.push(s.id);
     return { plan: prunePlan(live, reached, targets, connected, base, span), connected };
   }
 
@@ -252,30 +249,57 @@ export class TapeHistory {
 
   /**
    * The ops behind `targets` made while this tape recorded (with `notes`,
-   * also those without a gradient), in the order they ran, and their ids.
+   * also those without a gradient), in the order they ran; `span` bounds their
+   * ids above the tape's first; `reachedSources` are the ids of `sources` met
+   * on the way.
    */
-  private opsBehind(targets: readonly Tensor[], notes: boolean): { order: Tensor[]; visited: IdSet; span: number } {
+  private opsBehind(
+    targets: readonly Tensor[],
+    notes: boolean,
+    sources: readonly Tensor[] = [],
+  ): { order: Tensor[]; span: number; reachedSources: Set<number> } {
     const base = this.createdAt;
-    // Everything behind the targets is older than they are: the id sets need room up to the newest.
+    // Everything behind the targets is older than they are: ids run from base to the newest target's.
     let span = 0;
     for (const t of targets) span = Math.max(span, t.id - base + 1);
-    // Every tensor computed on the tape that a target depends on (in any order).
-    const visited = new IdSet(base, span);
-    const found: Tensor[] = [];
+    // One slot per id: it marks a tensor found and, read in id order, puts every op after its inputs
+    // (ids only grow). Far apart ids (a long-lived tape, a small graph) are sorted instead.
+    const dense = span <= DENSE_SPAN;
+    const slots = dense ? new Array<Tensor | undefined>(span) : [];
+    const seen = dense ? undefined : new IdSet(base, 0);
     const stack: Tensor[] = targets.slice();
-    let top = base;
+    let count = 0;
     while (stack.length > 0) {
       const t = stack.pop()!;
       const node = t.node;
-      if (node === undefined || t.id < base || visited.has(t.id)) continue;
+      const i = t.id - base;
+      if (node === undefined || i < 0) continue;
+      if (seen === undefined ? slots[i] !== undefined : seen.has(t.id)) continue;
       if ((!notes && !isReplayed(t, node)) || node.pausedBy > this.sequence || !this.inRange(t.id)) continue;
-      visited.add(t.id);
-      found.push(t);
-      if (t.id > top) top = t.id;
+      if (seen === undefined) slots[i] = t;
+      else {
+        seen.add(t.id);
+        slots.push(t);
+      }
+      count++;
       const inputs = node.inputs;
-      for (let i = 0; i < inputs.length; i++) stack.push(inputs[i]!);
+      for (let k = 0; k < inputs.length; k++) stack.push(inputs[k]!);
     }
-    return { order: inIdOrder(found, base, top), visited, span };
+    const reachedSources = new Set<number>();
+    for (const x of sources) {
+      const i = x.id - base;
+      if (i >= 0 && (seen === undefined ? i < span && slots[i] !== undefined : seen.has(x.id)))
+        reachedSources.add(x.id);
+    }
+    if (seen !== undefined) return { order: slots.sort((a, b) => a!.id - b!.id) as Tensor[], span, reachedSources };
+    // Compact in place: the slots become the ops in id order.
+    let n = 0;
+    for (let i = 0; i < span && n < count; i++) {
+      const t = slots[i];
+      if (t !== undefined) slots[n++] = t;
+    }
+    slots.length = n;
+    return { order: slots as Tensor[], span, reachedSources };
   }
 
   /** Whether a tensor made with id `id` was made while the tape recorded. */
@@ -317,23 +341,8 @@ export class TapeHistory {
   }
 }
 
-/**
- * `tensors` sorted by id (ids are distinct, between `base` and `top`): by
- * slots when they fill a good part of that range, as a tape's ops mostly do,
- * else by sorting. Ids only grow, so this puts every op after its inputs.
- */
-function inIdOrder(tensors: Tensor[], base: number, top: number): Tensor[] {
-  const span = top - base + 1;
-  if (span > 8 * tensors.length + 64) return tensors.sort((a, b) => a.id - b.id);
-  const slots = new Array<Tensor | undefined>(span);
-  for (let i = 0; i < tensors.length; i++) slots[tensors[i]!.id - base] = tensors[i];
-  let n = 0;
-  for (let i = 0; i < span; i++) {
-    const t = slots[i];
-    if (t !== undefined) tensors[n++] = t;
-  }
-  return tensors;
-}
+/** Up to this many ids behind a target, the walk keeps one slot per id (8 bytes each) rather than sorting. */
+const DENSE_SPAN = 1 << 22;
 
 function inRanges(ranges: readonly number[], id: number): boolean {
   // Newest ranges last: most lookups are for recent ids.
