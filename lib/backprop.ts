@@ -9,6 +9,8 @@
  */
 import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
+import { checkVjpOutputs, numerics } from './numerics.js';
+import type { VjpRule } from './op.js';
 import type { TapeNode } from './recording.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
 import { IdSet } from './id-set.js';
@@ -97,7 +99,7 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
       const x = inputs[j]!;
       needs[j] = (x.node !== undefined || x.watched || x.watchOnRead) && reached.has(x.id);
     }
-    const dxs = vjp(dy, inputs, output, attrs, needs);
+    const dxs = numerics.on ? checkedVjp(output, dy, needs) : vjp(dy, inputs, output, attrs, needs);
     for (let j = 0; j < inputs.length; j++) {
       const dx = dxs[j];
       if (!needs[j] || dx === undefined) continue;
@@ -106,6 +108,22 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
     }
   }
   return grads;
+}
+
+/** A VJP run while numeric checking is on: a NaN inside it, or in what it gives, is blamed on its op. */
+function checkedVjp(output: TapeEntry, dy: Tensor, needs: readonly boolean[]): readonly (Tensor | undefined)[] {
+  const node = output.node;
+  const vjp = node.op.vjp as VjpRule<unknown>;
+  const outer = numerics.inVjp;
+  const inVjp = { op: node.op, node };
+  numerics.inVjp = inVjp;
+  try {
+    const dxs = vjp(dy, node.inputs, output, node.attrs, needs);
+    checkVjpOutputs(inVjp, dy, dxs);
+    return dxs;
+  } finally {
+    numerics.inVjp = outer;
+  }
 }
 
 function accumulate(grads: Map<number, Tensor>, id: number, g: Tensor): void {

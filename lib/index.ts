@@ -84,6 +84,7 @@ export {
   type WindowGeometry,
 } from './kernels/index.js';
 export { ready, backend, type BackendName } from './kernels/wasm/index.js';
+export { enableCheckNumerics, disableCheckNumerics, withCheckNumerics } from './numerics.js';
 export {
   checkGradients,
   numericJvp,

@@ -7,6 +7,7 @@
  * which one of its inputs has one.
  */
 import { isFloat } from './dtype.js';
+import { checkOutput, noteCallSite, numerics } from './numerics.js';
 import { forwardMode, recordOp, recording } from './recording.js';
 import type { Tensor } from './tensor.js';
 
@@ -130,14 +131,17 @@ export function defineOp<A>(name: OpName | SpecOpName, def: Omit<OpDef<A>, 'name
   const op: OpDef<A> = { name, ...def };
   opRegistry.set(name, op as OpDef<never>);
   const differentiable = op.vjp !== 'none';
-  return (inputs, attrs) => {
+  const run: OpRunner<A> = (inputs, attrs) => {
     const output = op.forward(inputs, attrs);
+    if (numerics.on) checkOutput(op as OpDef<unknown>, inputs, output, run);
     if (recording.tapes > 0) {
       recordOp(op as OpDef<unknown>, differentiable, inputs, output, attrs);
+      if (numerics.on && output.node !== undefined) noteCallSite(output.node, run);
     }
     if (differentiable && forwardMode.active !== 0 && isFloat(output.dtype)) {
       forwardMode.propagate(op as OpDef<unknown>, inputs, output, attrs);
     }
     return output;
   };
+  return run;
 }

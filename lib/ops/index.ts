@@ -21,4 +21,5 @@ export * from './joining.js';
 export * from './conv.js';
 export * from './pool.js';
 export * from './dropout.js';
+export * from './debugging.js';
 export * as losses from './losses.js';

@@ -51,9 +51,10 @@ export function installMethods<M>(table: { readonly [K in keyof M]: Implementati
 /**
  * Exported ops that are deliberately not Tensor methods: TensorFlow.js has
  * none for them (or, for `where`, one whose `a.where(condition, b)` reads
- * backward); `losses` is a namespace.
+ * backward; TensorFlow has `check_numerics` as a function only); `losses` is
+ * a namespace.
  */
-type NotMethods = 'addN' | 'moments' | 'stopGradient' | 'dropout' | 'where' | 'losses';
+type NotMethods = 'addN' | 'moments' | 'stopGradient' | 'dropout' | 'where' | 'checkNumerics' | 'losses';
 
 /** Compiles only when `T` is `never`; otherwise the error names `T`. */
 type AssertNever<T extends never> = T;

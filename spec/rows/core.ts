@@ -6,6 +6,7 @@ import {
   div,
   exp,
   identity,
+  checkNumerics,
   log,
   maximum,
   mean,
@@ -158,6 +159,7 @@ export const CORE_ROWS = {
     options: { eps: 0.1, atol: 1e-5 },
   },
   identity: { f: (x) => identity(x!), domain: ['any'], order: 1, cases: UNARY },
+  checkNumerics: { f: (x) => checkNumerics(x!, 'row'), domain: ['any'], order: 2, cases: UNARY },
   where: {
     f: (c, a, b) => where(c!, a!, b!),
     domain: ['bool', 'any', 'any'],
