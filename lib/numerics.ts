@@ -114,16 +114,17 @@ export function noteCallSite(node: TapeNode, runner: (...args: never[]) => unkno
 
 /** An Error whose stack starts at the caller of `runner` (the op's own frames left out where the engine can). */
 function callSite(runner: (...args: never[]) => unknown): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 24;
-  const capture = (Error as { captureStackTrace?: (target: object, above?: unknown) => void }).captureStackTrace;
+  // V8's stack API (Node, Chromium); elsewhere a plain Error's stack.
+  const v8 = Error as { stackTraceLimit?: number; captureStackTrace?: (target: object, above?: unknown) => void };
+  const limit = v8.stackTraceLimit;
+  v8.stackTraceLimit = 24;
   let site: Error;
-  if (capture === undefined) site = new Error();
+  if (v8.captureStackTrace === undefined) site = new Error();
   else {
     site = Object.create(Error.prototype) as Error; // one capture, not two
-    capture(site, runner);
+    v8.captureStackTrace(site, runner);
   }
-  Error.stackTraceLimit = limit;
+  v8.stackTraceLimit = limit;
   return site;
 }
 
