@@ -5,8 +5,9 @@
 import { describeValue } from './format.js';
 import { allocate, checkDType, dtypeOfArray, type DataTypeMap, type DType, type TypedArray } from './dtype.js';
 import { kernels } from './kernels/index.js';
-import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
-import { Tensor, type TensorLike, type TensorLikeArray } from './tensor.js';
+import { checkSeed, drawSeed } from './random.js';
+import { checkShape, formatShape, MAX_SIZE, sizeError, sizeOf, type Shape } from './shape.js';
+import { Tensor, type TensorLike } from './tensor.js';
 
 /** Numbers, or nested arrays of numbers. */
 export type NumberArray = number | readonly NumberArray[];
@@ -16,7 +17,8 @@ export type BoolArray = boolean | readonly BoolArray[];
 /**
  * Creates a tensor from a number, a boolean, nested arrays, a flat array with
  * a `shape`, or a typed array. The dtype is `dtype` if given, else the typed
- * array's, else bool for booleans and float32 for numbers. The values are copied.
+ * array's, else bool when every value is a boolean and float32 otherwise
+ * (booleans among numbers count as 1 and 0, as in NumPy). The values are copied.
  *
  * @example
  * ```ts
@@ -25,6 +27,7 @@ export type BoolArray = boolean | readonly BoolArray[];
  * tensor([1, 2, 3, 4], [2, 2], 'int32'); // [[1, 2], [3, 4]] (int32)
  * tensor(new Float64Array([0.5, 1.5]));  // [0.5, 1.5] (float64)
  * tensor([true, false]);                 // [1, 0] (bool)
+ * tensor([true, 5]);                     // [1, 5] (float32): a boolean among numbers is a number
  * ```
  */
 export function tensor<D extends DType>(values: TensorLike, shape: readonly number[] | undefined, dtype: D): Tensor<D>;
@@ -35,67 +38,80 @@ export function tensor(values: Uint8Array | BoolArray, shape?: readonly number[]
 export function tensor(values: Float32Array | NumberArray, shape?: readonly number[]): Tensor<'float32'>;
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor;
 export function tensor<D extends DType>(values: TensorLike, shape?: readonly number[], dtype?: D): Tensor<D> {
-  if (dtype !== undefined) checkDType('tensor', dtype);
-  if (shape !== undefined) checkShape('tensor', shape);
+  return toTensor('tensor', values, shape, dtype) as Tensor<D>;
+}
+
+/** `tensor`, with errors naming `op`: the function the caller called. */
+function toTensor(op: string, values: TensorLike, shape: readonly number[] | undefined, dtype: DType | undefined) {
+  if (dtype !== undefined) checkDType(op, dtype);
+  if (shape !== undefined) checkShape(op, shape);
   if (values instanceof Tensor) {
     const t = values.snapshot();
-    return fromFlat('tensor', t.values, shape ?? t.shape, dtype ?? t.dtype) as Tensor<D>;
+    return fromFlat(op, t.values, shape ?? t.shape, dtype ?? t.dtype);
   }
   const arrayDType = dtypeOfArray(values);
   if (arrayDType !== undefined) {
-    return fromFlat(
-      'tensor',
-      values as TypedArray,
-      shape ?? [(values as TypedArray).length],
-      dtype ?? arrayDType,
-    ) as Tensor<D>;
+    return fromFlat(op, values as TypedArray, shape ?? [(values as TypedArray).length], dtype ?? arrayDType);
   }
   if (ArrayBuffer.isView(values)) {
     throw new TypeError(
-      `tapegrad.tensor: ${values.constructor.name} is not supported; ` +
+      `tapegrad.${op}: ${values.constructor.name} is not supported; ` +
         'use Float32Array, Float64Array, Int32Array or Uint8Array (bool)',
     );
   }
-  const inferred: number[] = [];
-  const flat: number[] = [];
-  const kind = flatten(values as TensorLikeArray, 0, inferred, flat);
-  const finalDType = dtype ?? (kind === 'bool' ? 'bool' : 'float32');
-  return fromFlat('tensor', flat, shape ?? inferred, finalDType) as Tensor<D>;
+  const nested: Flattening = { op, shape: [], flat: [], numbers: false, booleans: false };
+  flatten(values, 0, nested);
+  // Booleans alone are bool; among numbers they are numbers (NumPy's rule), and an empty array is float32.
+  const inferred = nested.booleans && !nested.numbers ? 'bool' : 'float32';
+  return fromFlat(op, nested.flat, shape ?? nested.shape, dtype ?? inferred);
+}
+
+/** What flattening nested arrays has found so far. */
+interface Flattening {
+  /** The function the caller called, for errors. */
+  readonly op: string;
+  /** The sizes of the axes met so far. */
+  readonly shape: number[];
+  /** The values, row-major, booleans as 1 and 0. */
+  readonly flat: number[];
+  /** Whether a number was met. */
+  numbers: boolean;
+  /** Whether a boolean was met. */
+  booleans: boolean;
 }
 
 /** Flattens nested arrays row-major, recording the shape and checking it is rectangular. */
-function flatten(value: TensorLikeArray, depth: number, shape: number[], out: number[]): 'number' | 'bool' {
-  if (typeof value === 'number') {
-    if (depth < shape.length) raggedError(shape, depth);
-    out.push(value);
-    return 'number';
-  }
-  if (typeof value === 'boolean') {
-    if (depth < shape.length) raggedError(shape, depth);
-    out.push(value ? 1 : 0);
-    return 'bool';
+function flatten(value: unknown, depth: number, nested: Flattening): void {
+  const { shape, flat } = nested;
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    if (depth < shape.length) raggedError(nested.op, shape, depth);
+    if (typeof value === 'number') {
+      flat.push(value);
+      nested.numbers = true;
+    } else {
+      flat.push(value ? 1 : 0);
+      nested.booleans = true;
+    }
+    return;
   }
   if (!Array.isArray(value)) {
     throw new TypeError(
-      `tapegrad.tensor: cannot make a tensor from ${describeValue(value)}; give numbers, booleans or arrays of them`,
+      `tapegrad.${nested.op}: cannot make a tensor from ${describeValue(value)}; ` +
+        'give numbers, booleans or arrays of them',
     );
   }
   if (depth === shape.length) {
-    if (out.length > 0) raggedError(shape, depth);
+    if (flat.length > 0) raggedError(nested.op, shape, depth);
     shape.push(value.length);
-  } else if (shape[depth] !== value.length) raggedError(shape, depth);
-  let kind: 'number' | 'bool' = 'number';
-  for (const v of value as readonly TensorLikeArray[]) {
-    const k = flatten(v, depth + 1, shape, out);
-    if (k === 'bool') kind = 'bool';
-  }
-  if (value.length === 0 && depth + 1 < shape.length) raggedError(shape, depth);
-  return kind;
+  } else if (shape[depth] !== value.length) raggedError(nested.op, shape, depth);
+  // An index loop, not for-of: a hole in a sparse array reads as undefined, an error.
+  for (let i = 0; i < value.length; i++) flatten(value[i], depth + 1, nested);
+  if (value.length === 0 && depth + 1 < shape.length) raggedError(nested.op, shape, depth);
 }
 
-function raggedError(shape: readonly number[], depth: number): never {
+function raggedError(op: string, shape: readonly number[], depth: number): never {
   throw new Error(
-    `tapegrad.tensor: nested arrays are ragged at depth ${depth} (shape so far ${formatShape(shape)}); ` +
+    `tapegrad.${op}: nested arrays are ragged at depth ${depth} (shape so far ${formatShape(shape)}); ` +
       'every row must have the same length',
   );
 }
@@ -112,7 +128,7 @@ function fromFlat(op: string, flat: ArrayLike<number>, shape: Shape, dtype: DTyp
   if (dtype === 'int32') {
     for (let i = 0; i < size; i++) {
       const v = flat[i]!;
-      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      if (!isInt32(v)) {
         throw new TypeError(
           `tapegrad.${op}: value ${v} at flat index ${i} is not an int32; ` +
             `round it first, or convert a float tensor with cast(x, 'int32') (which truncates)`,
@@ -120,13 +136,33 @@ function fromFlat(op: string, flat: ArrayLike<number>, shape: Shape, dtype: DTyp
       }
     }
   }
-  const data = allocate(dtype, size);
+  const data = allocate(dtype, size, op);
   if (dtype === 'bool') {
-    const src = allocate('float64', size);
+    const src = allocate('float64', size, op);
     src.set(flat);
     kernels.cast(src, data);
   } else data.set(flat);
   return new Tensor(data, [...shape], dtype);
+}
+
+function isInt32(v: number): boolean {
+  return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+}
+
+/**
+ * `value` (a number or boolean) as an element of `dtype`: booleans are 1 and
+ * 0; bool takes `value !== 0`, as `cast` does; int32 takes only int32s.
+ */
+function elementOf(op: string, value: unknown, dtype: DType): number {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value !== 'number') {
+    throw new TypeError(`tapegrad.${op}: expected a number or boolean, got ${describeValue(value)}`);
+  }
+  if (dtype === 'bool') return value !== 0 ? 1 : 0;
+  if (dtype === 'int32' && !isInt32(value)) {
+    throw new TypeError(`tapegrad.${op}: value ${value} is not an int32; round it first, or give a float dtype`);
+  }
+  return value;
 }
 
 /**
@@ -142,14 +178,15 @@ export function convertToTensor(op: string, name: string, x: TensorLike, dtype?:
   if (typeof x === 'number') {
     // A number keeps the other operand's dtype unless it would lose its value
     // there (2.5 next to an int32 tensor is float32, as in JAX and PyTorch).
-    const keeps = dtype === 'float32' || dtype === 'float64' || (dtype === 'int32' && Number.isInteger(x));
+    const keeps = dtype === 'float32' || dtype === 'float64' || (dtype === 'int32' && isInt32(x));
     return scalar(x, keeps ? dtype : 'float32');
   }
-  return tensor(x, undefined, dtypeOfArray(x) === undefined ? dtype : undefined);
+  return toTensor(op, x, undefined, dtypeOfArray(x) === undefined ? dtype : undefined);
 }
 
 /**
- * A rank-0 tensor.
+ * A rank-0 tensor. The dtype is `dtype` if given, else bool for a boolean
+ * and float32 for a number; an int32 must be given an integer.
  *
  * @example
  * ```ts
@@ -160,33 +197,38 @@ export function convertToTensor(op: string, name: string, x: TensorLike, dtype?:
 export function scalar<D extends DType = 'float32'>(value: number | boolean, dtype?: D): Tensor<D> {
   const d = (dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')) as D;
   checkDType('scalar', d);
-  if (typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new TypeError(`tapegrad.scalar: expected a number or boolean, got ${describeValue(value)}`);
-  }
   const data = allocate(d, 1);
-  data[0] = d === 'bool' ? (value ? 1 : 0) : Number(value);
+  data[0] = elementOf('scalar', value, d);
   return new Tensor(data, [], d);
 }
 
 /**
- * A tensor of `shape` with every element `value`.
+ * A tensor of `shape` with every element `value`. The dtype is `dtype` if
+ * given, else bool for a boolean and float32 for a number; an int32 must be
+ * given an integer.
  *
  * @example
  * ```ts
  * fill([2, 3], 7); // [[7, 7, 7], [7, 7, 7]] (float32)
+ * fill([2], true); // [1, 1] (bool)
  * ```
  */
-export function fill<D extends DType = 'float32'>(shape: readonly number[], value: number, dtype?: D): Tensor<D> {
-  return filled('fill', shape, value, dtype);
+export function fill<D extends DType = 'float32'>(
+  shape: readonly number[],
+  value: number | boolean,
+  dtype?: D,
+): Tensor<D> {
+  return filled('fill', shape, value, (dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')) as D);
 }
 
 /** `fill`, with errors naming `op`: the function the caller called. */
-function filled<D extends DType>(op: string, shape: readonly number[], value: number, dtype?: D): Tensor<D> {
+function filled<D extends DType>(op: string, shape: readonly number[], value: number | boolean, dtype?: D) {
   checkShape(op, shape);
   const d = (dtype ?? 'float32') as D;
   checkDType(op, d);
-  const data = allocate(d, sizeOf(shape));
-  if (value !== 0) data.fill(d === 'bool' ? (value ? 1 : 0) : value);
+  const v = elementOf(op, value, d);
+  const data = allocate(d, sizeOf(shape), op);
+  if (v !== 0) data.fill(v);
   return new Tensor(data as DataTypeMap[D], [...shape], d);
 }
 
@@ -249,6 +291,9 @@ export function onesLike<D extends DType>(x: Tensor<D>): Tensor<D> {
  * ```
  */
 export function range<D extends DType = 'float32'>(start: number, stop: number, step = 1, dtype?: D): Tensor<D> {
+  checkNumber('range', 'start', start);
+  checkNumber('range', 'stop', stop);
+  checkNumber('range', 'step', step);
   if (step === 0 || !Number.isFinite(step)) {
     throw new RangeError(`tapegrad.range: step must be a finite non-zero number, got ${step}`);
   }
@@ -261,9 +306,23 @@ export function range<D extends DType = 'float32'>(start: number, stop: number, 
     throw new TypeError(`tapegrad.range: dtype must be float32, float64 or int32, got bool; cast the range instead`);
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = allocate(d, n);
+  if (n > MAX_SIZE) throw sizeError('range', `range(${start}, ${stop}, ${step})`, n);
+  if (d === 'int32' && n > 0 && !(isInt32(start) && Number.isInteger(step) && isInt32(start + (n - 1) * step))) {
+    throw new TypeError(
+      `tapegrad.range: an int32 range needs integer start and step and int32 values, ` +
+        `got range(${start}, ${stop}, ${step}); round them, or make a float range`,
+    );
+  }
+  const data = allocate(d, n, 'range');
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data as DataTypeMap[D], [n], d);
+}
+
+/** Throws unless `value` is a number (of any value: callers check the range), naming `op` and the argument. */
+function checkNumber(op: string, name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`tapegrad.${op}: ${name} must be a number, got ${describeValue(value)}`);
+  }
 }
 
 /**
@@ -280,8 +339,8 @@ export function eye<D extends DType = 'float32'>(numRows: number, numColumns = n
   return t;
 }
 
-/** The zero tensor a random op fills, after checking its shape and that `dtype` is one it draws. */
-function randomOutput<D extends DType>(op: string, shape: readonly number[], dtype: D | undefined, allowed: DType[]) {
+/** The dtype a random op draws, after checking its shape and that `dtype` is one it draws. */
+function randomDType<D extends DType>(op: string, shape: readonly number[], dtype: D | undefined, allowed: DType[]) {
   checkShape(op, shape);
   const d = (dtype ?? 'float32') as D;
   if (!allowed.includes(d)) {
@@ -289,16 +348,21 @@ function randomOutput<D extends DType>(op: string, shape: readonly number[], dty
       `tapegrad.${op}: dtype must be ${allowed.join(', ').replace(/, (\w+)$/, ' or $1')}, got ${String(d)}`,
     );
   }
-  return filled(op, shape, 0, d);
+  return d;
 }
 
-/** A seed for a random op: the given one, or a fresh one from Math.random. */
-function seedOf(seed: number | undefined): number {
-  return seed ?? Math.floor(Math.random() * 4294967296);
+/** A seed for a random op: the given one (checked), or the next from the global seed (see `setSeed`). */
+function seedOf(op: string, seed: number | undefined): number {
+  if (seed === undefined) return drawSeed();
+  checkSeed(op, seed);
+  return seed;
 }
 
 /**
- * Normally distributed draws. The same `seed` gives the same tensor on every platform.
+ * Normally distributed draws. The same `seed` (an integer in [0, 2^32))
+ * gives the same tensor on every platform; without one, the draws follow the
+ * global seed when `setSeed` has set one, and are fresh otherwise. `stddev`
+ * is finite and not negative.
  *
  * @example
  * ```ts
@@ -315,13 +379,25 @@ export function randomNormal<D extends 'float32' | 'float64' = 'float32'>(
   dtype?: D,
   seed?: number,
 ): Tensor<D> {
-  const t = randomOutput('randomNormal', shape, dtype, ['float32', 'float64']);
-  kernels.fillNormal(t.values, mean, stddev, seedOf(seed));
+  const op = 'randomNormal';
+  const d = randomDType(op, shape, dtype, ['float32', 'float64']);
+  checkNumber(op, 'mean', mean);
+  checkNumber(op, 'stddev', stddev);
+  if (!Number.isFinite(mean)) throw new RangeError(`tapegrad.${op}: mean must be finite, got ${mean}`);
+  if (!(stddev >= 0 && stddev < Infinity)) {
+    throw new RangeError(`tapegrad.${op}: stddev must be a finite number >= 0, got ${stddev}`);
+  }
+  const s = seedOf(op, seed);
+  const t = filled(op, shape, 0, d);
+  kernels.fillNormal(t.values, mean, stddev, s);
   return t;
 }
 
 /**
- * Uniform draws in `[minval, maxval)`. The same `seed` gives the same tensor on every platform.
+ * Uniform draws in `[minval, maxval)` (finite, `minval < maxval`; integers for
+ * int32). The same `seed` (an integer in [0, 2^32)) gives the same tensor on
+ * every platform; without one, the draws follow the global seed when
+ * `setSeed` has set one, and are fresh otherwise.
  *
  * @example
  * ```ts
@@ -338,10 +414,29 @@ export function randomUniform<D extends 'float32' | 'float64' | 'int32' = 'float
   dtype?: D,
   seed?: number,
 ): Tensor<D> {
-  const t = randomOutput('randomUniform', shape, dtype, ['float32', 'float64', 'int32']);
-  if (!(maxval > minval)) {
-    throw new RangeError(`tapegrad.randomUniform: maxval (${maxval}) must be greater than minval (${minval})`);
+  const op = 'randomUniform';
+  const d = randomDType(op, shape, dtype, ['float32', 'float64', 'int32']);
+  checkNumber(op, 'minval', minval);
+  checkNumber(op, 'maxval', maxval);
+  if (!Number.isFinite(minval) || !Number.isFinite(maxval)) {
+    throw new RangeError(`tapegrad.${op}: minval and maxval must be finite numbers, got ${minval} and ${maxval}`);
   }
-  kernels.fillUniform(t.values, minval, maxval, seedOf(seed));
+  if (!(maxval > minval)) {
+    throw new RangeError(`tapegrad.${op}: maxval (${maxval}) must be greater than minval (${minval})`);
+  }
+  if (d === 'int32' && !(isInt32(minval) && Number.isInteger(maxval) && maxval <= 2147483648)) {
+    throw new RangeError(
+      `tapegrad.${op}: int32 draws need integer bounds in [-2^31, 2^31], got ${minval} and ${maxval}; round them`,
+    );
+  }
+  // Every draw in [minval, maxval) would round to a float32 at or above maxval, and be drawn again forever.
+  if (d === 'float32' && Math.fround(minval) >= maxval) {
+    throw new RangeError(
+      `tapegrad.${op}: no float32 lies in [${minval}, ${maxval}); widen the interval or draw float64`,
+    );
+  }
+  const s = seedOf(op, seed);
+  const t = filled(op, shape, 0, d);
+  kernels.fillUniform(t.values, minval, maxval, s);
   return t;
 }

@@ -1,3 +1,5 @@
+import { MAX_SIZE, sizeError } from './shape.js';
+
 /**
  * Element types. tapegrad stores every tensor in a typed array of its dtype,
  * row-major. `float32` is the default, as in TensorFlow.
@@ -45,9 +47,14 @@ export function promoteTypes(a: DType, b: DType): DType {
   return PROMOTION_RANK[a] >= PROMOTION_RANK[b] ? a : b;
 }
 
-/** A new zero-filled typed array of `size` elements for `dtype`. */
-export function allocate<D extends DType>(dtype: D, size: number): DataTypeMap[D];
-export function allocate(dtype: DType, size: number): TypedArray {
+/**
+ * A new zero-filled typed array of `size` elements for `dtype`. A size over
+ * {@link MAX_SIZE} is an error naming `op` (when given) and the limit, not
+ * the engine's bare "Invalid typed array length".
+ */
+export function allocate<D extends DType>(dtype: D, size: number, op?: string): DataTypeMap[D];
+export function allocate(dtype: DType, size: number, op?: string): TypedArray {
+  if (size > MAX_SIZE) throw sizeError(op, `${dtype === 'int32' ? 'an' : 'a'} ${dtype} result`, size);
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);

@@ -26,7 +26,13 @@ import type { Tensor } from './tensor.js';
  * - `'computedBeforeTape'`: the target was computed before the tape was created.
  * - `'noPath'`: the target does not depend on the source through recorded ops; `op` names the op where the path
  *   breaks when one is known (an op with no gradient, or one with an integer output).
- * - `'tapeConsumed'`: a non-persistent tape already gave its gradient and let go of what it recorded.
+ * - `'tapeConsumed'`: a non-persistent tape already gave its gradient and, no other tape needing them, cut the ops
+ *   it replayed off their outputs; those ops lie between the target and the source, so the reason is gone.
+ *
+ * A spent tape still answers with the real reason when what it needs is left: always for a pair whose gradient was
+ * `undefined` (nothing between them was replayed, so nothing was cut), and `'connected'` for the target and a source
+ * the spending call gave a gradient of it. `connected` then says what `gradient(target, source)` gave, or would
+ * have given, before the tape was spent; a second call still throws.
  */
 export type ExplainReason =
   | 'connected'
@@ -78,8 +84,20 @@ export interface TapeRecord {
   readonly forgotten: { has(id: number): boolean };
   /** Ids below this were made before the tape was created. */
   readonly createdAt: number;
-  /** The call that spent a non-persistent tape, if one did. */
-  readonly spentBy: string | undefined;
+  /**
+   * Set once a non-persistent tape is spent: the call that spent it; whether ops behind the source, or behind the
+   * target, were cut off their outputs since (what explain would follow is then gone); and whether that call, asked
+   * for this very target alone, gave the source a gradient, or asked for the source and gave it none.
+   */
+  readonly spent:
+    | {
+        readonly by: string;
+        readonly lostBehindSource: boolean;
+        readonly lostBehindTarget: boolean;
+        readonly gave: boolean;
+        readonly gaveNone: boolean;
+      }
+    | undefined;
   readonly watchAccessedVariables: boolean;
   /** The last op on the tape that used the source directly, if any (kept for watched tensors and variables). */
   readonly lastUseOfSource: { readonly op: string; readonly outputId: number } | undefined;
@@ -125,15 +143,15 @@ const no = (reason: ExplainReason, message: string, op?: string): GradientExplan
 export function explainGradient(record: TapeRecord, target: Tensor, source: Tensor): GradientExplanation {
   const T = `target ${show(target)}`;
   const S = `source ${show(source)}`;
-  if (record.spentBy !== undefined) {
-    return no(
-      'tapeConsumed',
-      `this tape is not persistent and its ${record.spentBy}() was already called, which released what it recorded; ` +
-        'create it with new GradientTape({ persistent: true }) to ask more than once',
-    );
-  }
   if (!isFloat(source.dtype)) {
     return no('integerDtype', `the ${S} is ${source.dtype}, which has no gradient; only float32 and float64 do`);
+  }
+  if (target.id === source.id) {
+    return {
+      connected: true,
+      reason: 'connected',
+      message: 'the target is the source itself (its gradient is its output gradient, ones by default, watched or not)',
+    };
   }
   const { tracked, entries } = record;
   const producerOfTarget = lastWhere(entries, (e) => e.id === target.id);
@@ -146,6 +164,29 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
       unrecordedTarget?.op,
     );
   }
+
+  const spent = record.spent;
+  // What a spent tape cut away is followed no further: say what its call gave, or that the reason is gone.
+  const released = (): GradientExplanation => {
+    const by = `${spent!.by}()`;
+    if (spent!.gave) {
+      return {
+        connected: true,
+        reason: 'connected',
+        message:
+          `this tape's ${by} gave the ${S} a gradient of the ${T}; the tape is not persistent, so it was spent ` +
+          'then and let go of the ops between them',
+      };
+    }
+    const gaveNone = spent!.gaveNone ? `gave the ${S} no gradient of the ${T}, and ` : '';
+    return no(
+      'tapeConsumed',
+      `this tape is not persistent and its ${by} ${gaveNone}let go of recorded ops between the ${T} and the ${S}, ` +
+        'so the reason is no longer known; create it with new GradientTape({ persistent: true }) to ask more than ' +
+        'once, or call explain() before gradient()',
+    );
+  };
+  if (spent?.lostBehindSource === true) return released();
 
   if (!tracked.has(source.id)) {
     if (record.forgotten.has(source.id)) {
@@ -177,6 +218,8 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
     );
   }
 
+  if (spent?.lostBehindTarget === true) return released();
+
   // Forward sweep: every tracked tensor computed from the source, with the tensors themselves.
   const reached = new Map<number, Tensor>([[source.id, source]]);
   let hops = 0;
@@ -186,15 +229,17 @@ export function explainGradient(record: TapeRecord, target: Tensor, source: Tens
       hops++;
     }
   }
-  if (reached.has(target.id)) {
-    const through =
-      target.id === source.id
-        ? 'the target is the source itself (its gradient is its output gradient, ones by default)'
-        : `the ${T} is computed from the ${S} by ${hops} recorded op${hops === 1 ? '' : 's'}, the last being ` +
-          `'${producerOfTarget!.node.op.name}'`;
-    return producerOfTarget === undefined || target.id === source.id
-      ? { connected: true, reason: 'connected', message: through }
-      : { connected: true, reason: 'connected', op: producerOfTarget.node.op.name, message: through };
+  if (reached.has(target.id) && producerOfTarget !== undefined) {
+    const op = producerOfTarget.node.op.name;
+    const afterSpent = spent === undefined ? '' : `; this tape's ${spent.by}() has spent it since`;
+    return {
+      connected: true,
+      reason: 'connected',
+      op,
+      message:
+        `the ${T} is computed from the ${S} by ${hops} recorded op${hops === 1 ? '' : 's'}, the last being ` +
+        `'${op}'${afterSpent}`,
+    };
   }
 
   // The path is broken. Where did the source's dependents go?

@@ -35,6 +35,7 @@ import { add, broadcastTo, identity, mul, sum } from './ops/index.js';
 import { forwardMode } from './recording.js';
 import { broadcastsTo, formatShape, shapesEqual } from './shape.js';
 import { GradientTape, type GradientsOf, type Sources, type UnconnectedGradients } from './tape.js';
+import { setOwn } from './tape-arguments.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
 /** What an accumulator keeps: a tangent per primal, weakly, so dropped tensors drop their tangents. */
@@ -300,7 +301,7 @@ export class ForwardAccumulator {
       );
     }
     const out: Record<string, Tensor | undefined> = {};
-    for (const [k, x] of Object.entries(primals)) out[k] = pick(x, `['${k}']`);
+    for (const [k, x] of Object.entries(primals)) setOwn(out, k, pick(x, `['${k}']`));
     return out as GradientsOf<S, U>;
   }
 

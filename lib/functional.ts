@@ -12,6 +12,7 @@ import { isFloat } from './dtype.js';
 import { identity } from './ops/index.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { GradientTape } from './tape.js';
+import { setOwn } from './tape-arguments.js';
 import { Tensor, type TensorLike } from './tensor.js';
 import { Variable } from './variable.js';
 
@@ -442,7 +443,7 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): V
   const gs = tape.gradient(y, vars);
   const out: { [name: string]: Tensor } = {};
   vars.forEach((v, i) => {
-    if (gs[i] !== undefined) out[v.name] = gs[i];
+    if (gs[i] !== undefined) setOwn(out, v.name, gs[i]); // a variable may be named '__proto__'
   });
   if (Object.keys(out).length === 0) {
     throw new Error(

@@ -31,6 +31,7 @@ export {
   randomNormal,
   randomUniform,
 } from './creation.js';
+export { setSeed } from './random.js';
 export * from './ops/index.js';
 export {
   GradientTape,

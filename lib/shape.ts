@@ -2,6 +2,7 @@
  * Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation.
  * Plain functions on number arrays; error messages are built only on failure.
  */
+import { describeValue } from './format.js';
 
 /** A tensor's dimensions, outermost first. */
 export type Shape = readonly number[];
@@ -37,6 +38,41 @@ export function formatShape(shape: Shape): string {
 }
 
 /**
+ * Something given as a shape, as written in error messages: numbers as
+ * themselves (`[NaN,Infinity]`, `[1.5]`), strings quoted, anything else in
+ * the words of `describeValue`.
+ */
+export function describeShape(shape: unknown): string {
+  const item = (d: unknown): string =>
+    typeof d === 'number' || typeof d === 'boolean'
+      ? String(d)
+      : typeof d === 'string'
+        ? JSON.stringify(d)
+        : describeValue(d);
+  return Array.isArray(shape) ? `[${shape.map(item).join(',')}]` : item(shape);
+}
+
+/**
+ * The most elements a tensor holds: 2^32, the typed-array length limit of
+ * V8 in Node 20 (`new Float32Array(2 ** 32 + 1)` throws "Invalid typed array
+ * length"), and 4 GiB of bytes, all a WebAssembly memory addresses. Newer
+ * engines allow longer typed arrays; tapegrad keeps one limit everywhere.
+ */
+export const MAX_SIZE = 4294967296;
+
+/**
+ * The error for a tensor of `size` elements (more than {@link MAX_SIZE}):
+ * `what` says where the size comes from (`shape [1000000,1000000]`); `op`
+ * is the function the caller called, when known.
+ */
+export function sizeError(op: string | undefined, what: string, size: number): RangeError {
+  return new RangeError(
+    `tapegrad${op === undefined ? '' : `.${op}`}: ${what} has ${size} elements, more than the ${MAX_SIZE} (2^32) a tensor can hold; ` +
+      'split the work into smaller tensors',
+  );
+}
+
+/**
  * The NumPy broadcast of two shapes: aligned from the right, each pair of
  * dimensions equal or one of them 1. Throws naming `op` and both shapes, or
  * the error `mismatch` builds when the caller can say more (built only on failure).
@@ -45,6 +81,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape, mismatch?: () =>
   if (shapesEqual(a, b)) return a;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
+  let size = 1;
   for (let i = 0; i < rank; i++) {
     const da = i < rank - a.length ? 1 : a[i - (rank - a.length)]!;
     const db = i < rank - b.length ? 1 : b[i - (rank - b.length)]!;
@@ -57,6 +94,11 @@ export function broadcastShapes(op: string, a: Shape, b: Shape, mismatch?: () =>
           `(dimension ${da} against ${db}); make each pair of trailing dimensions equal or 1`,
       );
     }
+    size *= out[i]!;
+  }
+  // Two shapes that fit can broadcast to one that does not ([n,1] and [1,n]).
+  if (size > MAX_SIZE) {
+    throw sizeError(op, `broadcasting ${formatShape(a)} and ${formatShape(b)} gives ${formatShape(out)}, which`, size);
   }
   return out;
 }
@@ -122,11 +164,20 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
   return out;
 }
 
-/** Checks that `shape` is a list of non-negative integers, naming `op`. */
+/**
+ * Checks that `shape` is a list of non-negative integers whose size a tensor
+ * can hold (at most {@link MAX_SIZE} elements), naming `op`.
+ */
 export function checkShape(op: string, shape: unknown): asserts shape is Shape {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TypeError(
-      `tapegrad.${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
-    );
+  let valid = Array.isArray(shape);
+  let size = 1;
+  for (let i = 0; valid && i < (shape as unknown[]).length; i++) {
+    const d: unknown = (shape as unknown[])[i];
+    if (Number.isInteger(d) && (d as number) >= 0) size *= d as number;
+    else valid = false;
   }
+  if (!valid) {
+    throw new TypeError(`tapegrad.${op}: shape must be an array of non-negative integers, got ${describeShape(shape)}`);
+  }
+  if (size > MAX_SIZE) throw sizeError(op, `shape ${formatShape(shape as Shape)}`, size);
 }

@@ -116,13 +116,24 @@ export function sourceList(op: string, sources: Sources): readonly Tensor[] {
   });
 }
 
-/** `results` in the structure of `sources`. */
+/** `results` in the structure of `sources`: a record gets the same keys, `'__proto__'` included. */
 export function rebuild(sources: Sources, results: (Tensor | undefined)[]): unknown {
   if (sources instanceof Tensor) return results[0];
   if (Array.isArray(sources)) return results;
   const out: Record<string, Tensor | undefined> = {};
-  Object.keys(sources).forEach((k, i) => (out[k] = results[i]));
+  Object.keys(sources).forEach((k, i) => setOwn(out, k, results[i]));
   return out;
+}
+
+/**
+ * Sets `record[key] = value` as an own, enumerable property. A plain
+ * assignment to the key `'__proto__'` (a record from `JSON.parse` may have
+ * it) would set the record's prototype instead and lose the entry.
+ */
+export function setOwn<V>(record: Record<string, V>, key: string, value: V): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  } else record[key] = value;
 }
 
 /** The public methods that spend a non-persistent tape. */

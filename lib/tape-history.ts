@@ -47,8 +47,10 @@ export class TapeHistory {
   /** What the last reset() forgot (for explain). */
   private forgotten: { watched: ReadonlyMap<number, number>; ranges: readonly number[] } | undefined;
 
-  /** Whether `release()` let go of everything. */
+  /** Whether `release()` spent the tape. */
   private released = false;
+  /** What a spent tape cut off its outputs (see `noteCut`), for explain. */
+  private cut: CutRecord | undefined;
 
   /** A tape's history; the tape counts among the live ones until it is released. */
   constructor(readonly watchAccessedVariables: boolean) {
@@ -110,6 +112,7 @@ export class TapeHistory {
   reset(): void {
     if (this.released) recording.liveTapes++; // a spent tape that is reset can read its new ops again
     this.released = false;
+    this.cut = undefined;
     const wasRecording = this.pause();
     this.forgotten = { watched: this.watched, ranges: this.ranges };
     this.watched = new Map();
@@ -120,15 +123,38 @@ export class TapeHistory {
     if (wasRecording) this.start();
   }
 
-  /** Lets go of everything (a spent non-persistent tape). */
+  /**
+   * Spends the tape (a non-persistent one after its `gradient()`): it stops
+   * recording and no longer counts among the live tapes. It keeps its
+   * bookkeeping (watched ids, recording ranges, gaps, the ids of the variables
+   * it read: numbers only), so that `explain()` can still say why a gradient
+   * was undefined; it lets go of the variables themselves.
+   */
   release(): void {
     this.pause();
     if (!this.released) recording.liveTapes--;
     this.released = true;
-    this.watched = new Map();
-    this.ranges = [];
     this.variables = [];
-    this.variableIds = new Set();
+  }
+
+  /**
+   * Notes, before a spent tape cuts the ops of `plan` off their outputs
+   * (`GradientTape.letGo`), which ids lose their op and which sources the
+   * spending call reached, so that explain can tell an answer it can still
+   * give from one the cut took away.
+   */
+  noteCut(plan: BackpropPlan, sources: readonly Tensor[]): void {
+    const ids = new IdSet(this.createdAt);
+    const used = new Set<number>();
+    for (const e of plan.path) {
+      ids.add(e.id);
+      for (const x of e.node.inputs) used.add(x.id);
+    }
+    const targets = plan.targets.map((t) => t.id);
+    const connected = new Set<number>();
+    // A source gets a gradient when an op on the path uses it, or when it is itself a target.
+    for (const id of plan.sourceIds) if (used.has(id) || targets.includes(id)) connected.add(id);
+    this.cut = { ids, targets, sources: new Set(sources.map((x) => x.id)), connected };
   }
 
   /** Whether the tape tracks `x` without any op of its own: watched, or a variable it read. */
@@ -194,7 +220,10 @@ export class TapeHistory {
     const { order, span, reachedSources: sourceOps } = this.opsBehind(targets, false, floats);
     const tracked = new IdSet(base, span);
     const reached = new IdSet(base, span);
-    for (const s of floats) if (!sourceOps.has(s.id) && this.tracksLeaf(s)) reached.add(s.id);
+    // A target that is also a source gets its seed, watched or not (as TensorFlow's sources that are targets).
+    for (const s of floats) {
+      if (targets.includes(s) || (!sourceOps.has(s.id) && this.tracksLeaf(s))) reached.add(s.id);
+    }
     // The ops that depend on a source are compacted into the front of `order`, in place.
     const live = order as TapeEntry[];
     let nLive = 0;
@@ -232,6 +261,20 @@ export class TapeHistory {
     const { entries, unrecorded, tracked } = this.walk([target, source], true);
     const forgotten = this.forgotten;
     const lastUse = lastUseOf(source);
+    const cut = this.cut;
+    let spent: TapeRecord['spent'];
+    if (spentBy !== undefined) {
+      const lostBehind = (x: Tensor) => cut !== undefined && meetsCut(cut.ids, x, this.createdAt);
+      // One target: the spending call tells exactly which sources it reached. Several: not which target each came from.
+      const single = cut !== undefined && cut.targets.length === 1 && cut.targets[0] === target.id;
+      spent = {
+        by: spentBy,
+        lostBehindSource: lostBehind(source),
+        lostBehindTarget: lostBehind(target),
+        gave: single && cut.connected.has(source.id),
+        gaveNone: single && cut.sources.has(source.id) && !cut.connected.has(source.id),
+      };
+    }
     return {
       entries,
       tracked,
@@ -241,7 +284,7 @@ export class TapeHistory {
         has: (id: number) => forgotten !== undefined && (forgotten.watched.has(id) || inRanges(forgotten.ranges, id)),
       },
       createdAt: this.createdAt,
-      spentBy,
+      spent,
       watchAccessedVariables: this.watchAccessedVariables,
       lastUseOfSource: lastUse !== undefined && this.inRange(lastUse.outputId) ? lastUse : undefined,
     };
@@ -339,6 +382,28 @@ export class TapeHistory {
     this.variableIds.add(v.id);
     this.variables.push(v);
   }
+}
+
+/** What a spent tape cut off: the outputs that lost their op, the spending call's targets, and the sources it reached. */
+interface CutRecord {
+  readonly ids: IdSet;
+  readonly targets: readonly number[];
+  readonly sources: ReadonlySet<number>;
+  readonly connected: ReadonlySet<number>;
+}
+
+/** Whether `x` or a tensor behind it (made from `first` on) lost its op to a cut. */
+function meetsCut(ids: IdSet, x: Tensor, first: number): boolean {
+  const seen = new Set<number>();
+  const stack = [x];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t.id < first || seen.has(t.id)) continue;
+    seen.add(t.id);
+    if (ids.has(t.id)) return true;
+    if (t.node !== undefined) stack.push(...t.node.inputs);
+  }
+  return false;
 }
 
 /** Up to this many ids behind a target, the walk keeps one slot per id (8 bytes each) rather than sorting. */

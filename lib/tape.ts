@@ -220,6 +220,13 @@ export class GradientTape {
    * Runs `fn` without recording onto this tape (other tapes still record)
    * and returns its result.
    *
+   * `fn` must be synchronous: an `async` function, or one that returns a
+   * promise, throws a TypeError (an async function before it runs). The tape
+   * records again as soon as `fn` returns, so the ops after an `await` inside
+   * `fn` would run while it records, as if `stopRecording` were not there.
+   * Await outside instead, and pause only the synchronous steps:
+   * `const y = tape.stopRecording(() => x.mul(2)); await log(y);`.
+   *
    * @example
    * ```ts
    * import { GradientTape, scalar } from 'tapegrad';
@@ -232,8 +239,21 @@ export class GradientTape {
    * ```
    */
   stopRecording<T>(fn: () => T): T {
-    if (!this.history.recording) return fn();
-    return this.paused('stopRecording', fn);
+    const R = 'tapegrad.GradientTape.stopRecording';
+    if (typeof fn !== 'function') throw new TypeError(`${R}: fn must be a function, got ${describeValue(fn)}`);
+    const sync =
+      '; ops after an await inside fn would run while the tape records again. Pass a synchronous function and ' +
+      'await outside it: const y = tape.stopRecording(() => x.mul(2)); await use(y)';
+    if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') {
+      throw new TypeError(`${R}: fn is an async function${sync}`);
+    }
+    const result = this.history.recording ? this.paused('stopRecording', fn) : fn();
+    if (isThenable(result)) {
+      // The caller gets this error instead of the promise: a later rejection of it must not also crash the process.
+      result.then(undefined, () => {});
+      throw new TypeError(`${R}: fn returned a promise${sync}`);
+    }
+    return result;
   }
 
   /**
@@ -266,12 +286,16 @@ export class GradientTape {
    * of each target's output gradient (default ones) times its Jacobian.
    *
    * - `targets`: a tensor or an array; the gradients of all targets are summed.
-   * - `sources`: a tensor, an array or a record of tensors; the result has the same structure.
+   * - `sources`: a tensor, an array or a record of tensors; the result has the same structure
+   *   (a record gets the same keys as own properties, even `'__proto__'`).
    * - `outputGradients`: one tensor per target, of the target's shape and dtype
    *   (`grad_ys` in `tf.gradients`); `undefined` entries mean ones.
    * - A source that no target depends on, one never watched, one cut off by
    *   `stopGradient`, or an int32/bool source gets `undefined`, or zeros with
    *   `{ unconnectedGradients: 'zero' }` (then the type is plain `Tensor`).
+   * - A float source that is also a target gets that target's output gradient
+   *   (ones by default), watched or not, as in TensorFlow, plus what flows to
+   *   it from the other targets: `tape.gradient(x, x)` is ones.
    *
    * Each gradient has its source's shape and dtype. A non-persistent tape
    * gives one set of gradients and then drops its recording. Ops run by the
@@ -304,7 +328,7 @@ export class GradientTape {
 
     const plan = this.take('gradient', targetList, list);
     const grads = this.paused('gradient', () => replay(plan, seeds));
-    this.letGo(plan);
+    this.letGo(plan, list);
     const results = list.map((s) => grads.get(s.id) ?? (unconnected === 'zero' ? zerosLike(s) : undefined));
     return rebuild(sources, results) as GradientsOf<S, U>;
   }
@@ -320,6 +344,8 @@ export class GradientTape {
    * - A source the target does not depend on (see `gradient()`) gets
    *   `undefined`, or zeros of the Jacobian's shape with
    *   `{ unconnectedGradients: 'zero' }`.
+   * - The target itself as a source gets the identity (its derivative with
+   *   respect to itself), watched or not, as its `gradient()` gets ones.
    * - `experimentalUseParallelFor` is accepted for TensorFlow compatibility
    *   and changes nothing: tapegrad has no vectorising `pfor`.
    *
@@ -353,7 +379,7 @@ export class GradientTape {
 
     const plan = this.take('jacobian', [target], list);
     const results = this.paused('jacobian', () => jacobianOf(plan, target, list, unconnected));
-    this.letGo(plan);
+    this.letGo(plan, list);
     return rebuild(sources, results) as GradientsOf<S, U>;
   }
 
@@ -406,7 +432,7 @@ export class GradientTape {
     }
     const plan = this.take('batchJacobian', [target], [source]);
     const result = this.paused('batchJacobian', () => batchJacobianOf(plan, target, source));
-    this.letGo(plan);
+    this.letGo(plan, [source]);
     if (result !== undefined) return result;
     const shape = [target.shape[0]!, ...target.shape.slice(1), ...source.shape.slice(1)];
     return (unconnected === 'zero' ? zeros(shape, source.dtype) : undefined) as Gradient<U>;
@@ -424,7 +450,15 @@ export class GradientTape {
    * `'ownBackwardPass'` (the target came from this tape's own `gradient()`);
    * `'computedBeforeTape'`; `'noPath'`, naming the op where the path breaks
    * when one is known (e.g. a comparison, which has no gradient); and
-   * `'tapeConsumed'`.
+   * `'tapeConsumed'`. A target that is the source itself is `'connected'`,
+   * watched or not.
+   *
+   * On a non-persistent tape already spent by `gradient()` (or a Jacobian) it
+   * still gives the real reason for a pair whose gradient was `undefined`,
+   * and `'connected'` for a pair that got one. It answers `'tapeConsumed'`
+   * only when the spending call let go of the recorded ops between the two
+   * (which it does when no other tape may need them), so that the reason is
+   * gone.
    *
    * `'connected'` means recorded ops lead from the source to the target (an
    * op's VJP could still return no gradient for that input). `stopGradient`
@@ -461,7 +495,8 @@ export class GradientTape {
    * recorded ops on a path from a source to a target, in the order they ran,
    * each with its input and output tensor ids, and the tensors they connect.
    * Callable before `gradient()` (it replays nothing and spends nothing);
-   * empty where no target depends on a source.
+   * empty where no target depends on a source, and on a non-persistent tape
+   * already spent.
    *
    * @example
    * ```ts
@@ -477,6 +512,7 @@ export class GradientTape {
   toGraph(targets: Tensor | readonly Tensor[], sources: Sources): TapeGraph {
     const targetList = targetsOf(targets);
     const list = sourceList('GradientTape.toGraph', sources);
+    if (this.consumed) return { tensors: [], ops: [] };
     const { plan, connected } = this.history.plan(targetList, list);
     const tensors = new Map<number, TapeGraphTensor>();
     const role = (x: Tensor): TapeGraphTensor['role'] =>
@@ -530,8 +566,9 @@ export class GradientTape {
    * (a loss for a log) do not hold the graph, as in TensorFlow, where a
    * non-persistent tape's recording is gone after `gradient()`.
    */
-  private letGo(plan: BackpropPlan): void {
-    if (!this.consumed || recording.liveTapes !== 0) return;
+  private letGo(plan: BackpropPlan, sources: readonly Tensor[]): void {
+    if (!this.consumed || recording.liveTapes !== 0 || plan.path.length === 0) return;
+    this.history.noteCut(plan, sources);
     const path = plan.path;
     for (let i = 0; i < path.length; i++) (path[i] as Tensor).node = undefined;
   }
@@ -547,6 +584,15 @@ export class GradientTape {
       if (wasRecording && !this.stopped && !this.consumed) this.history.start();
     }
   }
+}
+
+/** Whether `value` is a promise, or any object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**

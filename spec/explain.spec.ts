@@ -58,6 +58,16 @@ describe("'connected'", () => {
     expect(why.message).toContain('the target is the source itself');
   });
 
+  test('the target is the source, unwatched: connected too, as its gradient is ones', () => {
+    const x = tensor([1, 2]);
+    const v = variable([3]);
+    const tape = new GradientTape({ persistent: true, watchAccessedVariables: false });
+    expect(explainChecked(tape, x, x).reason).toBe('connected');
+    expect(explainChecked(tape, v, v).reason).toBe('connected');
+    expect(tape.explain(x, x).message).toContain('watched or not');
+    tape.stop();
+  });
+
   test('a trainable variable watched on read, named in the message', () => {
     const v = variable(tensor([1, 2]), { name: 'w' });
     const tape = new GradientTape({ persistent: true });
@@ -416,20 +426,132 @@ describe('explain().connected agrees with gradient() on random programs', () => 
   });
 });
 
-describe("'tapeConsumed'", () => {
-  test('a non-persistent tape after its gradient()', () => {
+/** A fresh copy of the library, in which no tape is live yet: a spent tape there cuts what it replayed. */
+function freshLibrary(): typeof import('../lib/index.js') {
+  let lib: typeof import('../lib/index.js') | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    lib = require('../lib/index.js') as typeof import('../lib/index.js');
+  });
+  return lib!;
+}
+
+describe("a spent tape: the real reason while it is known, 'tapeConsumed' once the spend let go of it", () => {
+  test('gradient() gave undefined since the tape came after the ops: explain says so afterwards', () => {
     const x = scalar(3);
+    const y = mul(x, x);
+    const tape = new GradientTape();
+    tape.watch(x);
+    expect(tape.gradient(y, x)).toBeUndefined();
+    expect(tape.explain(y, x)).toEqual({
+      connected: false,
+      reason: 'computedBeforeTape',
+      message: `the target #${y.id} (float32 []) was computed before this tape was created, so the tape did not record it; create the tape first`,
+    });
+  });
+
+  test('gradient() gave undefined for a source never watched, or cut by stopGradient: the same reasons afterwards', () => {
+    const lib = freshLibrary(); // no other live tape: a spend cuts what it replays
+    const x = lib.scalar(3);
+    const tape = new lib.GradientTape();
+    const y = lib.mul(x, x);
+    const before = tape.explain(y, x);
+    expect(tape.gradient(y, x)).toBeUndefined();
+    expect(before.reason).toBe('notWatched');
+    expect(tape.explain(y, x)).toEqual(before);
+    const [w, c] = [lib.scalar(1), lib.scalar(2)];
+    const other = new lib.GradientTape();
+    other.watch([w, c]);
+    const z = lib.add(lib.mul(w, 2), lib.stopGradient(lib.mul(c, 3)));
+    const cut = other.explain(z, c);
+    expect(other.gradient(z, c)).toBeUndefined();
+    expect(cut.reason).toBe('stopGradient');
+    expect(other.explain(z, c)).toEqual(cut);
+  });
+
+  test('a connected pair, ops kept (another tape may read them): connected, saying the tape is spent', () => {
+    const x = scalar(3);
+    const keeper = new GradientTape({ persistent: true }); // live: it may still read the ops
     const tape = new GradientTape();
     tape.watch(x);
     const y = mul(x, x);
-    tape.gradient(y, x);
+    expect(tape.gradient(y, x)?.item()).toBe(6);
+    expect(y.node).toBeDefined();
     expect(tape.explain(y, x)).toEqual({
+      connected: true,
+      reason: 'connected',
+      op: 'mul',
+      message: `the target #${y.id} (float32 []) is computed from the source #${x.id} (float32 []) by 1 recorded op, the last being 'mul'; this tape's gradient() has spent it since`,
+    });
+    keeper.stop();
+  });
+
+  test('a connected pair whose ops the spend cut: connected, from what the spending call gave', () => {
+    const lib = freshLibrary();
+    const x = lib.scalar(3);
+    const tape = new lib.GradientTape();
+    tape.watch(x);
+    const y = lib.mul(x, x);
+    expect(tape.gradient(y, x)?.item()).toBe(6);
+    expect(y.node).toBeUndefined(); // cut: no tape may read it
+    expect(tape.explain(y, x)).toEqual({
+      connected: true,
+      reason: 'connected',
+      message: `this tape's gradient() gave the source #${x.id} (float32 []) a gradient of the target #${y.id} (float32 []); the tape is not persistent, so it was spent then and let go of the ops between them`,
+    });
+    const j = new lib.GradientTape();
+    j.watch(x);
+    const z = lib.mul(x, 2);
+    j.jacobian(z, x);
+    expect(j.explain(z, x).message).toContain("this tape's jacobian() gave the source");
+  });
+
+  test('a pair away from what the spend cut keeps its real reason', () => {
+    const lib = freshLibrary();
+    const x = lib.scalar(3);
+    const c = lib.scalar(2);
+    const tape = new lib.GradientTape();
+    tape.watch([x, c]);
+    const y = lib.mul(x, x);
+    const z = lib.mul(c, 5);
+    const flag = lib.mul(lib.cast(lib.greater(c, 1), 'float32'), x);
+    const before = [tape.explain(z, x), tape.explain(flag, c)];
+    tape.gradient(y, x);
+    expect(y.node).toBeUndefined();
+    expect(tape.explain(z, c).reason).toBe('connected');
+    expect(before.map((why) => [why.reason, why.op])).toEqual([
+      ['noPath', 'mul'],
+      ['noPath', 'greater'],
+    ]);
+    expect([tape.explain(z, x), tape.explain(flag, c)]).toEqual(before);
+  });
+
+  test("the ops behind the target cut, for a source it gave no gradient or with several targets: 'tapeConsumed'", () => {
+    const lib = freshLibrary();
+    const [w, c] = [lib.scalar(1), lib.scalar(2)];
+    const tape = new lib.GradientTape();
+    tape.watch([w, c]);
+    const z = lib.add(lib.mul(w, 2), lib.stopGradient(lib.mul(c, 3)));
+    expect(tape.explain(z, c).reason).toBe('stopGradient'); // before the spend
+    expect(tape.gradient(z, [w, c]).map((g) => g?.item())).toEqual([2, undefined]);
+    expect(z.node).toBeUndefined(); // the path from w was replayed, then cut
+    expect(tape.explain(z, c)).toEqual({
       connected: false,
       reason: 'tapeConsumed',
       message:
-        'this tape is not persistent and its gradient() was already called, which released what it recorded; ' +
-        'create it with new GradientTape({ persistent: true }) to ask more than once',
+        `this tape is not persistent and its gradient() gave the source #${c.id} (float32 []) no gradient of the ` +
+        `target #${z.id} (float32 []), and let go of recorded ops between the target #${z.id} (float32 []) and the ` +
+        `source #${c.id} (float32 []), so the reason is no longer known; create it with new GradientTape({ persistent: ` +
+        'true }) to ask more than once, or call explain() before gradient()',
     });
+    const x = lib.scalar(3);
+    const several = new lib.GradientTape();
+    several.watch([x, w]);
+    const y1 = lib.mul(x, w);
+    const y2 = lib.mul(x, 2);
+    several.gradient([y1, y2], x);
+    expect(several.explain(y1, x).reason).toBe('tapeConsumed'); // which target gave x its gradient is not kept
+    expect(several.explain(y1, w).message).toContain('let go of recorded ops between');
   });
 });
 

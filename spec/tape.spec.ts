@@ -201,6 +201,44 @@ describe('stopRecording(fn)', () => {
     tape.stopRecording(() => tape.stop());
     expect(tape.recording).toBe(false);
   });
+
+  test('an async fn throws before it runs: ops after its await would be recorded again', () => {
+    const x = scalar(3);
+    using tape = new GradientTape();
+    tape.watch(x);
+    let ran = false;
+    const fn = async () => {
+      ran = true;
+      return mul(x, 2);
+    };
+    expect(() => tape.stopRecording(fn)).toThrow(
+      'tapegrad.GradientTape.stopRecording: fn is an async function; ops after an await inside fn would run while ' +
+        'the tape records again. Pass a synchronous function and await outside it',
+    );
+    expect(ran).toBe(false);
+    expect(tape.recording).toBe(true);
+  });
+
+  test('a fn that returns a promise throws once it returns, and the tape records again', () => {
+    const x = scalar(3);
+    using tape = new GradientTape();
+    tape.watch(x);
+    expect(() => tape.stopRecording(() => Promise.resolve(mul(x, 2)))).toThrow(
+      'tapegrad.GradientTape.stopRecording: fn returned a promise; ops after an await inside fn would run',
+    );
+    expect(tape.recording).toBe(true);
+    // The promise is not handed back, so a later rejection of it is handled there rather than left unhandled.
+    const thenable = { then: jest.fn() };
+    expect(() => tape.stopRecording(() => thenable)).toThrow('fn returned a promise');
+    expect(thenable.then).toHaveBeenCalledWith(undefined, expect.any(Function));
+  });
+
+  test('fn must be a function', () => {
+    using tape = new GradientTape();
+    expect(() => tape.stopRecording(3 as unknown as () => number)).toThrow(
+      'tapegrad.GradientTape.stopRecording: fn must be a function, got number',
+    );
+  });
 });
 
 describe('reset()', () => {
@@ -602,6 +640,55 @@ describe('the gradient of a target with respect to itself is ones', () => {
     using tape = new GradientTape();
     tape.watch(x);
     expect(values(tape.gradient(x, x, tensor([5, 6])))).toEqual([5, 6]);
+  });
+
+  test('an unwatched tensor as both target and source gives ones, as in TensorFlow', () => {
+    const x = tensor([1, 2]);
+    using tape = new GradientTape();
+    expect(values(tape.gradient(x, x))).toEqual([1, 1]);
+  });
+
+  test('an unwatched variable (watchAccessedVariables: false) as both target and source gives ones', () => {
+    const v = variable([1, 2, 3]);
+    using tape = new GradientTape({ watchAccessedVariables: false });
+    expect(values(tape.gradient(v, v))).toEqual([1, 1, 1]);
+  });
+
+  test('a tensor computed before the tape, as its own source, gives its output gradient', () => {
+    const y = mul(tensor([1, 2]), 3);
+    using tape = new GradientTape();
+    expect(values(tape.gradient(y, y, tensor([5, 6])))).toEqual([5, 6]);
+  });
+
+  test('with several targets, the seed adds to what flows to it from the others', () => {
+    const x = tensor([1, 2]);
+    const tape = new GradientTape({ persistent: true });
+    tape.watch(x);
+    const y = mul(x, 3);
+    expect(values(tape.gradient([x, y], x))).toEqual([4, 4]);
+    expect(values(tape.gradient([y, x, x], x, [undefined, tensor([10, 10]), undefined]))).toEqual([14, 14]);
+    tape.stop();
+    const u = tensor([1, 2]);
+    using other = new GradientTape();
+    const z = mul(u, 3); // u is not watched: not recorded
+    expect(values(other.gradient([u, z], u))).toEqual([1, 1]);
+  });
+
+  test('the other sources keep their semantics: unconnected ones get undefined, or zeros', () => {
+    const x = tensor([1, 2]);
+    const w = tensor([3]);
+    const tape = new GradientTape({ persistent: true });
+    tape.watch(w);
+    const [gx, gw] = tape.gradient(x, [x, w]);
+    expect([values(gx), gw]).toEqual([[1, 1], undefined]);
+    expect(values(tape.gradient(x, { x, w }, undefined, { unconnectedGradients: 'zero' }).w)).toEqual([0]);
+    tape.stop();
+  });
+
+  test('an int32 target and source still gets undefined', () => {
+    const n = tensor([1, 2], undefined, 'int32');
+    using tape = new GradientTape();
+    expect(tape.gradient(n, n)).toBeUndefined();
   });
 });
 

@@ -39,9 +39,9 @@ const depthwiseFilterShapeOf = (g: WindowGeometry) => [
   g.outChannels / g.inChannels,
 ];
 
-/** A new tensor of `shape` and `like`'s dtype, filled by `fill`. */
-function computed(like: Tensor, shape: number[], fill: (out: TypedArray) => void): Tensor {
-  const out = allocate(like.dtype, sizeOf(shape));
+/** A new tensor of `shape` and `like`'s dtype, filled by `fill` (`op` names it in a size error). */
+function computed(op: string, like: Tensor, shape: number[], fill: (out: TypedArray) => void): Tensor {
+  const out = allocate(like.dtype, sizeOf(shape), op);
   fill(out);
   return new Tensor(out, shape, like.dtype);
 }
@@ -67,14 +67,15 @@ function convolutionOps(
   k: ConvolutionKernels,
 ): { conv: ConvolutionOp; backpropInput: ConvolutionOp; backpropFilter: ConvolutionOp } {
   const conv: ConvolutionOp = defineOp(name, {
-    forward: ([x, w], g) => computed(x!, yShapeOf(g), (out) => k.conv(x!.values, w!.values, g, out)),
+    forward: ([x, w], g) => computed(name, x!, yShapeOf(g), (out) => k.conv(x!.values, w!.values, g, out)),
     vjp: (dy, [x, w], _y, g, needs) => [
       needs[0] ? backpropInput([dy, w!], g) : undefined,
       needs[1] ? backpropFilter([x!, dy], g) : undefined,
     ],
   });
   const backpropInput: ConvolutionOp = defineOp(`${name}BackpropInput`, {
-    forward: ([dy, w], g) => computed(dy!, xShapeOf(g), (out) => k.backpropInput(dy!.values, w!.values, g, out)),
+    forward: ([dy, w], g) =>
+      computed(`${name}BackpropInput`, dy!, xShapeOf(g), (out) => k.backpropInput(dy!.values, w!.values, g, out)),
     // dx = backpropInput(dy, w): d<dx, G>/d dy = conv(G, w); d<dx, G>/dw = backpropFilter(G, dy).
     vjp: (ddx, [dy, w], _dx, g, needs) => [
       needs[0] ? conv([ddx, w!], g) : undefined,
@@ -82,7 +83,8 @@ function convolutionOps(
     ],
   });
   const backpropFilter: ConvolutionOp = defineOp(`${name}BackpropFilter`, {
-    forward: ([x, dy], g) => computed(x!, k.filterShape(g), (out) => k.backpropFilter(x!.values, dy!.values, g, out)),
+    forward: ([x, dy], g) =>
+      computed(`${name}BackpropFilter`, x!, k.filterShape(g), (out) => k.backpropFilter(x!.values, dy!.values, g, out)),
     // dw = backpropFilter(x, dy): d<dw, G>/dx = backpropInput(dy, G); d<dw, G>/d dy = conv(x, G).
     vjp: (dw, [x, dy], _w, g, needs) => [
       needs[0] ? backpropInput([dy!, dw], g) : undefined,

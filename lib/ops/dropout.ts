@@ -3,7 +3,8 @@ import { describeValue } from '../format.js';
 import { convertToTensor, randomUniform } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { defineOp } from '../op.js';
-import { broadcastsTo, formatShape } from '../shape.js';
+import { isSeed } from '../random.js';
+import { broadcastsTo, describeShape, formatShape } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { div, mul } from './arithmetic.js';
 import { greaterEqual } from './compare.js';
@@ -36,8 +37,9 @@ function hashSeed(seed: string): number {
  * (default x's shape) is the shape of the random keep/drop draws, broadcast
  * to x: `[batch, 1, 1, channels]` drops whole feature maps; a `null` entry
  * (with as many entries as x has axes) takes x's size there. The same
- * `seed` (a number or a string) gives the same mask; the draws are
- * tapegrad's own generator, so they differ from tfjs's for the same seed.
+ * `seed` (an integer in [0, 2^32), or a string) gives the same mask; without
+ * one, the mask follows the global seed when `setSeed` has set one. The draws
+ * are tapegrad's own generator, so they differ from tfjs's for the same seed.
  * Always active: there is no training flag. The gradient is the same mask
  * times dy.
  *
@@ -77,13 +79,19 @@ export function dropout(
       !broadcastsTo(shape, t.shape)
     ) {
       throw new Error(
-        `tapegrad.${op}: noiseShape ${JSON.stringify(noiseShape)} must broadcast to the shape of x ` +
+        `tapegrad.${op}: noiseShape ${describeShape(noiseShape)} must broadcast to the shape of x ` +
           `${formatShape(t.shape)}; give each axis x's size or 1`,
       );
     }
   }
-  if (seed !== undefined && typeof seed !== 'number' && typeof seed !== 'string') {
-    throw new TypeError(`tapegrad.${op}: seed must be a number or a string, got ${describeValue(seed)}`);
+  if (seed !== undefined && typeof seed !== 'string' && !isSeed(seed)) {
+    if (typeof seed !== 'number') {
+      throw new TypeError(`tapegrad.${op}: seed must be a number or a string, got ${describeValue(seed)}`);
+    }
+    throw new RangeError(
+      `tapegrad.${op}: seed must be an integer in [0, 2^32) or a string, got ${seed}; ` +
+        'pick a whole number from 0 to 4294967295',
+    );
   }
   // Keep where u >= rate (probability 1 - rate); kept elements are scaled by 1 / (1 - rate).
   const u = randomUniform(shape, 0, 1, t.dtype, typeof seed === 'string' ? hashSeed(seed) : seed);

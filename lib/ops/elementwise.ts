@@ -54,7 +54,7 @@ export function mapUnary(kernel: UnaryKernel, x: Tensor): Tensor {
 /** Runs a binary kernel with broadcasting into a new tensor (of `dtype`, default the inputs'). */
 export function mapBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor, dtype: DType = a.dtype): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(dtype, sizeOf(shape));
+  const out = allocate(dtype, sizeOf(shape), op);
   kernels.binary(kernel, a.values, a.shape, b.values, b.shape, out, shape);
   return new Tensor(out, shape, dtype);
 }

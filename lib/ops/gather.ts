@@ -52,7 +52,7 @@ const gatherOp: OpRunner<GatherAttrs> = defineOp('gather', {
   forward: ([x, indices], attrs) => {
     const { axis, batchDims } = attrs;
     const shape = [...x!.shape.slice(0, axis), ...indices!.shape.slice(batchDims), ...x!.shape.slice(axis + 1)];
-    const out = allocate(x!.dtype, sizeOf(shape));
+    const out = allocate(x!.dtype, sizeOf(shape), 'gather');
     kernels.gatherAxis(x!.values, indices!.values as Int32Array, ...gatherGeometry(x!.shape, attrs), out);
     return new Tensor(out, shape, x!.dtype);
   },
@@ -82,7 +82,7 @@ const gatherGradOp: OpRunner<GatherGradAttrs> = defineOp('gatherGrad', {
 
 const oneHotOp = defineOp('oneHot', {
   forward: ([indices], { depth, onValue, offValue, dtype }) => {
-    const out = allocate(dtype, indices!.size * depth);
+    const out = allocate(dtype, indices!.size * depth, 'oneHot');
     const bool = (v: number) => (dtype === 'bool' ? Number(Boolean(v)) : v);
     kernels.oneHot(indices!.values as Int32Array, depth, bool(onValue), bool(offValue), out);
     return new Tensor(out, [...indices!.shape, depth], dtype);

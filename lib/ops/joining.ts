@@ -26,7 +26,7 @@ const concatOp: OpRunner<number> = defineOp('concat', {
     const first = xs[0]!;
     const shape = first.shape.slice();
     shape[axis] = xs.reduce((total, x) => total + x.shape[axis]!, 0);
-    const out = allocate(first.dtype, sizeOf(shape));
+    const out = allocate(first.dtype, sizeOf(shape), 'concat');
     kernels.concat(
       xs.map((x) => x.values),
       xs.map((x) => sizeOf(x.shape.slice(axis))),
@@ -56,7 +56,7 @@ const concatOp: OpRunner<number> = defineOp('concat', {
 const tileOp: OpRunner<readonly number[]> = defineOp('tile', {
   forward: ([x], reps) => {
     const shape = x!.shape.map((n, d) => n * reps[d]!);
-    const out = allocate(x!.dtype, sizeOf(shape));
+    const out = allocate(x!.dtype, sizeOf(shape), 'tile');
     kernels.tile(x!.values, x!.shape, reps, out);
     return new Tensor(out, shape, x!.dtype);
   },

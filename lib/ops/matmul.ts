@@ -51,7 +51,7 @@ const matmulOp = defineOp('matmul', {
         ),
     );
     const shape = [...batch, m, n];
-    const out = allocate(A.dtype, sizeOf(shape));
+    const out = allocate(A.dtype, sizeOf(shape), 'matmul');
     kernels.matmul(A.values, aBatch, B.values, bBatch, batch, m, k, n, transposeA, transposeB, out);
     return new Tensor(out, shape, A.dtype);
   },

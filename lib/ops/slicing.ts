@@ -61,7 +61,7 @@ const padOp: OpRunner<PadAttrs> = defineOp('pad', {
   forward: ([x], { paddings, constantValue }) => {
     const t = x!;
     const shape = t.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
-    const out = allocate(t.dtype, sizeOf(shape));
+    const out = allocate(t.dtype, sizeOf(shape), 'pad');
     if (constantValue !== 0) out.fill(t.dtype === 'bool' ? Number(Boolean(constantValue)) : constantValue);
     const begin = paddings.map((p) => p[0]);
     kernels.stridedWrite(

@@ -15,6 +15,7 @@ import { isFloat } from '../dtype.js';
 import { add, mul, stopGradient, sub, sum } from '../ops/index.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { describeValue } from '../format.js';
+import { checkSeed } from '../random.js';
 import { withoutRecording } from '../recording.js';
 import { GradientTape } from '../tape.js';
 import { Tensor } from '../tensor.js';
@@ -41,7 +42,7 @@ export interface CheckGradientsOptions {
   rtol?: number;
   /** Absolute tolerance (default 1e-7). */
   atol?: number;
-  /** Seed of the random directions u and v; the same seed gives the same check (default 0). */
+  /** Seed of the random directions u and v, an integer in [0, 2^32); the same seed gives the same check (default 0). */
   seed?: number;
   /** What to call `f` in error messages (default `f.name`, else `'f'`). */
   name?: string;
@@ -150,6 +151,7 @@ export function checkGradients(
     name: options.name ?? (f.name || 'f'),
   };
   const seed = options.seed ?? 0;
+  checkSeed('checkGradients', seed);
   xs.forEach((x, i) => {
     if (isFloat(x.dtype) && x.dtype !== 'float64') {
       throw new TypeError(
@@ -223,6 +225,11 @@ export function numericJvp(
   });
 }
 
+/** A random direction of `shape`, seeded with `seed` (wrapped into [0, 2^32): offsets from the user's seed may pass it). */
+function direction(shape: readonly number[], seed: number): Tensor {
+  return randomNormal(shape, 0, 1, 'float64', seed % 4294967296);
+}
+
 /** The comparisons of `<VJP(u), v_i>` with the numeric `<u, JVP(v_i)>` for every float input i. */
 function compareVjp(
   f: (...inputs: Tensor[]) => Tensor,
@@ -248,13 +255,13 @@ function compareVjp(
         `so return cast(y, 'float64')`,
     );
   }
-  const u = randomNormal(y.shape, 0, 1, 'float64', seed);
+  const u = direction(y.shape, seed);
   const grads = tape.gradient(y, xs, u);
 
   const comparisons: GradientComparison[] = [];
   xs.forEach((x, i) => {
     if (!isFloat(x.dtype)) return;
-    const v = randomNormal(x.shape, 0, 1, 'float64', seed + 1 + i);
+    const v = direction(x.shape, seed + 1 + i);
     const g = grads[i];
     const analytic = g === undefined ? 0 : dot(g, v);
     const directions = xs.map((_, j) => (j === i ? v : undefined));
@@ -302,8 +309,8 @@ function vjpAsFunction(
   seed: number,
 ): { g: (...args: Tensor[]) => Tensor; u: Tensor } {
   const y = withoutRecording(() => callF(f, xs, C, name));
-  const u = randomNormal(y.shape, 0, 1, 'float64', seed);
-  const ws = xs.map((x, i) => (isFloat(x.dtype) ? randomNormal(x.shape, 0, 1, 'float64', seed + 1 + i) : undefined));
+  const u = direction(y.shape, seed);
+  const ws = xs.map((x, i) => (isFloat(x.dtype) ? direction(x.shape, seed + 1 + i) : undefined));
   const n = xs.length;
   const g = (...args: Tensor[]): Tensor => {
     const inner = args.slice(0, n);

@@ -212,6 +212,7 @@ describe('the installed backend', () => {
   });
 
   test('ready() installs them again after setKernels(referenceKernels), and products above the threshold use them', async () => {
+    const restoreEnv = withKernelsEnv(undefined);
     const previous = lib.setKernels(referenceKernels);
     expect(lib.backend()).toBe('typescript');
     await expect(lib.ready()).resolves.toBe('wasm-simd');
@@ -223,5 +224,45 @@ describe('the installed backend', () => {
     const ref = lib.matmul(x, y).dataSync();
     for (let i = 0; i < ref.length; i++) expect(Math.abs(fast[i]! - ref[i]!)).toBeLessThan(1e-12);
     lib.setKernels(previous);
+    restoreEnv();
+  });
+
+  test('ready() keeps the TypeScript kernels when TAPEGRAD_KERNELS=typescript, read when it is called', async () => {
+    const restoreEnv = withKernelsEnv('typescript');
+    const previous = lib.setKernels(referenceKernels);
+    try {
+      await expect(lib.ready()).resolves.toBe('typescript');
+      expect(lib.backend()).toBe('typescript');
+    } finally {
+      lib.setKernels(previous);
+      restoreEnv();
+    }
+  });
+
+  test('loaded with TAPEGRAD_KERNELS=typescript, the backend is TypeScript, and stays so through ready()', async () => {
+    const restoreEnv = withKernelsEnv('typescript');
+    try {
+      let fresh: typeof import('../../lib/kernels/wasm/index.js') | undefined;
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        fresh = require('../../lib/kernels/wasm/index.js') as typeof import('../../lib/kernels/wasm/index.js');
+      });
+      expect(fresh!.backend()).toBe('typescript');
+      await expect(fresh!.ready()).resolves.toBe('typescript');
+      expect(fresh!.backend()).toBe('typescript');
+    } finally {
+      restoreEnv();
+    }
   });
 });
+
+/** Sets (or, with undefined, unsets) TAPEGRAD_KERNELS; returns what puts it back. */
+function withKernelsEnv(value: string | undefined): () => void {
+  const saved = process.env.TAPEGRAD_KERNELS;
+  const set = (v: string | undefined) => {
+    if (v === undefined) delete process.env.TAPEGRAD_KERNELS;
+    else process.env.TAPEGRAD_KERNELS = v;
+  };
+  set(value);
+  return () => set(saved);
+}

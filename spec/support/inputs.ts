@@ -14,8 +14,9 @@ export type Domain = 'any' | 'positive' | 'nonzero' | 'separated' | 'bool';
  * are always at least 0.4 apart and a central difference never crosses a tie.
  */
 export function sampleInput(shape: Shape, domain: Domain, index: number, seed: number): Tensor {
-  const u = randomUniform(shape, 0, 1, 'float64', seed * 31 + index).dataSync();
-  const w = randomUniform(shape, 0, 1, 'float64', seed * 31 + index + 17).dataSync();
+  // Seeds are integers in [0, 2^32): wrap (as the generator did before seeds were checked, so the inputs are unchanged).
+  const u = randomUniform(shape, 0, 1, 'float64', (seed * 31 + index) % 2 ** 32).dataSync();
+  const w = randomUniform(shape, 0, 1, 'float64', (seed * 31 + index + 17) % 2 ** 32).dataSync();
   const values = Array.from(u, (a, i): number => {
     const b = w[i]!;
     switch (domain) {

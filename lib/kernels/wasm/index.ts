@@ -4,7 +4,8 @@
  * synchronously and installed when tapegrad loads; in a browser, where the
  * main thread may not compile a module synchronously, `ready()` compiles and
  * installs them, and the TypeScript kernels run until then. Set
- * `TAPEGRAD_KERNELS=typescript` in Node's environment to keep the TypeScript ones.
+ * `TAPEGRAD_KERNELS=typescript` in Node's environment to keep the TypeScript ones
+ * (at load and through `ready()`).
  * In Node, large matrix products also use a worker thread (`threads.ts`;
  * `TAPEGRAD_THREADS=1` keeps them on one thread).
  */
@@ -43,7 +44,9 @@ function validBytes(): Uint8Array | undefined {
  * WebAssembly SIMD is unavailable (the TypeScript kernels then stay). In Node
  * the kernels are already installed when tapegrad loads; in a browser, call
  * this once at start-up (compiling is asynchronous there), and ops use the
- * TypeScript kernels until it resolves. In Node it also starts the worker
+ * TypeScript kernels until it resolves. With `TAPEGRAD_KERNELS=typescript`
+ * in Node's environment (read at each call) it installs nothing and keeps
+ * the kernels in use. In Node it also starts the worker
  * thread that shares large matrix products, and resolves once it is up (the
  * first large product starts it otherwise; `TAPEGRAD_THREADS=1` keeps one thread).
  *
@@ -55,6 +58,7 @@ function validBytes(): Uint8Array | undefined {
  * ```
  */
 export async function ready(): Promise<BackendName> {
+  if (!wasmWanted()) return backend();
   if (fast === undefined && failure === undefined) {
     try {
       const bytes = validBytes();
@@ -90,12 +94,23 @@ export function backend(): BackendName {
   return 'custom';
 }
 
+/**
+ * Whether the WebAssembly kernels may be installed: not where Node's
+ * environment sets `TAPEGRAD_KERNELS=typescript`, read each time (at load, and
+ * by `ready()`).
+ */
+function wasmWanted(): boolean {
+  return nodeProcess()?.env?.TAPEGRAD_KERNELS !== 'typescript';
+}
+
+function nodeProcess(): { versions?: { node?: string }; env?: Record<string, string | undefined> } | undefined {
+  return (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } })
+    .process;
+}
+
 /** Node (not a browser): compile synchronously and install now, unless TAPEGRAD_KERNELS=typescript. */
 function installInNode(): void {
-  const process = (
-    globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }
-  ).process;
-  if (process?.versions?.node === undefined || process.env?.TAPEGRAD_KERNELS === 'typescript') return;
+  if (nodeProcess()?.versions?.node === undefined || !wasmWanted()) return;
   try {
     const bytes = validBytes();
     if (bytes === undefined) return;
