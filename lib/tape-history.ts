@@ -144,16 +144,23 @@ export class TapeHistory {
    * give from one the cut took away.
    */
   noteCut(plan: BackpropPlan, sources: readonly Tensor[]): void {
-    const ids = new IdSet(this.createdAt);
-    const used = new Set<number>();
-    for (const e of plan.path) {
-      ids.add(e.id);
-      for (const x of e.node.inputs) used.add(x.id);
-    }
+    const path = plan.path;
+    const ids = new IdSet(this.createdAt, path.length === 0 ? 0 : path[path.length - 1]!.id - this.createdAt + 1);
     const targets = plan.targets.map((t) => t.id);
-    const connected = new Set<number>();
     // A source gets a gradient when an op on the path uses it, or when it is itself a target.
-    for (const id of plan.sourceIds) if (used.has(id) || targets.includes(id)) connected.add(id);
+    const connected = new Set<number>(targets.filter((id) => plan.sourceIds.has(id)));
+    // Sources are mostly watched leaves; look computed tensors up only when a source is one.
+    const computedSources = sources.some((x) => x.node !== undefined);
+    for (let i = 0; i < path.length; i++) {
+      const e = path[i]!;
+      ids.add(e.id);
+      const inputs = e.node.inputs;
+      for (let j = 0; j < inputs.length; j++) {
+        const x = inputs[j]!;
+        if (x.node === undefined ? !x.watched && !x.watchOnRead : !computedSources) continue;
+        if (plan.sourceIds.has(x.id)) connected.add(x.id);
+      }
+    }
     this.cut = { ids, targets, sources: new Set(sources.map((x) => x.id)), connected };
   }
 
