@@ -49,7 +49,7 @@ export class TapeHistory {
 
   /** Whether `release()` spent the tape. */
   private released = false;
-  /** What a spent tape cut off its outputs (see `noteCut`), for explain. */
+  /** What a spent tape cut off its outputs (see `cutOff`), for explain. */
   private cut: CutRecord | undefined;
 
   /** A tape's history; the tape counts among the live ones until it is released. */
@@ -138,12 +138,12 @@ export class TapeHistory {
   }
 
   /**
-   * Notes, before a spent tape cuts the ops of `plan` off their outputs
-   * (`GradientTape.letGo`), which ids lose their op and which sources the
-   * spending call reached, so that explain can tell an answer it can still
-   * give from one the cut took away.
+   * Cuts the ops of `plan` off their outputs (for `GradientTape.letGo`),
+   * noting which ids lose their op and which sources the spending call
+   * reached, so that explain can tell an answer it can still give from one
+   * the cut took away.
    */
-  noteCut(plan: BackpropPlan, sources: readonly Tensor[]): void {
+  cutOff(plan: BackpropPlan, sources: readonly Tensor[]): void {
     const path = plan.path;
     const ids = new IdSet(this.createdAt, path.length === 0 ? 0 : path[path.length - 1]!.id - this.createdAt + 1);
     const targets = plan.targets.map((t) => t.id);
@@ -155,6 +155,7 @@ export class TapeHistory {
       const e = path[i]!;
       ids.add(e.id);
       const inputs = e.node.inputs;
+      (e as Tensor).node = undefined; // the cut itself
       for (let j = 0; j < inputs.length; j++) {
         const x = inputs[j]!;
         if (x.node === undefined ? !x.watched && !x.watchOnRead : !computedSources) continue;

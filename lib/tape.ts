@@ -568,9 +568,7 @@ export class GradientTape {
    */
   private letGo(plan: BackpropPlan, sources: readonly Tensor[]): void {
     if (!this.consumed || recording.liveTapes !== 0 || plan.path.length === 0) return;
-    this.history.noteCut(plan, sources);
-    const path = plan.path;
-    for (let i = 0; i < path.length; i++) (path[i] as Tensor).node = undefined;
+    this.history.cutOff(plan, sources);
   }
 
   /** Runs `fn` with this tape paused (other tapes still record), noting the gap for explain(). */
