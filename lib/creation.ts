@@ -6,7 +6,7 @@ import { describeValue } from './format.js';
 import { allocate, checkDType, dtypeOfArray, type DataTypeMap, type DType, type TypedArray } from './dtype.js';
 import { kernels } from './kernels/index.js';
 import { checkSeed, drawSeed } from './random.js';
-import { checkShape, formatShape, MAX_SIZE, sizeError, sizeOf, type Shape } from './shape.js';
+import { checkShape, formatShape, MAX_SIZE, shapesEqual, sizeError, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
 /** Numbers, or nested arrays of numbers. */
@@ -439,4 +439,171 @@ export function randomUniform<D extends 'float32' | 'float64' | 'int32' = 'float
   const t = filled(op, shape, 0, d);
   kernels.fillUniform(t.values, minval, maxval, s);
   return t;
+}
+
+/**
+ * The dtype {@link tensor} gives `values` when no dtype is named: a tensor's
+ * own, a typed array's, bool for booleans alone, else float32.
+ */
+export type DTypeOfValues<V> =
+  V extends Tensor<infer D>
+    ? D
+    : V extends Float64Array
+      ? 'float64'
+      : V extends Int32Array
+        ? 'int32'
+        : V extends Uint8Array | BoolArray
+          ? 'bool'
+          : 'float32';
+
+/**
+ * `tensor(values, shape, dtype)` for the tensorNd functions, as TensorFlow.js
+ * checks them: `shape`, when given, has `rank` numbers, and `values` nest to
+ * exactly `rank` axes, or are flat (a flat array or a typed array) with a
+ * `shape` to fill.
+ */
+function tensorOfRank(
+  op: string,
+  rank: number,
+  values: TensorLike,
+  shape: readonly number[] | undefined,
+  dtype: DType | undefined,
+): Tensor {
+  if (shape !== undefined) {
+    checkShape(op, shape);
+    if (shape.length !== rank) {
+      throw new Error(
+        `tapegrad.${op}: shape ${formatShape(shape)} has ${shape.length} numbers; a rank-${rank} tensor needs ${rank}`,
+      );
+    }
+  }
+  const inferred = toTensor(op, values, undefined, dtype);
+  if (inferred.rank === rank) {
+    if (shape !== undefined && !shapesEqual(shape, inferred.shape)) {
+      throw new Error(
+        `tapegrad.${op}: the values have shape ${formatShape(inferred.shape)} but shape ${formatShape(shape)} was given; ` +
+          'give flat values to fill a shape, or leave the shape out',
+      );
+    }
+    return inferred;
+  }
+  if (inferred.rank === 1 && shape !== undefined) return fromFlat(op, inferred.values, shape, inferred.dtype);
+  const fix =
+    rank === 1
+      ? 'give a flat array or a typed array, or use tensor()'
+      : inferred.rank === 1
+        ? `give a shape of ${rank} numbers with flat values, or nest the values ${rank} deep`
+        : `nest the values ${rank} deep, or give flat values and a shape of ${rank} numbers, or use tensor()`;
+  throw new Error(
+    `tapegrad.${op}: the values have shape ${formatShape(inferred.shape)} (rank ${inferred.rank}) ` +
+      `but ${op} makes rank-${rank} tensors; ${fix}`,
+  );
+}
+
+/**
+ * A rank-1 tensor, as TensorFlow.js's `tf.tensor1d`: {@link tensor} that
+ * throws unless `values` is a flat array or a typed array.
+ *
+ * @example
+ * ```ts
+ * import { tensor1d } from 'tapegrad';
+ * tensor1d([1, 2, 3]); // [1, 2, 3] (float32)
+ * tensor1d([1, 2], 'int32'); // [1, 2] (int32)
+ * tensor1d(new Float64Array([0.5])); // [0.5] (float64)
+ * ```
+ */
+export function tensor1d<V extends TensorLike, D extends DType = DTypeOfValues<V>>(values: V, dtype?: D): Tensor<D> {
+  return tensorOfRank('tensor1d', 1, values, undefined, dtype) as Tensor<D>;
+}
+
+/**
+ * A rank-2 tensor, as TensorFlow.js's `tf.tensor2d`: from values nested two
+ * deep, or from flat values (an array or a typed array) and a `shape` of two
+ * numbers. Throws on any other rank.
+ *
+ * @example
+ * ```ts
+ * import { tensor2d } from 'tapegrad';
+ * tensor2d([[1, 2], [3, 4]]); // [[1, 2], [3, 4]] (float32)
+ * tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'); // [[1, 2, 3], [4, 5, 6]] (int32)
+ * ```
+ */
+export function tensor2d<V extends TensorLike, D extends DType = DTypeOfValues<V>>(
+  values: V,
+  shape?: readonly [number, number],
+  dtype?: D,
+): Tensor<D> {
+  return tensorOfRank('tensor2d', 2, values, shape, dtype) as Tensor<D>;
+}
+
+/**
+ * A rank-3 tensor, as TensorFlow.js's `tf.tensor3d`: from values nested three
+ * deep, or from flat values (an array or a typed array) and a `shape` of three
+ * numbers. Throws on any other rank.
+ *
+ * @example
+ * ```ts
+ * import { tensor3d } from 'tapegrad';
+ * tensor3d([[[1], [2]], [[3], [4]]]); // [[[1], [2]], [[3], [4]]]
+ * tensor3d([1, 2, 3, 4], [2, 1, 2]); // [[[1, 2]], [[3, 4]]]
+ * ```
+ */
+export function tensor3d<V extends TensorLike, D extends DType = DTypeOfValues<V>>(
+  values: V,
+  shape?: readonly [number, number, number],
+  dtype?: D,
+): Tensor<D> {
+  return tensorOfRank('tensor3d', 3, values, shape, dtype) as Tensor<D>;
+}
+
+/**
+ * A rank-4 tensor, as TensorFlow.js's `tf.tensor4d`: from values nested four
+ * deep, or from flat values (an array or a typed array) and a `shape` of four
+ * numbers. Throws on any other rank.
+ *
+ * @example
+ * ```ts
+ * import { tensor4d } from 'tapegrad';
+ * tensor4d([[[[1, 2]]]]); // [[[[1, 2]]]]
+ * tensor4d([1, 2, 3, 4], [1, 2, 2, 1]).shape; // [1, 2, 2, 1]
+ * ```
+ */
+export function tensor4d<V extends TensorLike, D extends DType = DTypeOfValues<V>>(
+  values: V,
+  shape?: readonly [number, number, number, number],
+  dtype?: D,
+): Tensor<D> {
+  return tensorOfRank('tensor4d', 4, values, shape, dtype) as Tensor<D>;
+}
+
+/**
+ * `num` evenly spaced float32 numbers from `start` to `stop`, both included,
+ * as TensorFlow.js's `tf.linspace`; `num` is a positive integer (1 gives
+ * `[start]`). Each value is `start + i * step`, and the last is `stop`
+ * exactly.
+ *
+ * @example
+ * ```ts
+ * import { linspace } from 'tapegrad';
+ * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1] (float32)
+ * linspace(3, -3, 3); // [3, 0, -3]
+ * linspace(2, 7, 1); // [2]
+ * ```
+ */
+export function linspace(start: number, stop: number, num: number): Tensor<'float32'> {
+  checkNumber('linspace', 'start', start);
+  checkNumber('linspace', 'stop', stop);
+  checkNumber('linspace', 'num', num);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new RangeError(`tapegrad.linspace: start and stop must be finite numbers, got ${start} and ${stop}`);
+  }
+  if (!Number.isInteger(num) || num < 1) {
+    throw new RangeError(`tapegrad.linspace: num must be a positive integer (the number of values), got ${num}`);
+  }
+  if (num > MAX_SIZE) throw sizeError('linspace', `linspace(${start}, ${stop}, ${num})`, num);
+  const data = allocate('float32', num, 'linspace');
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) data[i] = start + i * step;
+  data[num - 1] = num > 1 ? stop : start;
+  return new Tensor(data, [num], 'float32');
 }

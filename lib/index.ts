@@ -12,7 +12,7 @@
  * ```
  * @packageDocumentation
  */
-export { Tensor, type NestedArray, type TensorLike, type TensorLikeArray } from './tensor.js';
+export { Tensor, type NestedArray, type TensorLike, type TensorLikeArray, type TensorJSON } from './tensor.js';
 export { Variable, variable, type VariableOptions } from './variable.js';
 export type { DType, FloatDType, DataTypeMap, TypedArray } from './dtype.js';
 export type { Shape } from './shape.js';
@@ -30,7 +30,14 @@ export {
   eye,
   randomNormal,
   randomUniform,
+  tensor1d,
+  tensor2d,
+  tensor3d,
+  tensor4d,
+  linspace,
+  type DTypeOfValues,
 } from './creation.js';
+export { tidy, keep, dispose, type TensorContainer } from './memory.js';
 export { setSeed } from './random.js';
 export * from './ops/index.js';
 export {
@@ -86,6 +93,9 @@ export {
 } from './kernels/index.js';
 export { ready, backend, type BackendName } from './kernels/wasm/index.js';
 export { enableCheckNumerics, disableCheckNumerics, withCheckNumerics } from './numerics.js';
+export * as train from './train/index.js';
+export * as initializers from './train/initializers.js';
+export * as io from './io/index.js';
 export {
   checkGradients,
   numericJvp,

@@ -24,6 +24,26 @@ export type TensorLikeArray = number | boolean | readonly TensorLikeArray[];
 let nextId = 0;
 
 /**
+ * The key under which Node's `util.inspect` (and so `console.log`) looks for
+ * an object's own text. `Symbol.for` gives Node's own symbol without importing
+ * node:util, so the library still loads in browsers.
+ */
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+/** The console as every JavaScript host has it (the build's type libraries name none). */
+declare const console: { log(...data: unknown[]): void };
+
+/** What {@link Tensor.toJSON} gives: the dtype, the shape and the values as nested arrays. */
+export interface TensorJSON<D extends DType = DType> {
+  /** The element type. */
+  dtype: D;
+  /** The dimensions, outermost first. */
+  shape: number[];
+  /** As `arraySync()` gives them: nested arrays, bool as 0 and 1. */
+  values: NestedArray;
+}
+
+/**
  * The id the next tensor will get: tensor ids only grow, so a tape marks the
  * ranges in which it recorded with these, without making a tensor.
  * @internal
@@ -224,6 +244,110 @@ export class Tensor<D extends DType = DType> {
       );
     }
     return this.values[0]!;
+  }
+
+  /**
+   * The first line of `print()`: `Tensor`, or for a variable its name.
+   * @internal
+   */
+  get printHeader(): string {
+    return 'Tensor';
+  }
+
+  /**
+   * Prints the tensor with `console.log`, as TensorFlow.js's `print()` does:
+   * `Tensor`, then the values indented. `verbose` adds the dtype, rank and
+   * shape before them. A variable's first line gives its name. Axes of large
+   * tensors are summarised with `...`.
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 2], [3, 4]]).print();
+   * // Tensor
+   * //     [[1, 2], [3, 4]]
+   * tensor([1, 2]).print(true);
+   * // Tensor
+   * //   dtype: float32
+   * //   rank: 1
+   * //   shape: [2]
+   * //   values:
+   * //     [1, 2]
+   * ```
+   */
+  print(verbose = false): void {
+    console.log(this.printText(verbose));
+  }
+
+  /**
+   * The text `print(verbose)` prints.
+   * @internal
+   */
+  printText(verbose: boolean): string {
+    const lines = [this.printHeader];
+    if (verbose) {
+      lines.push(`  dtype: ${this.dtype}`, `  rank: ${this.rank}`, `  shape: [${this.shape.join(',')}]`, '  values:');
+    }
+    lines.push(`    ${formatValues(this.values, this.shape, this.dtype)}`);
+    return lines.join('\n');
+  }
+
+  /**
+   * What Node's `util.inspect`, and so `console.log(x)`, shows for the tensor:
+   * its dtype, rank, shape and values, as `print(true)` prints them (a
+   * variable's name first), instead of the object's internals.
+   *
+   * @example
+   * ```ts
+   * const x = tensor([[1, 2], [3, 4]]);
+   * // In Node, console.log(x) prints what x.print(true) prints:
+   * // Tensor
+   * //   dtype: float32
+   * //   rank: 2
+   * //   shape: [2,2]
+   * //   values:
+   * //     [[1, 2], [3, 4]]
+   * ```
+   */
+  [inspectCustom](): string {
+    return this.printText(true);
+  }
+
+  /**
+   * The tensor as JSON data, so that `JSON.stringify(x)` gives
+   * `{"dtype":..., "shape":[...], "values":[...]}` with the values as nested
+   * arrays (as `arraySync()` gives them: bool as 0 and 1). As always in JSON,
+   * NaN and ±Infinity become `null`. `tensor(json.values, json.shape, json.dtype)`
+   * reads it back (when every value is finite).
+   *
+   * @example
+   * ```ts
+   * const x = tensor([[1, 2]]);
+   * JSON.stringify(x); // '{"dtype":"float32","shape":[1,2],"values":[[1,2]]}'
+   * x.toJSON().values; // [[1, 2]]
+   * JSON.stringify(tensor([NaN, Infinity, 1])); // '{"dtype":"float32","shape":[3],"values":[null,null,1]}'
+   * ```
+   */
+  toJSON(): TensorJSON<D> {
+    return { dtype: this.dtype, shape: [...this.shape], values: this.arraySync() };
+  }
+
+  /**
+   * Frees the tensor's memory early, as TensorFlow.js's `dispose()`: here it
+   * does nothing, because on the CPU backends (JavaScript and WebAssembly) a
+   * tensor's memory is the garbage collector's, freed once nothing refers to
+   * the tensor. It is kept so that TensorFlow.js code runs unchanged, and as
+   * the place where a backend that holds device memory (WebGPU) will free it.
+   * The tensor stays usable here; do not rely on that, as such a backend will
+   * not keep it.
+   *
+   * @example
+   * ```ts
+   * const x = tensor([1, 2]);
+   * x.dispose(); // nothing to free: the garbage collector owns CPU memory
+   * ```
+   */
+  dispose(): void {
+    // Nothing to free on the CPU backends; a device-memory backend hooks in here.
   }
 
   /**

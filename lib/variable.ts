@@ -90,6 +90,11 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     return value;
   }
 
+  /** @internal */
+  override get printHeader(): string {
+    return `Variable '${this.name}'`;
+  }
+
   /**
    * Replaces the value with `value` (same shape and dtype), returning this variable.
    *

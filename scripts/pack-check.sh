@@ -16,7 +16,8 @@ fail() {
   exit 1
 }
 
-for f in dist/esm/index.js dist/esm/index.d.ts dist/esm/package.json dist/cjs/index.js dist/cjs/index.d.ts dist/cjs/package.json; do
+for f in dist/esm/index.js dist/esm/index.d.ts dist/esm/package.json dist/cjs/index.js dist/cjs/index.d.ts dist/cjs/package.json \
+  dist/esm/node.js dist/esm/node.d.ts dist/cjs/node.js dist/cjs/node.d.ts; do
   [[ -f "$root/$f" ]] || fail "$f is missing; run 'npm run build' first"
 done
 
@@ -30,7 +31,8 @@ const paths = files.map((f) => f.path);
 const allowed = (p) => p.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(p);
 const extra = paths.filter((p) => !allowed(p));
 const required = ['package.json', 'README.md', 'LICENSE', 'dist/esm/index.js', 'dist/esm/index.d.ts',
-  'dist/esm/package.json', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json'];
+  'dist/esm/package.json', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
+  'dist/esm/node.js', 'dist/esm/node.d.ts', 'dist/cjs/node.js', 'dist/cjs/node.d.ts'];
 const missing = required.filter((p) => !paths.includes(p));
 if (extra.length) console.error(`unexpected files in ${filename}: ${extra.join(', ')}`);
 if (missing.length) console.error(`missing from ${filename}: ${missing.join(', ')}`);
@@ -83,6 +85,35 @@ if (g !== 12) {
 }
 JS
 (cd "$app" && node check.mjs) || fail "the ES-module consumer (import from 'tapegrad') failed"
+
+# 4b. The Node entry, tapegrad/node, from CommonJS and from an ES module: a safetensors file saved
+#     by one is read by the other, and loadInto assigns it to a variable of the main entry.
+cat >"$app/check-node.cjs" <<'JS'
+const tg = require('tapegrad');
+const { saveSafetensors } = require('tapegrad/node');
+const where = require.resolve('tapegrad/node');
+if (!where.endsWith('/node_modules/tapegrad/dist/cjs/node.js')) throw new Error(`require resolved ${where}`);
+saveSafetensors(process.argv[2], { w: tg.tensor([[1, 2], [3, 4]]) }, { from: 'cjs' }).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+JS
+cat >"$app/check-node.mjs" <<'JS'
+import { tensor, variable } from 'tapegrad';
+import { loadInto, loadSafetensors } from 'tapegrad/node';
+const where = import.meta.resolve('tapegrad/node');
+if (!where.endsWith('/node_modules/tapegrad/dist/esm/node.js')) throw new Error(`import resolved ${where}`);
+const { w } = await loadSafetensors(process.argv[2]);
+const v = variable(tensor([[0, 0], [0, 0]]), { name: 'w' });
+await loadInto(process.argv[2], [v]);
+const got = JSON.stringify([w.arraySync(), v.arraySync()]);
+if (got !== '[[[1,2],[3,4]],[[1,2],[3,4]]]') {
+  console.error(`tapegrad/node: expected the saved weights back, got ${got}`);
+  process.exit(1);
+}
+JS
+(cd "$app" && node check-node.cjs "$work/w.safetensors") || fail "require('tapegrad/node') (saveSafetensors) failed"
+(cd "$app" && node check-node.mjs "$work/w.safetensors") || fail "import('tapegrad/node') (loadSafetensors, loadInto) failed"
 
 # 5. TypeScript consumers, NodeNext: the .mts one resolves the "import" types
 #    (dist/esm/index.d.ts), the .cts one the "require" types (dist/cjs/index.d.ts).
@@ -154,4 +185,4 @@ for check in "bundle-backend:wasm-simd [[17],[39]]" "bundle-matmul:wasm-simd [[1
     fail "the esbuild bundle of $name.mjs printed '$got', not '$want' (is package.json \"sideEffects\" missing a module?)"
 done
 
-echo "pack-check: OK: $(basename "$tarball") installs; require, import, TypeScript (NodeNext, ESM + CJS) and esbuild-bundled consumers pass ($((SECONDS - started))s)"
+echo "pack-check: OK: $(basename "$tarball") installs; require, import, tapegrad/node, TypeScript (NodeNext, ESM + CJS) and esbuild-bundled consumers pass ($((SECONDS - started))s)"

@@ -76,7 +76,8 @@ export function publicApi(entry: string): DocItem[] {
       examples: namespaceFile ? (namespaceDoc ?? []) : examplesOf(declarations),
       location: declarations[0] ? where(declarations[0]) : '?',
     });
-    if (namespaceFile) items.push(...namespaceMembersOf(exported.name, checker.getExportsOfModule(symbol), where));
+    if (namespaceFile)
+      items.push(...namespaceMembersOf(exported.name, checker.getExportsOfModule(symbol), where, checker));
     for (const declaration of declarations) {
       if (ts.isClassDeclaration(declaration)) items.push(...membersOf(exported.name, declaration, where));
     }
@@ -146,16 +147,31 @@ function namespaceMembersOf(
   namespace: string,
   exports: readonly ts.Symbol[],
   where: (node: ts.Node) => string,
+  checker: ts.TypeChecker,
 ): DocItem[] {
-  return exports.map((member) => {
+  return exports.flatMap((exported) => {
+    // A re-export (`export { x } from ...`) is documented where `x` is declared.
+    const member = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const declarations = member.declarations ?? [];
-    return {
-      name: `${namespace}.${member.name}`,
-      kind: 'member',
-      documented: declarations.some(hasDoc),
-      examples: examplesOf(declarations),
-      location: declarations[0] ? where(declarations[0]) : '?',
-    };
+    const name = `${namespace}.${exported.name}`;
+    // A namespace inside a namespace (`export * as schedules from ...`) is documented by its file.
+    const file = declarations.find(ts.isSourceFile);
+    if (file !== undefined) {
+      const doc = packageComment(file);
+      return [
+        { name, kind: 'member' as const, documented: doc !== undefined, examples: doc ?? [], location: where(file) },
+        ...namespaceMembersOf(name, checker.getExportsOfModule(member), where, checker),
+      ];
+    }
+    return [
+      {
+        name,
+        kind: 'member' as const,
+        documented: declarations.some(hasDoc),
+        examples: examplesOf(declarations),
+        location: declarations[0] ? where(declarations[0]) : '?',
+      },
+    ];
   });
 }
 
