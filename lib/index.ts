@@ -94,6 +94,7 @@ export {
 export { ready, backend, type BackendName } from './kernels/wasm/index.js';
 export { enableCheckNumerics, disableCheckNumerics, withCheckNumerics } from './numerics.js';
 export * as train from './train/index.js';
+export { clipByGlobalNorm, clipByNorm } from './train/clip.js';
 export * as initializers from './train/initializers.js';
 export * as io from './io/index.js';
 export {

@@ -7,6 +7,7 @@ import { convertToTensor, tensor } from './creation.js';
 import type { DataTypeMap, DType } from './dtype.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { withoutRecording } from './recording.js';
+import { rememberVariable } from './variable-registry.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
 /** Options of {@link variable}. */
@@ -70,6 +71,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     super(initial.values.slice() as DataTypeMap[D], initial.shape, initial.dtype);
     this.trainable = trainable;
     this.name = name ?? `Variable_${nextVariable++}`;
+    rememberVariable(this); // weakly: optimizers resolve gradients by name among the live variables
   }
 
   /** @internal */

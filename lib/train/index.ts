@@ -32,7 +32,7 @@ export {
   type NamedTensor,
   type Slots,
 } from './optimizer.js';
-export { rememberVariable } from './variable-registry.js';
+export { rememberVariable } from '../variable-registry.js';
 export {
   SGDOptimizer,
   MomentumOptimizer,

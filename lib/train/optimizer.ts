@@ -15,7 +15,7 @@ import { formatShape, shapesEqual } from '../shape.js';
 import { GradientTape } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { Variable } from '../variable.js';
-import { liveVariablesNamed, rememberVariable } from './variable-registry.js';
+import { liveVariablesNamed, rememberVariable } from '../variable-registry.js';
 
 /**
  * A learning rate: a number, or a schedule giving the rate for a step

@@ -1,13 +1,13 @@
 /**
  * Variables by name, held weakly, so that an optimizer can resolve the names
  * in `{ name: gradient }` to the variables they update (TensorFlow.js keeps
- * `ENGINE.registeredVariables` for this). A variable enters the registry when
- * an optimizer computes gradients for it, or when {@link rememberVariable}
- * is called on it; it leaves when it is garbage-collected. This module
- * imports nothing at run time, so lower layers (lib/variable.ts) may call
- * {@link rememberVariable} too.
+ * `ENGINE.registeredVariables` for this). Every variable enters the registry
+ * when it is made (lib/variable.ts calls {@link rememberVariable}) and leaves
+ * when it is garbage-collected; two live variables with one name make that
+ * name ambiguous. This module imports nothing at run time, so that
+ * lib/variable.ts, low in the layers, can import it.
  */
-import type { Variable } from '../variable.js';
+import type { Variable } from './variable.js';
 
 const byName = new Map<string, Set<WeakRef<Variable>>>();
 const remembered = new WeakSet<Variable>();
@@ -18,14 +18,16 @@ const forget = new FinalizationRegistry<{ name: string; ref: WeakRef<Variable> }
 });
 
 /**
- * Lets optimizers resolve `v.name` to `v` in `applyGradients`, for as long as `v` lives.
+ * Lets optimizers resolve `v.name` to `v` in `applyGradients`, for as long as
+ * `v` lives. Every variable is remembered when it is made; calling it again
+ * changes nothing.
  *
  * @example
  * ```ts
  * import { train, variable } from 'tapegrad';
  * const { rememberVariable } = train;
  * const w = variable([1], { name: 'w' });
- * rememberVariable(w); // train.sgd(1).applyGradients({ w: tensor([1]) }) now updates w
+ * rememberVariable(w); // already done by variable(): train.sgd(1).applyGradients({ w: tensor([1]) }) updates w
  * ```
  */
 export function rememberVariable(v: Variable): void {
@@ -43,7 +45,7 @@ export function rememberVariable(v: Variable): void {
  *
  * @example
  * ```ts
- * import { liveVariablesNamed } from './variable-registry.js';
+ * import { liveVariablesNamed } from '../variable-registry.js';
  * liveVariablesNamed('never made'); // []
  * ```
  */
