@@ -11,7 +11,7 @@ import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
 import { checkVjpOutputs, numerics } from './numerics.js';
 import type { VjpRule } from './op.js';
-import type { TapeNode } from './recording.js';
+import { mayBeTracked, type TapeNode } from './recording.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
 import { IdSet } from './id-set.js';
 import type { Tensor } from './tensor.js';
@@ -61,9 +61,7 @@ export function prunePlan(
     const inputs = entry.node.inputs;
     for (let j = 0; j < inputs.length; j++) {
       const x = inputs[j]!;
-      // A constant (no recorded op, never watched) is never reached: skip the lookup.
-      if (x.node === undefined && !x.watched && !x.watchOnRead) continue;
-      if (reached.has(x.id)) used.add(x.id);
+      if (mayBeTracked(x) && reached.has(x.id)) used.add(x.id);
     }
   }
   path.copyWithin(0, w);
@@ -97,7 +95,7 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
     const needs = new Array<boolean>(inputs.length);
     for (let j = 0; j < inputs.length; j++) {
       const x = inputs[j]!;
-      needs[j] = (x.node !== undefined || x.watched || x.watchOnRead) && reached.has(x.id);
+      needs[j] = mayBeTracked(x) && reached.has(x.id);
     }
     const dxs = numerics.on ? checkedVjp(output, dy, needs) : vjp(dy, inputs, output, attrs, needs);
     for (let j = 0; j < inputs.length; j++) {

@@ -195,11 +195,17 @@ export function firstNonFinite(values: TypedArray): number {
   return -1;
 }
 
+/** How many elements are NaN or ±Infinity. */
+export function countNonFinite(values: TypedArray): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) count++;
+  return count;
+}
+
 /** `NaN` / `Infinity` / `-Infinity`, and where: `at [1, 0] of its float32 [2,3] output (1 of 6 elements)`. */
 function describeBad(t: Tensor, index: number): { value: string; where: string } {
   const values = t.values;
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) count++;
+  const count = countNonFinite(values);
   return {
     value: String(values[index]),
     where: `at ${formatIndex(t.shape, index)} of a ${t.dtype} ${formatShape(t.shape)} result, ${count} of ${values.length} elements not finite`,

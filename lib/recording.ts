@@ -176,7 +176,7 @@ export function recordOp(
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i]!;
     // For explain(): the last op that used a watched tensor or a variable (few of them; off the per-tensor fields).
-    if (x.node === undefined && (x.watched || x.watchOnRead)) lastUses.set(x, { op: op.name, outputId: output.id });
+    if (x.node === undefined && mayBeTracked(x)) lastUses.set(x, { op: op.name, outputId: output.id });
   }
 }
 
@@ -198,6 +198,17 @@ const lastUses = new WeakMap<Tensor, { readonly op: string; readonly outputId: n
  */
 export function lastUseOf(x: Tensor): { readonly op: string; readonly outputId: number } | undefined {
   return lastUses.get(x);
+}
+
+/**
+ * Whether some tape could track `x`: it has a recorded op, was watched, or
+ * is a trainable variable (or a variable's saved value). A tensor for which
+ * this is false is a constant to every tape, so the backward pass skips its
+ * lookups.
+ * @internal
+ */
+export function mayBeTracked(x: Tensor): boolean {
+  return x.node !== undefined || x.watched || x.watchOnRead;
 }
 
 /** Notes that a recorded op read a trainable variable, once per stretch. */

@@ -13,7 +13,15 @@
 import { prunePlan, type BackpropPlan, type TapeEntry } from './backprop.js';
 import { isFloat } from './dtype.js';
 import type { IdGap, TapeRecord, UnrecordedUse } from './explain.js';
-import { countTape, isReplayed, lastUseOf, newReadEpoch, recording, type ReadEpoch } from './recording.js';
+import {
+  countTape,
+  isReplayed,
+  lastUseOf,
+  mayBeTracked,
+  newReadEpoch,
+  recording,
+  type ReadEpoch,
+} from './recording.js';
 import { IdSet } from './id-set.js';
 import { nextTensorId, type Tensor } from './tensor.js';
 
@@ -158,7 +166,7 @@ export class TapeHistory {
       (e as Tensor).node = undefined; // the cut itself
       for (let j = 0; j < inputs.length; j++) {
         const x = inputs[j]!;
-        if (x.node === undefined ? !x.watched && !x.watchOnRead : !computedSources) continue;
+        if (x.node === undefined ? !mayBeTracked(x) : !computedSources) continue;
         if (plan.sourceIds.has(x.id)) connected.add(x.id);
       }
     }
@@ -187,14 +195,7 @@ export class TapeHistory {
       const t = order[k]! as TapeEntry;
       const inputs = t.node.inputs;
       let hit = false;
-      for (let i = 0; i < inputs.length; i++) {
-        const x = inputs[i]!;
-        if (tracked.has(x.id)) hit = true;
-        else if ((x.watched || x.watchOnRead) && this.trackedAt(x.id, t.id)) {
-          tracked.add(x.id);
-          hit = true;
-        }
-      }
+      for (let i = 0; i < inputs.length; i++) if (this.tracksInput(inputs[i]!, t.id, tracked)) hit = true;
       if (!hit) continue;
       if (isReplayed(t, t.node)) {
         tracked.add(t.id);
@@ -242,14 +243,8 @@ export class TapeHistory {
       let reach = false;
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i]!;
-        // A tensor with neither a recorded op nor a watch (a constant) is never tracked: skip the lookups.
-        const leaf = x.node === undefined;
-        if (leaf && !x.watched && !x.watchOnRead) continue;
-        if (!leaf && tracked.has(x.id)) hit = true;
-        else if ((x.watched || x.watchOnRead) && this.trackedAt(x.id, t.id)) {
-          tracked.add(x.id);
-          hit = true;
-        } else continue;
+        if (!this.tracksInput(x, t.id, tracked)) continue;
+        hit = true;
         if (reached.has(x.id)) reach = true;
       }
       if (!hit) continue;
@@ -356,6 +351,22 @@ export class TapeHistory {
   /** Whether a tensor made with id `id` was made while the tape recorded. */
   private inRange(id: number): boolean {
     return inRanges(this.ranges, id);
+  }
+
+  /**
+   * Whether input `x` of the op whose output has id `at` was tracked by this
+   * tape when the op ran: an output of one of its ops (in `tracked`), or a
+   * leaf it watched by then or a variable it read; a tracked leaf is added
+   * to `tracked`.
+   */
+  private tracksInput(x: Tensor, at: number, tracked: IdSet): boolean {
+    if (!mayBeTracked(x)) return false; // a constant: skip the lookups
+    if (tracked.has(x.id)) return true;
+    if ((x.watched || x.watchOnRead) && this.trackedAt(x.id, at)) {
+      tracked.add(x.id);
+      return true;
+    }
+    return false;
   }
 
   /** Whether input `id` was tracked, as a leaf, by the op whose output has id `at`. */

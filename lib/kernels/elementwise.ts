@@ -171,7 +171,7 @@ export function binary(
 }
 
 /** Whether `shape` equals the trailing dimensions of `outShape` (after dropping its leading 1s). */
-function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
+export function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
   let start = 0;
   while (start < shape.length && shape[start] === 1) start++;
   const lead = outShape.length - (shape.length - start);

@@ -9,8 +9,7 @@
  * arithmetic. Every other case goes to the reference.
  */
 import type { TypedArray } from '../dtype.js';
-import type { Shape } from '../shape.js';
-import { binary, unary } from './elementwise.js';
+import { binary, isTrailingBlock, unary } from './elementwise.js';
 
 /** `out[i] = op(x[i])`, fast for neg, square, sqrt, exp, log, tanh, relu, step and abs. */
 export const fastUnary: typeof unary = (op, x, out) => {
@@ -102,14 +101,4 @@ function rows(op: Arith, a: TypedArray, b: TypedArray, out: TypedArray, n: numbe
     else if (op === 'mul') for (let j = 0; j < m; j++) out[r + j] = a[r + j]! * b[j]!;
     else for (let j = 0; j < m; j++) out[r + j] = a[r + j]! / b[j]!;
   }
-}
-
-/** Whether `shape` equals the trailing dimensions of `outShape` (after dropping its leading 1s). */
-export function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
-  let start = 0;
-  while (start < shape.length && shape[start] === 1) start++;
-  const lead = outShape.length - (shape.length - start);
-  if (lead < 0) return false;
-  for (let i = start; i < shape.length; i++) if (shape[i] !== outShape[lead + i - start]) return false;
-  return true;
 }

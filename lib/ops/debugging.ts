@@ -7,7 +7,7 @@
 import { convertToTensor } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { describeValue } from '../format.js';
-import { firstNonFinite } from '../numerics.js';
+import { countNonFinite, firstNonFinite } from '../numerics.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -23,8 +23,7 @@ const checkNumericsOp: OpRunner<string> = defineOp('checkNumerics', {
     if (isFloat(x!.dtype)) {
       const bad = firstNonFinite(x!.values);
       if (bad >= 0) {
-        let count = 0;
-        for (const v of x!.values) if (!Number.isFinite(v)) count++;
+        const count = countNonFinite(x!.values);
         throw new Error(
           `tapegrad.checkNumerics: ${message}: the ${x!.dtype} ${formatShape(x!.shape)} tensor holds ` +
             `${x!.values[bad]} (${count} of ${x!.size} elements not finite, the first at flat index ${bad})`,

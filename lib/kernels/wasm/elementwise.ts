@@ -4,8 +4,14 @@
  * sigmoid, to 1-2 ulp; float add, sub, mul and div, exact) to the plain
  * TypeScript loops of `../fast-elementwise.ts`, which take every other case.
  */
-import type { binary as referenceBinary, unary as referenceUnary, BinaryKernel, UnaryKernel } from '../elementwise.js';
-import { fastBinary, fastUnary, isTrailingBlock } from '../fast-elementwise.js';
+import {
+  isTrailingBlock,
+  type binary as referenceBinary,
+  type unary as referenceUnary,
+  type BinaryKernel,
+  type UnaryKernel,
+} from '../elementwise.js';
+import { fastBinary, fastUnary } from '../fast-elementwise.js';
 import { ARITH, arithName, MATH_F32, type ArithMode } from './math.js';
 import type { Runtime } from './runtime.js';
 
