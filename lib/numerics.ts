@@ -236,19 +236,22 @@ function backwardContext({ op, node }: InVjp): string {
 }
 
 /** The folder this module was loaded from: frames inside it (or below it) are the library's own. */
-const libraryFolder = ((): string | undefined => {
-  const frame = new Error().stack?.split('\n')[1];
+let libraryFolder: string | undefined | null = null; // null: not worked out yet (only an error needs it)
+
+function ownFolder(): string | undefined {
+  if (libraryFolder !== null) return libraryFolder;
+  const frame = new Error().stack?.split('\n')[1]; // a frame in this module
   const file = frame?.match(/\(?((?:file:\/\/)?[^\s()]+):\d+:\d+\)?$/)?.[1];
-  if (file === undefined) return undefined;
-  const cut = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
-  return cut < 0 ? undefined : file.slice(0, cut + 1);
-})();
+  const cut = file === undefined ? -1 : Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  libraryFolder = cut < 0 ? undefined : file!.slice(0, cut + 1);
+  return libraryFolder;
+}
 
 /** The frames of `error`'s stack outside tapegrad and Node's internals: the user's code. */
 function userFrames(error: Error): string {
   const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
-  const own = (line: string) =>
-    (libraryFolder !== undefined && line.includes(libraryFolder)) || line.includes('node:internal');
+  const folder = ownFolder();
+  const own = (line: string) => (folder !== undefined && line.includes(folder)) || line.includes('node:internal');
   const user = frames.filter((line) => !own(line));
   // Bundled with the user's code, the library has no folder of its own: then drop Node's frames only.
   return (user.length > 0 ? user : frames.filter((line) => !line.includes('node:internal')))
