@@ -89,6 +89,12 @@ export const BINARY = {
   },
   /** `a` where positive, else `alpha * a` (`b` is alpha). */
   leakyRelu: (a: number, b: number) => (a > 0 ? a : a * b),
+  /** relu's VJP, `a` (dy) where `b` (x) is positive, else `a * 0` (TensorFlow's ReluGrad). */
+  reluGrad: (a: number, b: number) => (b > 0 ? a : a * 0),
+  /** tanh's VJP from its output: `a * (1 - b²)` (TensorFlow's TanhGrad). */
+  tanhGrad: (a: number, b: number) => a * (1 - b * b),
+  /** sigmoid's VJP from its output: `a * b * (1 - b)` (TensorFlow's SigmoidGrad). */
+  sigmoidGrad: (a: number, b: number) => a * b * (1 - b),
   logicalAnd: (a: number, b: number) => (a && b ? 1 : 0),
   logicalOr: (a: number, b: number) => (a || b ? 1 : 0),
 } satisfies Record<string, (a: number, b: number) => number>;

@@ -54,7 +54,9 @@ export const fastUnary: typeof unary = (op, x, out) => {
  */
 export const fastBinary: typeof binary = (op, a, aShape, b, bShape, out, outShape) => {
   const n = out.length;
-  if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') {
+  if (a.length === n && b.length === n && (op === 'reluGrad' || op === 'tanhGrad' || op === 'sigmoidGrad')) {
+    fusedGrad(op, a, b, out, n);
+  } else if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') {
     binary(op, a, aShape, b, bShape, out, outShape);
   } else if (a.length === n && b.length === n) {
     same(op, a, b, out, n);
@@ -70,6 +72,19 @@ export const fastBinary: typeof binary = (op, a, aShape, b, bShape, out, outShap
 };
 
 type Arith = 'add' | 'sub' | 'mul' | 'div';
+
+/** The fused backward kernels on operands of one size (the shape they always have in a VJP). */
+function fusedGrad(
+  op: 'reluGrad' | 'tanhGrad' | 'sigmoidGrad',
+  dy: TypedArray,
+  y: TypedArray,
+  out: TypedArray,
+  n: number,
+): void {
+  if (op === 'reluGrad') for (let i = 0; i < n; i++) out[i] = y[i]! > 0 ? dy[i]! : dy[i]! * 0;
+  else if (op === 'tanhGrad') for (let i = 0; i < n; i++) out[i] = dy[i]! * (1 - y[i]! * y[i]!);
+  else for (let i = 0; i < n; i++) out[i] = dy[i]! * y[i]! * (1 - y[i]!);
+}
 
 function same(op: Arith, a: TypedArray, b: TypedArray, out: TypedArray, n: number): void {
   if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;

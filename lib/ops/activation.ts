@@ -15,6 +15,7 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { add, mul, neg, sub } from './arithmetic.js';
 import { greater, less, where } from './compare.js';
 import { defineUnaryOp, mapBinary, unaryInput } from './elementwise.js';
+import { reluGrad, sigmoidGrad } from './fused-grads.js';
 import { installMethods, type Method } from './methods.js';
 import { exp } from './powers.js';
 import { sum } from './reduce.js';
@@ -54,7 +55,7 @@ function indicator(mask: Tensor, like: Tensor): Tensor {
  * relu(tensor([-1, 0, 2])); // [0, 0, 2]
  * ```
  */
-export const relu = defineUnaryOp('relu', false, (dy, [x]) => [mul(dy, cast(greater(x!, 0), dy.dtype))]);
+export const relu = defineUnaryOp('relu', false, (dy, [x]) => [reluGrad(dy, x!)]);
 
 /**
  * `min(max(x, 0), 6)`, element-wise. The gradient passes where `0 < x < 6`
@@ -130,7 +131,7 @@ export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
  * sigmoid(tensor([0])); // [0.5]
  * ```
  */
-export const sigmoid = defineUnaryOp('sigmoid', true, (dy, _x, y) => [mul(dy, mul(y, sub(1, y)))]);
+export const sigmoid = defineUnaryOp('sigmoid', true, (dy, _x, y) => [sigmoidGrad(dy, y)]);
 
 // d softplus(x) = sigmoid(x) dx
 /**

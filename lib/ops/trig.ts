@@ -10,6 +10,7 @@ import { add, div, mul, neg, sub } from './arithmetic.js';
 import { binaryInputs, defineUnaryOp, mapBinary } from './elementwise.js';
 import { installMethods, type Method } from './methods.js';
 import { exp, rsqrt, square } from './powers.js';
+import { tanhGrad } from './fused-grads.js';
 
 declare module '../op.js' {
   interface OpsWithGradient {
@@ -127,7 +128,7 @@ export const cosh = defineUnaryOp('cosh', true, (dy, [x]) => [mul(dy, sinh(x!))]
  * tanh(tensor([0])); // [0]
  * ```
  */
-export const tanh = defineUnaryOp('tanh', true, (dy, _x, y) => [mul(dy, sub(1, mul(y, y)))]);
+export const tanh = defineUnaryOp('tanh', true, (dy, _x, y) => [tanhGrad(dy, y)]);
 
 // d asinh x = dx / sqrt(x^2 + 1)
 /**

@@ -36,6 +36,7 @@ import {
   tan,
   type Tensor,
 } from '../../lib/index.js';
+import { reluGrad, sigmoidGrad, tanhGrad } from '../../lib/ops/fused-grads.js';
 import { BINARY, UNARY, shapes, type Case, type Fn, type RowSpec, type Rows } from './row.js';
 
 type Unary = (x: Tensor) => Tensor;
@@ -114,6 +115,11 @@ export const ELEMENTWISE_ROWS = {
   atan2: { f: (a, b) => atan2(a!, b!), domain: ['nonzero', 'nonzero'], order: 2, cases: BINARY },
   // mod jumps where a / b is an integer, a null set the seeded inputs do not hit.
   mod: { f: (a, b) => mod(a!, b!), domain: ['any', 'nonzero'], order: 2, cases: BINARY },
+  // The fused backward ops (relu's, tanh's and sigmoid's VJPs), with their own VJPs to order 2.
+  // reluGrad's x: off its jump at 0.
+  reluGrad: { f: (dy, x) => reluGrad(dy!, x!), domain: ['any', 'nonzero'], order: 2, cases: BINARY },
+  tanhGrad: { f: (dy, y) => tanhGrad(dy!, y!), domain: ['any', 'any'], order: 2, cases: BINARY },
+  sigmoidGrad: { f: (dy, y) => sigmoidGrad(dy!, y!), domain: ['any', 'any'], order: 2, cases: BINARY },
   addN: {
     f: (a, b) => addN([a!, b!]),
     domain: ['any', 'any', 'any'],
