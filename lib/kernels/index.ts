@@ -16,6 +16,7 @@ import { binary, cast, select, unary } from './elementwise.js';
 import { gatherAxis, oneHot, scatterAddAxis } from './gather.js';
 import { broadcastTo, transpose } from './layout.js';
 import { matmul } from './matmul.js';
+import { adamUpdate, sgdUpdate } from './optimizers.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop, maxPoolGather } from './pool.js';
 import { fillNormal, fillUniform } from './random.js';
 import { argReduce, reduce } from './reduce.js';
@@ -25,6 +26,7 @@ import { concat, stridedRead, stridedWrite, tile } from './slice.js';
 export type { BinaryKernel, UnaryKernel } from './elementwise.js';
 export type { ReduceKernel } from './reduce.js';
 export type { MatmulKernel, WindowGeometry } from './conv.js';
+export type { AdamHyperparameters } from './optimizers.js';
 
 /** Every numeric loop ops use, by name. */
 export interface Kernels {
@@ -90,6 +92,10 @@ export interface Kernels {
   avgPool: typeof avgPool;
   /** avgPool's gradient (its transpose). */
   avgPoolBackprop: typeof avgPoolBackprop;
+  /** One fused Adam step over a variable, its gradient and its two slots. */
+  adamUpdate: typeof adamUpdate;
+  /** One fused gradient-descent step. */
+  sgdUpdate: typeof sgdUpdate;
 }
 
 /**
@@ -135,6 +141,8 @@ export const referenceKernels: Readonly<Kernels> = Object.freeze({
   maxPoolGather,
   avgPool,
   avgPoolBackprop,
+  adamUpdate,
+  sgdUpdate,
 });
 
 /** The kernels in use. Ops read this object on every call. */

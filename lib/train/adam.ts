@@ -6,7 +6,8 @@
  */
 import type { Tensor } from '../tensor.js';
 import { abs, add, div, maximum, mul, sqrt, square, sub } from '../ops/index.js';
-import { checkHyperparameter, Optimizer, type LearningRate, type Slots } from './optimizer.js';
+import { kernels } from '../kernels/index.js';
+import { checkHyperparameter, fusedUpdate, Optimizer, type LearningRate, type Slots } from './optimizer.js';
 import { DEFAULT_EPSILON } from './optimizers.js';
 
 const beta = (x: number) => x >= 0 && x < 1;
@@ -44,6 +45,13 @@ export class AdamOptimizer extends Optimizer {
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number, step: number): Tensor {
     const { beta1, beta2, epsilon } = this;
     const t = step + 1;
+    const fused = fusedUpdate([w, g, slots.m!, slots.v!], 3, ([w, g, m, v], [outW, outM, outV]) =>
+      kernels.adamUpdate(w!, g!, m!, v!, { lr, beta1, beta2, epsilon, step: t }, outW!, outM!, outV!),
+    );
+    if (fused !== undefined) {
+      [slots.m, slots.v] = [fused[1]!, fused[2]!];
+      return fused[0]!;
+    }
     const m = add(mul(slots.m!, beta1), mul(g, 1 - beta1));
     const v = add(mul(slots.v!, beta2), mul(square(g), 1 - beta2));
     slots.m = m;

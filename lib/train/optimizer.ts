@@ -6,10 +6,12 @@
  * that is a number or a schedule of the step count. Each optimizer supplies
  * only its slot names and its update rule.
  */
+import { allocate, isFloat, type TypedArray } from '../dtype.js';
 import { describeValue } from '../format.js';
 import { fill, scalar, zerosLike } from '../creation.js';
 import { variableGrads, type VariableGrads } from '../functional.js';
 import { identity } from '../ops/index.js';
+import { numerics } from '../numerics.js';
 import { withoutRecording } from '../recording.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { GradientTape } from '../tape.js';
@@ -411,6 +413,31 @@ export abstract class Optimizer {
     }
     return lr;
   }
+}
+
+/**
+ * Runs a fused update kernel (lib/kernels/optimizers.ts) over `inputs` (the
+ * variable first) into `outputs` new arrays of the variable's shape and dtype,
+ * and returns them as tensors; or `undefined` where the kernel does not
+ * apply: a dtype other than float32 or float64, inputs of different lengths or
+ * dtypes, or numeric checks on (the update then runs as ops, which are checked
+ * one by one).
+ */
+export function fusedUpdate(
+  inputs: readonly Tensor[],
+  outputs: number,
+  run: (values: TypedArray[], outs: TypedArray[]) => void,
+): Tensor[] | undefined {
+  const [w] = inputs as [Tensor];
+  const fusable =
+    !numerics.on && isFloat(w.dtype) && inputs.every((x) => x.dtype === w.dtype && x.values.length === w.values.length);
+  if (!fusable) return undefined;
+  const outs = Array.from({ length: outputs }, () => allocate(w.dtype, w.values.length));
+  run(
+    inputs.map((x) => x.values),
+    outs,
+  );
+  return outs.map((values) => new Tensor(values, w.shape, w.dtype));
 }
 
 /** The fill value of a slot, for optimizers that do not start at zero. */

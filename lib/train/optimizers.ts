@@ -6,7 +6,8 @@
  */
 import type { Tensor } from '../tensor.js';
 import { add, div, mul, sqrt, square, sub } from '../ops/index.js';
-import { checkHyperparameter, filledLike, Optimizer, type LearningRate, type Slots } from './optimizer.js';
+import { kernels } from '../kernels/index.js';
+import { checkHyperparameter, filledLike, fusedUpdate, Optimizer, type LearningRate, type Slots } from './optimizer.js';
 
 /** TensorFlow.js's default epsilon: its float32 backends' `epsilon()`. */
 export const DEFAULT_EPSILON = 1e-7;
@@ -33,7 +34,8 @@ export class SGDOptimizer extends Optimizer {
   }
 
   protected update(w: Tensor, g: Tensor, _slots: Slots, lr: number): Tensor {
-    return sub(w, mul(g, lr));
+    const fused = fusedUpdate([w, g], 1, ([w, g], [out]) => kernels.sgdUpdate(w!, g!, lr, out!));
+    return fused?.[0] ?? sub(w, mul(g, lr));
   }
 }
 

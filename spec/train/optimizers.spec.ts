@@ -7,6 +7,7 @@
  * and list forms, unknown and ambiguous names), getWeights/setWeights,
  * iterations, learning-rate changes and schedules.
  */
+import * as lib from '../../lib/index.js';
 import { GradientTape, tensor, variable, type Tensor, type Variable } from '../../lib/index.js';
 import * as train from '../../lib/train/index.js';
 import { expectError, loose } from '../support/errors.js';
@@ -428,3 +429,60 @@ describe('Optimizer', () => {
 
 // Keeps a Variable type import used in every configuration.
 export type { Variable };
+
+describe('fused updates', () => {
+  const { enableCheckNumerics, disableCheckNumerics, referenceKernels, setKernels } = lib;
+  const trajectory = (make: () => train.Optimizer, dtype: 'float32' | 'float64'): number[] => {
+    const w = variable(
+      tensor(
+        [
+          [0.5, -1.25, 2],
+          [3, -0.75, 0.1],
+        ],
+        undefined,
+        dtype,
+      ),
+    );
+    const optimizer = make();
+    for (let i = 0; i < 5; i++) optimizer.minimize(() => w.mul(w).mul(w).sum());
+    return Array.from(w.dataSync());
+  };
+  test.each([
+    ['sgd', () => train.sgd(0.05)],
+    ['adam', () => train.adam(0.1)],
+    ['adamw', () => train.adamw(0.1, 0.8, 0.99, 1e-3, 0.3)],
+  ] as const)('%s fused agrees with the same formula as ops (numeric checks on run the ops)', (_name, make) => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const fused = trajectory(make, dtype);
+      enableCheckNumerics();
+      let ops: number[];
+      try {
+        ops = trajectory(make, dtype);
+      } finally {
+        disableCheckNumerics();
+      }
+      const tolerance = dtype === 'float32' ? 2e-6 : 1e-14;
+      fused.forEach((v, i) => expect(Math.abs(v - ops[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(v))));
+    }
+  });
+  test('adam and sgd run their fused kernels on float32 and float64 variables', () => {
+    const calls: string[] = [];
+    const previous = setKernels({
+      adamUpdate: (...args) => {
+        calls.push(`adam ${args[0].constructor.name}`);
+        referenceKernels.adamUpdate(...args);
+      },
+      sgdUpdate: (...args) => {
+        calls.push(`sgd ${args[0].constructor.name}`);
+        referenceKernels.sgdUpdate(...args);
+      },
+    });
+    try {
+      trajectory(() => train.adam(0.1), 'float32');
+      trajectory(() => train.sgd(0.1), 'float64');
+    } finally {
+      setKernels(previous);
+    }
+    expect(calls).toEqual([...Array(5).fill('adam Float32Array'), ...Array(5).fill('sgd Float64Array')]);
+  });
+});

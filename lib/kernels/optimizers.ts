@@ -1,0 +1,53 @@
+/**
+ * Fused optimizer updates: one pass over a variable, its gradient and its
+ * slots, where the same formula written in ops makes a dozen passes and as
+ * many fresh arrays (Adam on a 784 x 256 weight: 12 ops of 200,704 elements).
+ * As TensorFlow's `ApplyAdam` and PyTorch's fused Adam, they have no
+ * gradient: optimizers run them unrecorded. Each element is computed in
+ * float64 and stored once in the output's dtype.
+ */
+import type { TypedArray } from '../dtype.js';
+
+/** Adam's hyperparameters for one step (`step` counts from 1). */
+export interface AdamHyperparameters {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly step: number;
+}
+
+/**
+ * Adam, as TensorFlow.js's `AdamOptimizer`: `m' = β₁m + (1−β₁)g`,
+ * `v' = β₂v + (1−β₂)g²`, `w' = w − lr·m̂ / (√v̂ + ε)` with `m̂ = m'/(1−β₁ᵗ)`,
+ * `v̂ = v'/(1−β₂ᵗ)`; all arrays have one length.
+ */
+export function adamUpdate(
+  w: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  h: AdamHyperparameters,
+  outW: TypedArray,
+  outM: TypedArray,
+  outV: TypedArray,
+): void {
+  const { lr, beta1, beta2, epsilon } = h;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const b1 = 1 - beta1 ** h.step;
+  const b2 = 1 - beta2 ** h.step;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]!;
+    const mi = beta1 * m[i]! + c1 * gi;
+    const vi = beta2 * v[i]! + c2 * gi * gi;
+    outM[i] = mi;
+    outV[i] = vi;
+    outW[i] = w[i]! - (lr * (mi / b1)) / (Math.sqrt(vi / b2) + epsilon);
+  }
+}
+
+/** Gradient descent, `w' = w − lr·g`; both arrays have one length. */
+export function sgdUpdate(w: TypedArray, g: TypedArray, lr: number, outW: TypedArray): void {
+  for (let i = 0; i < w.length; i++) outW[i] = w[i]! - lr * g[i]!;
+}
