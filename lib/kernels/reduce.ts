@@ -51,6 +51,23 @@ export function reduce(
     // The reduced axes are the last ones: each output reads a contiguous block.
     const block = n / m;
     for (let o = 0; o < m; o++) acc[o] = reduceRange(op, x, o * block, block, acc[o]!);
+  } else if (isLeading(axes)) {
+    // The reduced axes are the first ones (a bias's gradient, summed over the batch): input block
+    // b holds one element for every output, in order. Each output still sums in row-major order.
+    for (let start = 0; start < n; start += m) {
+      if (op === 'sum') for (let o = 0; o < m; o++) acc[o]! += x[start + o]!;
+      else if (op === 'max') {
+        for (let o = 0; o < m; o++) {
+          const v = x[start + o]!;
+          if (v > acc[o]! || Number.isNaN(v)) acc[o] = v;
+        }
+      } else {
+        for (let o = 0; o < m; o++) {
+          const v = x[start + o]!;
+          if (v < acc[o]! || Number.isNaN(v)) acc[o] = v;
+        }
+      }
+    }
   } else {
     const slot = slotsOf(shape, axes);
     if (op === 'sum') for (let i = 0; i < n; i++) acc[slot[i]!]! += x[i]!;
@@ -73,6 +90,11 @@ export function reduce(
     for (let o = 0; o < m; o++) acc[o] = acc[o]! / count;
   }
   out.set(acc);
+}
+
+function isLeading(axes: readonly number[]): boolean {
+  for (let i = 0; i < axes.length; i++) if (axes[i] !== i) return false;
+  return true;
 }
 
 function isTrailing(axes: readonly number[], rank: number): boolean {
