@@ -20,7 +20,17 @@ export interface AdamHyperparameters {
 /**
  * Adam, as TensorFlow.js's `AdamOptimizer`: `m' = β₁m + (1−β₁)g`,
  * `v' = β₂v + (1−β₂)g²`, `w' = w − lr·m̂ / (√v̂ + ε)` with `m̂ = m'/(1−β₁ᵗ)`,
- * `v̂ = v'/(1−β₂ᵗ)`; all arrays have one length.
+ * `v̂ = v'/(1−β₂ᵗ)`; all arrays have one length. Each element is read before
+ * it is written, so `outM` and `outV` may be `m` and `v` themselves (in place).
+ *
+ * @param w - The variable's values.
+ * @param g - Its gradient.
+ * @param m - The first-moment slot.
+ * @param v - The second-moment slot.
+ * @param h - The hyperparameters: `lr`, `beta1`, `beta2`, `epsilon` and `step` (t, from 1).
+ * @param outW - The new values; written.
+ * @param outM - The new first moment; written.
+ * @param outV - The new second moment; written.
  */
 export function adamUpdate(
   w: TypedArray,
@@ -47,7 +57,14 @@ export function adamUpdate(
   }
 }
 
-/** Gradient descent, `w' = w − lr·g`; both arrays have one length. */
+/**
+ * Gradient descent, `w' = w − lr·g`; both arrays have one length.
+ *
+ * @param w - The variable's values.
+ * @param g - Its gradient.
+ * @param lr - The learning rate.
+ * @param outW - The new values; written.
+ */
 export function sgdUpdate(w: TypedArray, g: TypedArray, lr: number, outW: TypedArray): void {
   for (let i = 0; i < w.length; i++) outW[i] = w[i]! - lr * g[i]!;
 }

@@ -35,6 +35,13 @@ export class AdamOptimizer extends Optimizer {
   /** The small constant added for numerical stability. */
   readonly epsilon: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param beta1 - The decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9.
+   * @param beta2 - The decay rate of the second-moment estimate, in [0, 1); default 0.999.
+   * @param epsilon - The small constant added for numerical stability, >= 0; default 1e-7 (TensorFlow.js's).
+   * @param fn - The factory's name, for error messages; default `train.adam`.
+   */
   constructor(learningRate: LearningRate, beta1 = 0.9, beta2 = 0.999, epsilon = DEFAULT_EPSILON, fn = 'train.adam') {
     super(fn, learningRate);
     this.beta1 = checkHyperparameter(this.fn, 'beta1', beta1, beta, 'in [0, 1)');
@@ -42,16 +49,16 @@ export class AdamOptimizer extends Optimizer {
     this.epsilon = checkHyperparameter(this.fn, 'epsilon', epsilon, nonNegative, 'a number >= 0');
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number, step: number): Tensor {
     const { beta1, beta2, epsilon } = this;
     const t = step + 1;
-    const fused = fusedUpdate([w, g, slots.m!, slots.v!], 3, ([w, g, m, v], [outW, outM, outV]) =>
-      kernels.adamUpdate(w!, g!, m!, v!, { lr, beta1, beta2, epsilon, step: t }, outW!, outM!, outV!),
+    // The slots are the optimizer's own (getWeights gives copies): m and v are updated in place,
+    // which spares two fresh arrays (and their page faults) per variable and step.
+    const fused = fusedUpdate([w, g, slots.m!, slots.v!], 1, ([w, g, m, v], [outW]) =>
+      kernels.adamUpdate(w!, g!, m!, v!, { lr, beta1, beta2, epsilon, step: t }, outW!, m!, v!),
     );
-    if (fused !== undefined) {
-      [slots.m, slots.v] = [fused[1]!, fused[2]!];
-      return fused[0]!;
-    }
+    if (fused !== undefined) return fused[0]!;
     const m = add(mul(slots.m!, beta1), mul(g, 1 - beta1));
     const v = add(mul(slots.v!, beta2), mul(square(g), 1 - beta2));
     slots.m = m;
@@ -87,6 +94,13 @@ export class AdamaxOptimizer extends Optimizer {
   /** The decay rate of the running averages (for adamax: the learning-rate decay per step). */
   readonly decay: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param beta1 - The decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9.
+   * @param beta2 - The decay rate of the second-moment estimate, in [0, 1); default 0.999.
+   * @param epsilon - The small constant added for numerical stability, >= 0; default 1e-7 (TensorFlow.js's).
+   * @param decay - The learning-rate decay per step, >= 0: step t uses `lr / (1 + decay·(t−1))`; default 0.
+   */
   constructor(learningRate: LearningRate, beta1 = 0.9, beta2 = 0.999, epsilon = DEFAULT_EPSILON, decay = 0) {
     super('train.adamax', learningRate);
     this.beta1 = checkHyperparameter(this.fn, 'beta1', beta1, beta, 'in [0, 1)');
@@ -95,6 +109,7 @@ export class AdamaxOptimizer extends Optimizer {
     this.decay = checkHyperparameter(this.fn, 'decay', decay, nonNegative, 'a number >= 0');
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number, step: number): Tensor {
     const { beta1, beta2, epsilon } = this;
     const rate = lr / (1 + this.decay * step) / (1 - beta1 ** (step + 1));
@@ -123,11 +138,19 @@ export class AdamWOptimizer extends AdamOptimizer {
   /** The decoupled weight decay, applied as `w ← w − lr·weightDecay·w` before each step. */
   readonly weightDecay: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param beta1 - The decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9.
+   * @param beta2 - The decay rate of the second-moment estimate, in [0, 1); default 0.999.
+   * @param epsilon - The small constant added for numerical stability, >= 0; default 1e-7 (TensorFlow.js's).
+   * @param weightDecay - The decoupled weight decay, >= 0: `w ← w − lr·weightDecay·w` before each step; default 0.01.
+   */
   constructor(learningRate: LearningRate, beta1 = 0.9, beta2 = 0.999, epsilon = DEFAULT_EPSILON, weightDecay = 0.01) {
     super(learningRate, beta1, beta2, epsilon, 'train.adamw');
     this.weightDecay = checkHyperparameter(this.fn, 'weightDecay', weightDecay, nonNegative, 'a number >= 0');
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected override update(w: Tensor, g: Tensor, slots: Slots, lr: number, step: number): Tensor {
     return super.update(sub(w, mul(w, lr * this.weightDecay)), g, slots, lr, step);
   }

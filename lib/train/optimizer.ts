@@ -10,7 +10,6 @@ import { allocate, isFloat, type TypedArray } from '../dtype.js';
 import { describeValue } from '../format.js';
 import { fill, scalar, zerosLike } from '../creation.js';
 import { variableGrads, type VariableGrads } from '../functional.js';
-import { identity } from '../ops/index.js';
 import { numerics } from '../numerics.js';
 import { withoutRecording } from '../recording.js';
 import { formatShape, shapesEqual } from '../shape.js';
@@ -136,7 +135,11 @@ export abstract class Optimizer {
     return this.rate;
   }
 
-  /** Sets the learning rate: a number, or a schedule of the step count (see `train.schedules`). */
+  /**
+   * Sets the learning rate: a number, or a schedule of the step count (see `train.schedules`).
+   *
+   * @param value - The new rate: a finite number >= 0, or a function of the step count returning one.
+   */
   set learningRate(value: LearningRate) {
     this.rate = checkLearningRate(this.fn, value);
   }
@@ -162,6 +165,10 @@ export abstract class Optimizer {
    * of `varList`) from its gradient, as TensorFlow.js `optimizer.minimize`.
    * Returns `f()` when `returnCost` is true, null otherwise.
    *
+   * @param f - The loss: no arguments, a scalar tensor out.
+   * @param returnCost - Return the loss's value (else null); default false.
+   * @param varList - The variables to update; default the trainable variables `f` reads.
+   *
    * @example
    * ```ts
    * import { train, variable } from 'tapegrad';
@@ -182,6 +189,9 @@ export abstract class Optimizer {
    * `f()` and the gradient of each trainable variable it reads (or of each of
    * `varList`), keyed by the variable's name, as {@link variableGrads}; the
    * variables are remembered so `applyGradients` can resolve their names.
+   *
+   * @param f - The loss: no arguments, a scalar tensor out.
+   * @param varList - The variables to differentiate with respect to; default the trainable variables `f` reads.
    *
    * @example
    * ```ts
@@ -206,6 +216,9 @@ export abstract class Optimizer {
    * the live variables that an optimizer has computed gradients for (or that
    * `rememberVariable` registered); an unknown name, or one that two live
    * variables share, is an error, and nothing is updated.
+   *
+   * @param grads - Gradients keyed by variable name: a record, or an array of `{ name, tensor }`; each of its
+   *   variable's shape.
    *
    * @example
    * ```ts
@@ -238,7 +251,8 @@ export abstract class Optimizer {
   async getWeights(): Promise<NamedTensor[]> {
     const weights: NamedTensor[] = [{ name: 'iter', tensor: scalar(this.steps, 'int32') }];
     for (const slot of this.slotNames) {
-      for (const [name, slots] of this.state) weights.push({ name: `${name}/${slot}`, tensor: slots[slot]! });
+      // Copies: fused updates (train.adam) change the slots in place.
+      for (const [name, slots] of this.state) weights.push({ name: `${name}/${slot}`, tensor: copied(slots[slot]!) });
     }
     return Promise.resolve(weights);
   }
@@ -246,6 +260,9 @@ export abstract class Optimizer {
   /**
    * Replaces the optimizer's state with `weights`, as {@link Optimizer.getWeights}
    * gives them: the first is the step count, the others `${variableName}/${slot}`.
+   *
+   * @param weights - `{ name, tensor }` pairs, as {@link Optimizer.getWeights} gives: the step count first, then
+   *   `${variableName}/${slot}`.
    *
    * @example
    * ```ts
@@ -294,7 +311,7 @@ export abstract class Optimizer {
       const variableName = name.slice(0, cut);
       let slots = state.get(variableName);
       if (slots === undefined) state.set(variableName, (slots = {}));
-      slots[slot] = withoutRecording(() => identity(tensor)); // a copy, should tensor be a variable
+      slots[slot] = copied(tensor); // the optimizer's own copy: fused updates change slots in place
     }
     for (const [name, slots] of state) {
       const missing = this.slotNames.filter((s) => slots[s] === undefined);
@@ -310,7 +327,12 @@ export abstract class Optimizer {
     return Promise.resolve();
   }
 
-  /** A slot's value before the first update: zeros by default. */
+  /**
+   * A slot's value before the first update: zeros by default.
+   *
+   * @param _slot - The slot's name (`m`, `v`, ...).
+   * @param value - The variable's current value, whose shape and dtype the slot takes.
+   */
   protected initialSlot(_slot: string, value: Tensor): Tensor {
     return zerosLike(value);
   }
@@ -319,6 +341,12 @@ export abstract class Optimizer {
    * One update of one variable: returns its new value and replaces the
    * entries of `slots` it changes. `lr` is the learning rate of this step,
    * `step` the number of earlier steps (0 on the first). Runs unrecorded.
+   *
+   * @param value - The variable's current value.
+   * @param gradient - Its gradient, of its shape and dtype.
+   * @param slots - Its slots by name, to read and replace.
+   * @param lr - The learning rate of this step.
+   * @param step - The number of earlier steps (0 on the first).
    */
   protected abstract update(value: Tensor, gradient: Tensor, slots: Slots, lr: number, step: number): Tensor;
 
@@ -438,6 +466,11 @@ export function fusedUpdate(
     outs,
   );
   return outs.map((values) => new Tensor(values, w.shape, w.dtype));
+}
+
+/** A tensor with a copy of x's values (never recorded): slots the optimizer may change in place. */
+function copied(x: Tensor): Tensor {
+  return new Tensor(x.values.slice(), x.shape, x.dtype);
 }
 
 /** The fill value of a slot, for optimizers that do not start at zero. */

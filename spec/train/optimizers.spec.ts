@@ -465,6 +465,17 @@ describe('fused updates', () => {
       fused.forEach((v, i) => expect(Math.abs(v - ops[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(v))));
     }
   });
+  test('getWeights gives copies, which later (in-place) updates of the slots leave as they were', async () => {
+    const w = variable(tensor([1, -2, 3]));
+    const optimizer = train.adam(0.1);
+    optimizer.minimize(() => w.square().sum());
+    const before = await optimizer.getWeights();
+    const values = before.map((x) => Array.from(x.tensor.dataSync()));
+    optimizer.minimize(() => w.square().sum());
+    expect(before.map((x) => Array.from(x.tensor.dataSync()))).toEqual(values);
+    const after = await optimizer.getWeights();
+    expect(after.map((x) => Array.from(x.tensor.dataSync()))).not.toEqual(values);
+  });
   test('adam and sgd run their fused kernels on float32 and float64 variables', () => {
     const calls: string[] = [];
     const previous = setKernels({
