@@ -128,6 +128,47 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
         dispose() {}, // W5 runs 1,000 steps of this with no disposal calls at all
       };
     },
+    /** W6 (bench/data.mjs): the W4 MLP as variables, trained by `train.adam` on batches of any size. */
+    mlpAdam(p) {
+      const W1 = tg.variable(tg.tensor(p.W1, [p.inp, p.hid]));
+      const b1 = tg.variable(tg.tensor(p.b1, [p.hid]));
+      const W2 = tg.variable(tg.tensor(p.W2, [p.hid, p.out]));
+      const b2 = tg.variable(tg.tensor(p.b2, [p.out]));
+      const vars = [W1, b1, W2, b2];
+      const optimizer = tg.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
+      const forward = (X) => tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(X, W1), b1)), W2), b2);
+      return {
+        step(Xa, Ya, n) {
+          const X = tg.tensor(Xa, [n, p.inp]);
+          const Y = tg.tensor(Ya, [n, p.out]);
+          return read(optimizer.minimize(() => softmaxCrossEntropy(Y, forward(X)), true, vars));
+        },
+        logits: (Xa, n) => forward(tg.tensor(Xa, [n, p.inp])).dataSync(),
+        dispose() {},
+      };
+    },
+    /**
+     * W7 (bench/data.mjs): conv 5×5 1→16 'same', relu, maxPool 2×2/2, conv 5×5 16→32 'same', relu, maxPool,
+     * flatten (NHWC), dense 1568→10 with bias, softmax cross-entropy; `train.adam`.
+     */
+    cnn(p) {
+      const { batch, size, k, c1, c2, out, flat } = p;
+      const X = tg.tensor(p.X, [batch, size, size, 1]);
+      const Y = tg.tensor(p.Y, [batch, out]);
+      const K1 = tg.variable(tg.tensor(p.K1, [k, k, 1, c1]));
+      const K2 = tg.variable(tg.tensor(p.K2, [k, k, c1, c2]));
+      const Wd = tg.variable(tg.tensor(p.Wd, [flat, out]));
+      const bd = tg.variable(tg.tensor(p.bd, [out]));
+      const vars = [K1, K2, Wd, bd];
+      const optimizer = tg.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
+      const loss = () => {
+        let h = tg.maxPool(tg.relu(tg.conv2d(X, K1, 1, 'same')), 2, 2, 'valid');
+        h = tg.maxPool(tg.relu(tg.conv2d(h, K2, 1, 'same')), 2, 2, 'valid');
+        const logits = tg.add(tg.matmul(tg.reshape(h, [batch, flat]), Wd), bd);
+        return softmaxCrossEntropy(Y, logits);
+      };
+      return { step: () => read(optimizer.minimize(loss, true, vars)), dispose() {} };
+    },
     /**
      * One step of leak workload L1 or L2: a tape that is never stopped nor asked for a gradient, and a few
      * ops on a float32 [64] made once. L1: a plain tape that watch()es a tensor; L2: a persistent tape and a

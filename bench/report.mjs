@@ -28,6 +28,23 @@ function rows(sizes) {
     ['W4 ms/step', (x) => x.W4?.msPerStep, false],
     ['W5 peak RSS MiB', (x) => x.W5?.peakRssMB, false],
     ['W5 growth MiB (peak − start)', (x) => (x.W5 ? x.W5.peakRssMB - x.W5.rssStartMB : undefined), false],
+    [
+      'W6 epoch ms (Fashion-MNIST MLP, Adam; * projected)',
+      (x) => x.W6?.epochMs,
+      false,
+      undefined,
+      (x) => (x.W6?.projected ? '*' : ''),
+      (x) => w67Note(x.W6),
+    ],
+    ['W6 ms/step', (x) => x.W6?.msPerStep, false, undefined, (x) => (x.W6?.projected ? '*' : '')],
+    [
+      'W7 ms/step (CNN training step; † 2 timed steps)',
+      (x) => x.W7?.msPerStep,
+      false,
+      undefined,
+      (x) => (x.W7?.capped ? '†' : ''),
+      (x) => w67Note(x.W7),
+    ],
   );
   for (const L of ['L1', 'L2']) {
     r.push(
@@ -45,6 +62,9 @@ function rows(sizes) {
   );
   return r;
 }
+
+/** What a W6/W7 cell says when there is no number: unsupported, skipped, failed. */
+const w67Note = (w) => (w?.unsupported ? 'unsupported' : w?.skipped ? 'skipped' : w?.error ? 'failed' : undefined);
 
 const verdict = (ok) => (ok === undefined ? '' : ok ? ' ok' : ' FAIL');
 
@@ -91,17 +111,17 @@ export function report(results) {
       head,
       rows(sizes)
         .filter(([, get]) => [ours, ...peers].some((p) => typeof get(p) === 'number'))
-        .map(([label, get, larger, pass = () => undefined]) => {
+        .map(([label, get, larger, pass = () => undefined, mark = () => '', note = () => undefined]) => {
           const mine = get(ours);
           return [
             label,
-            f(mine) + verdict(pass(ours)),
+            typeof mine === 'number' ? f(mine) + mark(ours) + verdict(pass(ours)) : (note(ours) ?? '–'),
             ...peers.map((p) => {
               const v = get(p);
-              if (typeof v !== 'number') return '–';
-              if (typeof mine !== 'number') return f(v) + verdict(pass(p));
+              if (typeof v !== 'number') return note(p) ?? '–';
+              if (typeof mine !== 'number') return f(v) + mark(p) + verdict(pass(p));
               const ratio = larger ? mine / v : v / mine;
-              return `${f(v)} (${f(ratio, 2)}×)${verdict(pass(p))}`;
+              return `${f(v)}${mark(p)} (${f(ratio, 2)}×)${verdict(pass(p))}`;
             }),
           ];
         }),
@@ -125,6 +145,7 @@ export function report(results) {
       ),
     );
   }
+  out.push(...w67Lines([ours, ...peers], results.quick));
   out.push('');
   out.push(...leakNotes([ours, ...peers]));
   out.push(...baselineLines(results));
@@ -133,6 +154,77 @@ export function report(results) {
   out.push(`tapegrad: ${ours.info}`);
   for (const p of peers) if (p.info || p.error) out.push(`${p.peer}: ${p.info ?? p.error}`);
   return out.join('\n');
+}
+
+/**
+ * W6/W7's notes (projected epochs, capped, unsupported and skipped runs) and their check values: the losses of
+ * the first steps must agree across libraries (same data, weights and optimizer, all float32).
+ */
+function w67Lines(records, quick) {
+  const has = records.filter((p) => p.W6 || p.W7);
+  if (!has.length) return [];
+  const lines = [''];
+  const notes = [];
+  for (const p of has) {
+    for (const w of ['W6', 'W7']) {
+      const x = p[w];
+      if (!x) continue;
+      if (x.capped) notes.push(`- ${p.peer} ${w}: ${x.capped}${w === 'W6' ? ' (* projected: ms/step × steps)' : ''}`);
+      if (x.unsupported) notes.push(`- ${p.peer} ${w} unsupported: ${x.unsupported}`);
+      if (x.skipped) notes.push(`- ${p.peer} ${w} skipped: ${x.skipped}`);
+      if (x.error) notes.push(`- ${p.peer} ${w} failed: ${x.error}`);
+    }
+    if (p.skipped && !p.W6 && !p.W7) notes.push(`- ${p.peer}: ${p.skipped}`);
+  }
+  if (notes.length) lines.push('W6/W7 notes:', '', ...notes, '');
+  const l = (x, k) => (typeof x?.[k] === 'number' ? x[k].toFixed(5) : '–');
+  const steps = records.find((p) => p.W6?.steps)?.W6?.steps;
+  lines.push(
+    `W6/W7 check values (${quick ? 'QUICK sizes' : `W6: ${steps ?? 469} steps of 128, W7: batch 64`}; final loss = mean of the last ${quick ? 4 : 50} steps):`,
+    '',
+    table(
+      [
+        '',
+        'W6 loss 0',
+        'W6 loss 1',
+        'W6 loss 2',
+        'W6 loss 100',
+        'W6 final loss',
+        'W6 test acc.',
+        'W7 loss 0',
+        'W7 loss 1',
+        'W7 loss 2',
+        'W7 last loss',
+      ],
+      has.map((p) => [
+        p.peer,
+        l(p.W6, 'loss0'),
+        l(p.W6, 'loss1'),
+        l(p.W6, 'loss2'),
+        typeof p.W6?.losses?.[100] === 'number' ? p.W6.losses[100].toFixed(5) : '–',
+        l(p.W6, 'finalLoss'),
+        typeof p.W6?.testAccuracy === 'number' ? `${(100 * p.W6.testAccuracy).toFixed(2)}%` : '–',
+        l(p.W7, 'loss0'),
+        l(p.W7, 'loss1'),
+        l(p.W7, 'loss2'),
+        typeof p.W7?.lossLast === 'number' ? `${p.W7.lossLast.toFixed(5)} (step ${p.W7.lastStep})` : '–',
+      ]),
+    ),
+  );
+  return lines;
+}
+
+/**
+ * Whether every record's value `get(p)` agrees with the first one's within `rel` (relative): [ok, detail].
+ * ok is undefined when fewer than two records have the value.
+ */
+function agree(records, get, rel) {
+  const xs = records.map((p) => [p.peer, get(p)]).filter(([, v]) => typeof v === 'number');
+  if (xs.length < 2) return [undefined, xs.length ? `only ${xs[0][0]}` : 'no values'];
+  const ref = xs[0][1];
+  const worst = Math.max(...xs.map(([, v]) => Math.abs(v - ref) / Math.abs(ref)));
+  const range = `${Math.min(...xs.map(([, v]) => v)).toFixed(5)}–${Math.max(...xs.map(([, v]) => v)).toFixed(5)}`;
+  return [worst <= rel, `${xs.length} libraries, ${range}, largest relative difference ${worst.toExponential(1)}`];
 }
 
 /** How far each stopped leak workload got, and the errors of killed ones. */
@@ -173,7 +265,7 @@ function baselineLines(results) {
 
 /** The targets of issue 5, each with its measured ratio. */
 function targets(ours, peers, quick) {
-  const lines = ['Targets (issues 5 and 9):', ''];
+  const lines = ['Targets (issues 5, 9 and 12):', ''];
   const check = (name, ok, detail) =>
     lines.push(`- ${ok === undefined ? '?' : ok ? 'met' : 'MISSED'}: ${name}: ${detail}`);
   const mini = peers['js-mini'];
@@ -207,6 +299,28 @@ function targets(ours, peers, quick) {
     const r = ours.W4.msPerStep / jit.W4.msPerStep;
     check('W4 ≤ 0.5× jaxjs-wasm-jit', r <= 0.5, `${f(r)}× its time`);
   }
+  // issue 12: W6 (an epoch) against the fastest JavaScript peer and PyTorch, W7 (a CNN step) against PyTorch
+  const torch = peers.torch;
+  const js = Object.entries(peers)
+    .filter(([name, p]) => name !== 'torch' && !name.startsWith('baseline') && typeof p.W6?.epochMs === 'number')
+    .map(([, p]) => p);
+  if (typeof ours.W6?.epochMs === 'number' && js.length) {
+    const fastest = js.reduce((a, b) => (b.W6.epochMs < a.W6.epochMs ? b : a));
+    const r = ours.W6.epochMs / fastest.W6.epochMs;
+    check(
+      'W6 ≤ 0.5× the fastest JavaScript peer',
+      r <= 0.5,
+      `${f(r)}× ${fastest.peer}'s epoch time${fastest.W6.projected ? ' (projected)' : ''}`,
+    );
+  }
+  if (typeof ours.W6?.epochMs === 'number' && typeof torch?.W6?.epochMs === 'number') {
+    const r = ours.W6.epochMs / torch.W6.epochMs;
+    check('W6 ≤ 1.5× PyTorch', r <= 1.5, `${f(r)}× its epoch time`);
+  }
+  if (typeof ours.W7?.msPerStep === 'number' && typeof torch?.W7?.msPerStep === 'number') {
+    const r = ours.W7.msPerStep / torch.W7.msPerStep;
+    check('W7 ≤ 2× PyTorch', r <= 2, `${f(r)}× its time per step`);
+  }
   if (ours.W5?.peakRssMB) {
     const g = ours.W5.peakRssMB - ours.W5.rssStartMB;
     check('W5 peak RSS growth < 50 MiB over 1,000 steps', g < 50, `${f(g, 1)} MiB`);
@@ -231,6 +345,26 @@ function targets(ours, peers, quick) {
     const [l0, l60] = [2.52784, quick ? 1.80001 : 0.47105]; // QUICK's "step 60" is step 15
     const ok = Math.abs(ours.W4.loss0 - l0) < 5e-5 && Math.abs(ours.W4.loss60 - l60) < 5e-5;
     check(`W4 losses ${l0} / ${l60} to 4 digits`, ok, `${ours.W4.loss0?.toFixed(5)} / ${ours.W4.loss60?.toFixed(5)}`);
+  }
+  if (torch?.W4) {
+    const [l0, l60] = [2.52784, quick ? 1.80001 : 0.47105];
+    const ok = Math.abs(torch.W4.loss0 - l0) < 5e-5 && Math.abs(torch.W4.loss60 - l60) < 5e-5;
+    check(`PyTorch's W4 losses ${l0} / ${l60}`, ok, `${torch.W4.loss0?.toFixed(5)} / ${torch.W4.loss60?.toFixed(5)}`);
+  }
+  // the same data, weights and optimizer everywhere: the first losses agree to about 4 digits
+  const all = [ours, ...Object.values(peers)];
+  for (const [name, get, rel] of [
+    ['W6 loss step 0', (p) => p.W6?.loss0, 1e-4],
+    ['W6 loss step 2', (p) => p.W6?.loss2, 1e-4],
+    ['W6 loss step 10', (p) => p.W6?.losses?.[10], 1e-4],
+    ['W6 loss step 100', (p) => p.W6?.losses?.[100], 1e-2],
+    ['W6 final loss (mean of the last steps)', (p) => p.W6?.finalLoss, 2e-2],
+    ['W6 test accuracy', (p) => p.W6?.testAccuracy, 1e-2],
+    ['W7 loss step 0', (p) => p.W7?.loss0, 1e-4],
+    ['W7 loss step 2', (p) => p.W7?.loss2, 1e-4],
+  ]) {
+    const [ok, detail] = agree(all, get, rel);
+    if (ok !== undefined) check(`${name} agrees across libraries (relative ${rel})`, ok, detail);
   }
   return lines;
 }

@@ -15,13 +15,14 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 if (flag('quick')) process.env.QUICK = '1';
 
-const { runWorkloads, runW5, runLeak, common, sharedCommon } = await import('./workloads.mjs');
+const { runWorkloads, runW5, runW6, runW7, runLeak, common, sharedCommon } = await import('./workloads.mjs');
 const { createAdapter } = await import('./peer-adapter.mjs');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
 const log = (...a) => console.error('[tapegrad]', ...a.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)));
 const leakBudgetS = Number(option('leak-budget-s', '60'));
 const leakMaxRssMB = Number(option('leak-max-rss-mb', '4096'));
+const w6BudgetS = Number(option('w6-budget-s', '60'));
 
 // Child mode: `--child=W1,W2` (W1-W4), `--child=W5` or `--child=L1` in a fresh process, on the build at
 // `--dist=<path>` (default: TAPEGRAD_DIST, else this repo). Prints its JSON on stdout; the last line is the
@@ -34,7 +35,23 @@ if (childOf) {
   const list = childOf.split(',');
   let out;
   if (list[0] === 'W5') out = { info, W5: await runW5(A, log) };
-  else if (list[0].startsWith('L')) {
+  else if (list[0] === 'W6' || list[0] === 'W7') {
+    out = { info };
+    const guard = async (w, fn) => {
+      try {
+        out[w] = await fn();
+      } catch (e) {
+        log(w, 'failed:', e);
+        out[w] = {
+          error: String(e?.message ?? e)
+            .split('\n')[0]
+            .slice(0, 200),
+        };
+      }
+    };
+    if (list.includes('W6')) await guard('W6', () => runW6(A, log, { budgetS: w6BudgetS }));
+    if (list.includes('W7')) await guard('W7', () => runW7(A, log));
+  } else if (list[0].startsWith('L')) {
     const emit = (partial) => console.log(JSON.stringify({ info, [list[0]]: partial }));
     const rec = await runLeak(A, list[0], log, { budgetMs: leakBudgetS * 1000, maxRssMB: leakMaxRssMB, emit });
     out = { info, [list[0]]: rec };
@@ -43,17 +60,18 @@ if (childOf) {
   process.exit(0);
 }
 
-const which = option('workloads', 'W1,W2,W3,W4,W5,L1,L2,L3').split(',');
+const which = option('workloads', 'W1,W2,W3,W4,W5,W6,W7,L1,L2,L3').split(',');
 const main = which.filter((w) => /^W[1-4]$/.test(w));
+const w67 = which.filter((w) => /^W[67]$/.test(w)); // issue 12: one child for tapegrad, bench/peers/ for the peers
 const leaks = which.filter((w) => /^L[1-3]$/.test(w));
-const unknown = which.filter((w) => !/^W[1-5]$|^L[1-3]$/.test(w));
+const unknown = which.filter((w) => !/^W[1-7]$|^L[1-3]$/.test(w));
 if (unknown.length) {
-  console.error(`bench: unknown workloads ${unknown.join(', ')} (W1-W5, L1-L3)`);
+  console.error(`bench: unknown workloads ${unknown.join(', ')} (W1-W7, L1-L3)`);
   process.exit(2);
 }
 const peersFolder = path.resolve(here, '../../shared/peers');
 const vsPeers = flag('vs-peers');
-const peerNames = option('peers', 'tfjs-cpu,tfjs-wasm,jaxjs-wasm,jaxjs-wasm-jit,js-mini').split(',');
+const peerNames = option('peers', 'tfjs-cpu,tfjs-wasm,jaxjs-wasm,jaxjs-wasm-jit,js-mini,torch').split(',');
 const baselineRev = option('baseline');
 const baselineOnly = flag('baseline-only');
 const repeat = Math.max(1, Number(option('repeat', '1')) | 0);
@@ -66,8 +84,8 @@ if (baselineOnly && !baselineRev) {
  * The JSON on the last line of a node child's stdout that parses (or an error record). A child that fails or
  * is killed (`timeoutS`) keeps the last record it printed, with the error added.
  */
-function runChild(argv, env = {}, { nodeArgs = [], timeoutS } = {}) {
-  const r = spawnSync(process.execPath, [...nodeArgs, ...argv], {
+function runChild(argv, env = {}, { nodeArgs = [], timeoutS, exe = process.execPath } = {}) {
+  const r = spawnSync(exe, [...nodeArgs, ...argv], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -98,6 +116,12 @@ function runBuild(label, dist) {
   log(`${label}: ${which.join(',')}`);
   if (main.length)
     Object.assign(record, runChild([path.join(here, 'run.mjs'), `--child=${main.join(',')}`, ...d], quick));
+  if (w67.length) {
+    const argv = [path.join(here, 'run.mjs'), `--child=${w67.join(',')}`, ...d, `--w6-budget-s=${w6BudgetS}`];
+    const r = runChild(argv, quick);
+    for (const w of w67) record[w] = r[w] ?? { error: r.error };
+    record.info ??= r.info;
+  }
   if (which.includes('W5')) {
     const r = runChild([path.join(here, 'run.mjs'), '--child=W5', ...d], quick);
     record.W5 = r.W5 ?? { error: r.error };
@@ -171,6 +195,38 @@ function prepareBaseline(rev) {
   return base;
 }
 
+/** The peers bench/peers/w67.mjs runs W6 and W7 on. */
+const W67_PEERS = ['tfjs-cpu', 'tfjs-wasm', 'jaxjs-wasm', 'jaxjs-wasm-jit'];
+
+/**
+ * PyTorch on the CPU (bench/peers/torch_bench.py) on W4, W6 and W7, with the first Python that imports torch:
+ * `python3` on PATH, else /usr/bin/python3 (Debian's python3-torch); `--python=<exe>` picks one. Skipped with a
+ * note when none does.
+ */
+function runTorch() {
+  const list = which.filter((w) => /^W[467]$/.test(w));
+  if (!list.length) return { peer: 'torch', skipped: 'none of W4, W6, W7 selected' };
+  const candidates = option('python') ? [option('python')] : ['python3', '/usr/bin/python3'];
+  const python = candidates.find(
+    (exe) => spawnSync(exe, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 }).status === 0,
+  );
+  if (!python) {
+    const note = `skipped: no Python with torch among ${candidates.join(', ')} (Debian: apt-get install python3-torch)`;
+    console.error(`bench: torch ${note}`);
+    return { peer: 'torch', skipped: note, info: note };
+  }
+  console.error(`bench: torch: ${python} bench/peers/torch_bench.py ${list.join(',')}`);
+  const r = runChild(
+    [path.join(here, 'peers', 'torch_bench.py'), list.join(','), `--w6-budget-s=${w6BudgetS}`],
+    {},
+    {
+      exe: python,
+      timeoutS: 1800,
+    },
+  );
+  return { peer: 'torch', ...r };
+}
+
 const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, quick: common.QUICK };
 results.loadBefore = os.loadavg();
 results.definitions = sharedCommon ? '../shared/peers/common.mjs' : 'bench/common.mjs';
@@ -210,7 +266,8 @@ try {
 
 if (vsPeers) {
   if (!fs.existsSync(path.join(peersFolder, 'run.mjs'))) {
-    console.error(`bench: --vs-peers needs ${peersFolder}/run.mjs; running tapegrad alone`);
+    console.error(`bench: the JavaScript peers need ${peersFolder}/run.mjs; running tapegrad (and PyTorch) only`);
+    if (peerNames.includes('torch')) results.peers.torch = runTorch();
   } else {
     if (peerNames.some((p) => p.startsWith('tfjs') || p.startsWith('jaxjs'))) {
       const r = spawnSync('bash', [path.join(peersFolder, 'install.sh')], { stdio: 'inherit' });
@@ -218,6 +275,10 @@ if (vsPeers) {
     }
     const resultsDir = path.join(here, 'results', 'peers');
     for (const p of peerNames) {
+      if (p === 'torch') {
+        results.peers.torch = runTorch();
+        continue;
+      }
       const peerMain = p === 'jaxjs-wasm-jit' ? main.filter((w) => w === 'W4') : main;
       const record = { peer: p };
       if (peerMain.length)
@@ -227,6 +288,16 @@ if (vsPeers) {
         );
       if (which.includes('W5'))
         record.W5 = runChild([path.join(peersFolder, 'run.mjs'), p, 'W5'], { RESULTS_DIR: resultsDir }).W5;
+      if (w67.length && W67_PEERS.includes(p)) {
+        // a slow peer caps itself (bench/data.mjs); the timeout is for a hung one
+        const r = runChild(
+          [path.join(here, 'peers', 'w67.mjs'), p, w67.join(','), `--w6-budget-s=${w6BudgetS}`],
+          {},
+          { timeoutS: 1800 },
+        );
+        for (const w of w67) record[w] = r[w] ?? { error: r.error };
+        record.info ??= r.info;
+      }
       results.peers[p] = record;
     }
   }

@@ -229,3 +229,140 @@ export async function runLeak(A, name, log, { budgetMs = 60_000, maxRssMB = 4096
   log(name, rec);
   return rec;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// W6 and W7 (issue 12): definitions in bench/data.mjs. The same two runners measure tapegrad (here, through
+// bench/peer-adapter.mjs) and the JavaScript peers (bench/peers/w67.mjs); bench/peers/torch_bench.py does the
+// same in Python. Adapter contract:
+//   mlpAdam(init) -> { step(X, Y, n) -> loss number, logits(X, n) -> n·10 numbers, dispose() }   (W6)
+//   cnn(init)     -> { step() -> loss number, dispose() }                                        (W7)
+// X, Y: fresh Float32Arrays (n·784 row-major images, n·10 one-hot labels); step returns the pre-update loss.
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * W6: one epoch of the Fashion-MNIST MLP with Adam, timed as a whole (batch gathering included; the batches
+ * are the same code for every library). After step 2, a library whose mean of steps 1-2 projects the epoch
+ * over `budgetS` stops there: its epoch time is that mean × the steps (`projected: true`), with no accuracy.
+ * A completed epoch is followed (untimed) by the accuracy on the test images.
+ */
+export async function runW6(A, log, { budgetS } = {}) {
+  const D = await import('./data.mjs');
+  const missing = D.fashionMissing();
+  if (missing) {
+    log('W6 skipped:', missing);
+    return { skipped: missing };
+  }
+  if (!A.mlpAdam) return { skipped: `${A.name} has no mlpAdam` };
+  const data = D.loadFashion();
+  const { batch, out } = D.W6;
+  const budget = (budgetS ?? D.W6.budgetS) * 1000;
+  const n = data.train.n;
+  const steps = D.W6.steps ?? Math.ceil(n / batch);
+  const perm = D.permutation(n, D.W6.shuffleSeed);
+  const m = await A.mlpAdam(D.w6Init());
+  const losses = [];
+  const ts = [];
+  let capped;
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    const t = performance.now();
+    const rows = Math.min(batch, n - s * batch);
+    const { X, Y } = D.gatherBatch(data.train.images, data.train.labels, perm, s * batch, rows, out);
+    losses.push(await m.step(X, Y, rows));
+    ts.push(performance.now() - t);
+    if (s === 2 && steps > 3 && mean(ts.slice(1, 3)) * steps > budget) {
+      capped = `projected epoch ${((mean(ts.slice(1, 3)) * steps) / 1000).toFixed(0)} s > ${budget / 1000} s budget: stopped after 3 steps`;
+      break;
+    }
+  }
+  const wallMs = performance.now() - t0;
+  const r = {
+    steps,
+    stepsDone: losses.length,
+    batch,
+    projected: !!capped,
+    epochMs: capped ? mean(ts.slice(1, 3)) * steps : wallMs,
+    msPerStep: capped ? mean(ts.slice(1, 3)) : wallMs / steps,
+    medianMsPerStep: common.median(ts.slice(1)),
+    loss0: losses[0],
+    loss1: losses[1],
+    loss2: losses[2],
+    losses: Object.fromEntries(
+      [0, 1, 2, 10, 100, 200, 300, 400, steps - 1].filter((i) => i < losses.length).map((i) => [i, losses[i]]),
+    ),
+    ...(capped ? { capped } : {}),
+  };
+  if (!capped) {
+    const last = losses.slice(-D.W6.lastLosses);
+    r.finalLoss = mean(last);
+    r.finalLossSteps = last.length;
+    const nTest = D.W6.testImages ?? data.test.n;
+    let correct = 0;
+    const chunk = 2000;
+    for (let from = 0; from < nTest; from += chunk) {
+      const rows = Math.min(chunk, nTest - from);
+      const { X } = D.gatherBatch(data.test.images, data.test.labels, null, from, rows, out);
+      const z = await m.logits(X, rows);
+      for (let i = 0; i < rows; i++) {
+        let best = 0;
+        for (let c = 1; c < out; c++) if (z[i * out + c] > z[i * out + best]) best = c;
+        if (best === data.test.labels[from + i]) correct++;
+      }
+    }
+    r.testImages = nTest;
+    r.testAccuracy = correct / nTest;
+  }
+  await m.dispose?.();
+  log('W6', r);
+  return r;
+}
+
+/**
+ * W7: CNN training steps on one batch. Steps 0-2 untimed, then `W7.timed` timed steps: the median ms/step, and
+ * the loss of the last step. A library whose steps 1-2 average over `W7.capMs` stops after them (1 warm-up, 2
+ * timed steps, `capped`).
+ */
+export async function runW7(A, log) {
+  const D = await import('./data.mjs');
+  if (!A.cnn) return { skipped: `${A.name} has no cnn` };
+  const { warmup, timed, capMs } = D.W7;
+  let m;
+  const losses = [];
+  const ts = [];
+  let capped;
+  try {
+    m = await A.cnn(D.w7Init());
+    for (let s = 0; s < warmup + timed; s++) {
+      const t = performance.now();
+      losses.push(await m.step());
+      ts.push(performance.now() - t);
+      if (s === 2 && warmup >= 3 && mean(ts.slice(1, 3)) > capMs) {
+        capped = `steps 1-2 took ${mean(ts.slice(1, 3)).toFixed(0)} ms > ${capMs} ms: stopped after 3 steps`;
+        break;
+      }
+    }
+  } catch (e) {
+    const error = String(e?.message ?? e)
+      .split('\n')[0]
+      .slice(0, 200);
+    log('W7 unsupported:', error);
+    return { unsupported: error };
+  }
+  const timedTs = capped ? ts.slice(1, 3) : ts.slice(warmup);
+  const r = {
+    batch: D.W7.batch,
+    msPerStep: common.median(timedTs),
+    timedSteps: timedTs.length,
+    firstStepMs: ts[0],
+    loss0: losses[0],
+    loss1: losses[1],
+    loss2: losses[2],
+    lastStep: losses.length - 1,
+    lossLast: losses.at(-1),
+    ...(capped ? { capped } : {}),
+  };
+  await m.dispose?.();
+  log('W7', r);
+  return r;
+}
