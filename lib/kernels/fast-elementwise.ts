@@ -14,6 +14,10 @@ import { binary, isTrailingBlock, unary } from './elementwise.js';
 /** `out[i] = op(x[i])`, fast for neg, square, sqrt, exp, log, tanh, relu, step and abs. */
 export const fastUnary: typeof unary = (op, x, out) => {
   const n = x.length;
+  if (op === 'relu' && x instanceof Float32Array && out instanceof Float32Array) {
+    reluF32(x, out);
+    return;
+  }
   switch (op) {
     case 'neg':
       for (let i = 0; i < n; i++) out[i] = -x[i]!;
@@ -54,7 +58,10 @@ export const fastUnary: typeof unary = (op, x, out) => {
  */
 export const fastBinary: typeof binary = (op, a, aShape, b, bShape, out, outShape) => {
   const n = out.length;
-  if (a.length === n && b.length === n && (op === 'reluGrad' || op === 'tanhGrad' || op === 'sigmoidGrad')) {
+  if (op === 'reluGrad' && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+    if (a.length === n && b.length === n) reluGradF32(a, b, out);
+    else binary(op, a, aShape, b, bShape, out, outShape);
+  } else if (a.length === n && b.length === n && (op === 'reluGrad' || op === 'tanhGrad' || op === 'sigmoidGrad')) {
     fusedGrad(op, a, b, out, n);
   } else if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') {
     binary(op, a, aShape, b, bShape, out, outShape);
@@ -72,6 +79,23 @@ export const fastBinary: typeof binary = (op, a, aShape, b, bShape, out, outShap
 };
 
 type Arith = 'add' | 'sub' | 'mul' | 'div';
+
+// relu and its gradient on float32 arrays, in functions that see no other element type: the shared
+// loops above see several, so V8 makes their element accesses polymorphic (measured on a CNN's
+// 800K-element activations: 6-7 ns per element there). The same formulas as the reference.
+function reluF32(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v > 0 ? v : 0;
+  }
+}
+
+function reluGradF32(dy: Float32Array, x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const d = dy[i]!;
+    out[i] = x[i]! > 0 ? d : d * 0;
+  }
+}
 
 /** The fused backward kernels on operands of one size (the shape they always have in a VJP). */
 function fusedGrad(

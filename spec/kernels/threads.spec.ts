@@ -6,6 +6,7 @@
  * task, so the task code also runs from the worker’s source (its own text).
  */
 import fc from 'fast-check';
+import { lastJson, runBundled } from './bundled-child.js';
 import { caseArb, sizeOf, values, type Case } from './matmul-cases.js';
 import { wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
@@ -156,4 +157,74 @@ describe('without a worker', () => {
     expect(threadsWanted({})).toBe(true);
     expect(threadsWanted({ TAPEGRAD_THREADS: '2' })).toBe(true);
   });
+});
+
+/**
+ * A fresh process that never yields to the event loop: products of
+ * THREAD_MIN_WORK (the first launches the worker) until the worker has taken
+ * tasks, then 20 more, each checked bit for bit against the one-thread kernel.
+ */
+const SYNC_LOOP = `
+import { wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
+import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
+import { MatmulThreads, THREAD_MIN_WORK } from '../../lib/kernels/wasm/threads.js';
+const runtime = new Runtime(wasmApi, new wasmApi.Module(kernelModuleBytes(undefined, true)), undefined, true);
+const threads = new MatmulThreads(runtime);
+const two = wasmMatmul(runtime, undefined, threads);
+const one = wasmMatmul(new Runtime(wasmApi, new wasmApi.Module(kernelModuleBytes())), 0);
+const [m, k, n] = [96, 171, 128];
+if (m * k * n < THREAD_MIN_WORK) throw new Error('too small to share');
+const cases = [Float32Array, Float64Array].map((Type, c) => {
+  const a = Type.from({ length: m * k }, (_, i) => Math.sin(i * 0.37 + c));
+  const b = Type.from({ length: k * n }, (_, i) => Math.cos(i * 0.91 - c));
+  const want = new Type(m * n);
+  one(a, [], b, [], [], m, k, n, c === 1, c === 0, want);
+  return { a, b, want, transposeA: c === 1, transposeB: c === 0, Type };
+});
+let products = 0;
+let differ = 0;
+const product = () => {
+  const { a, b, want, transposeA, transposeB, Type } = cases[products++ % 2];
+  const got = new Type(m * n).fill(NaN);
+  two(a, [], b, [], [], m, k, n, transposeA, transposeB, got);
+  for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) differ++;
+};
+const started = Date.now();
+while (threads.workerTasks === 0 && products < 100000 && Date.now() - started < 30000) product();
+const before = products;
+for (let i = 0; i < 20; i++) product();
+console.log(JSON.stringify({ up: threads.ready, workerTasks: threads.workerTasks, before, products, differ }));
+`;
+
+/**
+ * A fresh process running tapegrad's own matmul in a loop that never awaits,
+ * then telling the next worker's thread id. (It imports `backend`: the
+ * package's `sideEffects` names only dist/, so a bundle of lib/ that used
+ * nothing from the kernels' module would drop it, and its kernels with it.)
+ */
+const LIBRARY_LOOP = `
+import { Worker } from 'node:worker_threads';
+import { backend, matmul, randomNormal } from '../../lib/index.js';
+const a = randomNormal([256, 256]);
+for (let i = 0; i < 5; i++) matmul(a, a).dataSync();
+const probe = new Worker('', { eval: true });
+console.log(JSON.stringify({ backend: backend(), threadId: probe.threadId }));
+void probe.terminate();
+`;
+
+describe('in a loop that never awaits', () => {
+  test('the worker comes up and takes tasks, with the one-thread kernel’s bits, and the process still exits', async () => {
+    const got = lastJson(await runBundled(SYNC_LOOP)) as Record<string, number | boolean>;
+    expect(got).toEqual({ ...got, up: true, differ: 0 });
+    expect(got.workerTasks).toBeGreaterThan(0);
+  }, 90_000);
+
+  test('tapegrad’s matmul starts the worker (the next worker is thread 2); TAPEGRAD_THREADS=1 starts none (thread 1)', async () => {
+    const [two, one] = await Promise.all([
+      runBundled(LIBRARY_LOOP),
+      runBundled(LIBRARY_LOOP, [], { TAPEGRAD_THREADS: '1' }),
+    ]);
+    expect(lastJson(two)).toEqual({ backend: 'wasm-simd', threadId: 2 });
+    expect(lastJson(one)).toEqual({ backend: 'wasm-simd', threadId: 1 });
+  }, 90_000);
 });

@@ -3,13 +3,18 @@
  * kernels need (i32 arithmetic, loops, and 128-bit SIMD loads, stores, adds
  * and multiplies). Kernels are written as calls on {@link Code} and
  * assembled at run time, so no binary is committed. Opcode numbers are from
- * the WebAssembly core specification (2.0, with fixed-width SIMD).
+ * the WebAssembly core specification (2.0, with fixed-width SIMD; 3.0 for
+ * relaxed SIMD's multiply-adds).
  */
 
 /** Value types. */
 export const I32 = 0x7f;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof V128;
+/** The float32 value type (scalar locals of the window kernels). */
+export const F32 = 0x7d;
+/** The float64 value type. */
+export const F64 = 0x7c;
+export type ValType = typeof I32 | typeof V128 | typeof F32 | typeof F64;
 
 /** Unsigned LEB128. */
 function uleb(value: number, out: number[]): void {
@@ -58,6 +63,9 @@ const SIMD = {
   f32x4Mul: 0xe6,
   f64x2Add: 0xf0,
   f64x2Mul: 0xf2,
+  // Relaxed SIMD (WebAssembly 3.0): relaxed_madd(a, b, c) = a b + c, fused or not as the hardware does it.
+  f32x4RelaxedMadd: 0x105,
+  f64x2RelaxedMadd: 0x107,
 } as const;
 
 /** A function body under construction: locals are indices, instructions append bytes. */
@@ -163,6 +171,13 @@ export class Code {
   vMul(bytes: 4 | 8): this {
     return this.op(...simd(bytes === 4 ? SIMD.f32x4Mul : SIMD.f64x2Mul));
   }
+  /**
+   * Relaxed SIMD's multiply-add in `f32x4` or `f64x2`: pops c, b, a and pushes
+   * `a b + c`, rounded once where the hardware fuses it (FMA), else twice.
+   */
+  vMadd(bytes: 4 | 8): this {
+    return this.op(...simd(bytes === 4 ? SIMD.f32x4RelaxedMadd : SIMD.f64x2RelaxedMadd));
+  }
   /** Any SIMD instruction without immediates, by its sub-opcode from {@link SimdOp}. */
   vOp(op: number): this {
     return this.op(...simd(op));
@@ -177,7 +192,86 @@ export class Code {
     const lane = new Uint8Array(new Int32Array([value]).buffer);
     return this.op(...simd(0x0c), ...lane, ...lane, ...lane, ...lane);
   }
+
+  // -- Structured control, scalar integer and float ops (the window kernels of conv.ts and pool.ts) --
+
+  /** `block` with no result; `br`/`brIf` of its depth jump past its `end`. */
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  /** `if` with no result on the i32 on the stack (non-zero: run until `else`/`end`). */
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
+  br(depth: number): this {
+    this.op(0x0c);
+    uleb(depth, this.bytes);
+    return this;
+  }
+  /** `select`: pops the condition, then b, then a; pushes a where the condition is non-zero, else b. */
+  select(): this {
+    return this.op(0x1b);
+  }
+  /** A scalar instruction without immediates, by its opcode from {@link ScalarOp}. */
+  sOp(op: number): this {
+    return this.op(op);
+  }
+  /** `f32.load` / `f64.load` (`bytes` 4 or 8) at the address on the stack plus `offset`. */
+  floatLoad(bytes: 4 | 8, offset = 0): this {
+    return this.op(bytes === 4 ? 0x2a : 0x2b).memarg(bytes === 4 ? 2 : 3, offset);
+  }
+  /** `f32.store` / `f64.store` of the value on the stack at the address under it plus `offset`. */
+  floatStore(bytes: 4 | 8, offset = 0): this {
+    return this.op(bytes === 4 ? 0x38 : 0x39).memarg(bytes === 4 ? 2 : 3, offset);
+  }
+  /** `f64.const`. */
+  f64(value: number): this {
+    this.op(0x44);
+    for (const b of new Uint8Array(new Float64Array([value]).buffer)) this.bytes.push(b);
+    return this;
+  }
+  /** `v128.const` from 16 bytes, lane 0 first. */
+  v128Const(lanes: readonly number[]): this {
+    return this.op(...simd(0x0c), ...lanes);
+  }
+  /** `v128.load64_zero`: 8 bytes into the low half, zeros above. */
+  v128Load64Zero(offset = 0): this {
+    return this.op(...simd(0x5d)).memarg(3, offset);
+  }
+  /** `v128.store64_lane 0`: stores the low 8 bytes of the vector on the stack. */
+  v128Store64Low(offset = 0): this {
+    return this.op(...simd(0x5b))
+      .memarg(3, offset)
+      .op(0);
+  }
 }
+
+/** Scalar opcodes without immediates, for {@link Code.sOp}: i32 comparisons and arithmetic, f64 arithmetic, conversions. */
+export const ScalarOp = {
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32LtS: 0x48,
+  i32LtU: 0x49,
+  i32GeS: 0x4e,
+  i32DivU: 0x6e,
+  i32RemU: 0x70,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32ShrU: 0x76,
+  f32Eq: 0x5b,
+  f32Ne: 0x5c,
+  f32Gt: 0x5e,
+  f32Add: 0x92,
+  f64Add: 0xa0,
+  f64Div: 0xa3,
+  f32DemoteF64: 0xb6,
+  f64PromoteF32: 0xbb,
+  f64ConvertI32U: 0xb8,
+} as const;
 
 /** SIMD sub-opcodes without immediates, for {@link Code.vOp} (WebAssembly 2.0, fixed-width SIMD). */
 export const SimdOp = {
@@ -223,6 +317,10 @@ export const SimdOp = {
   f64x2Div: 0xf3,
   i32x4TruncSatF32x4S: 0xf8,
   f32x4ConvertI32x4S: 0xfa,
+  /** Two float64 lanes from the low two float32 lanes. */
+  f64x2PromoteLowF32x4: 0x5f,
+  /** Two float32 lanes (then two zeros) from two float64 lanes, rounded to nearest. */
+  f32x4DemoteF64x2Zero: 0x5e,
 } as const;
 
 interface FunctionEntry {

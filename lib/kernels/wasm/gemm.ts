@@ -5,9 +5,12 @@
  * zero-padded to whole panels. One call computes `C[mc, nc] += A[mc, kc] B[kc, nc]`
  * with an MR x NR block of C held in SIMD registers across the whole k loop:
  * per step, NR/lanes vector loads of B, MR splat loads of A, and MR x NR/lanes
- * multiply-adds, so the loads are amortised over many flops.
+ * multiply-adds, so the loads are amortised over many flops. Where the
+ * engine has relaxed SIMD, a tile with `fma` does each multiply-add as one
+ * `relaxed_madd` (fused on hardware with FMA: one rounding instead of two);
+ * the plain multiply, then add, is the fallback.
  */
-import { I32, V128, type ModuleBuilder } from './emitter.js';
+import { I32, ModuleBuilder, V128 } from './emitter.js';
 
 /** The register tile of one element type. */
 export interface Tile {
@@ -17,6 +20,8 @@ export interface Tile {
   readonly mr: number;
   /** Columns of the register block (B panel width), a multiple of the lanes per vector. */
   readonly nr: number;
+  /** Multiply-adds as relaxed SIMD's `relaxed_madd` (only where {@link relaxedSimdSupported}); else multiply, then add. */
+  readonly fma?: boolean;
 }
 
 /**
@@ -28,6 +33,31 @@ export const TILE_F32: Tile = { bytes: 4, mr: 4, nr: 8 };
 export const TILE_F64: Tile = { bytes: 8, mr: 4, nr: 4 };
 
 /**
+ * Whether the engine runs relaxed SIMD's multiply-adds: `validate`
+ * (`WebAssembly.validate`) accepts a tiny module that uses `f32x4.relaxed_madd`
+ * and `f64x2.relaxed_madd`. Browsers have them; Node 20 only with
+ * `--experimental-wasm-relaxed-simd`.
+ */
+export function relaxedSimdSupported(validate: (bytes: Uint8Array) => boolean): boolean {
+  const module = new ModuleBuilder();
+  const f = module.func('probe', []);
+  const v = f.local(V128);
+  f.get(v).get(v).get(v).vMadd(4).get(v).get(v).vMadd(8).set(v);
+  try {
+    return validate(module.encode());
+  } catch {
+    return false;
+  }
+}
+
+/** The float32 and float64 tiles, with `fma` where `relaxed` (see {@link relaxedSimdSupported}). */
+export function gemmTiles(relaxed: boolean): { readonly f32: Tile; readonly f64: Tile } {
+  return relaxed
+    ? { f32: { ...TILE_F32, fma: true }, f64: { ...TILE_F64, fma: true } }
+    : { f32: TILE_F32, f64: TILE_F64 };
+}
+
+/**
  * Adds `gemm(a, b, c, mc, nc, kc, ldc)` to `module`: `a`, `b`, `c` are byte
  * addresses of the packed A block, the packed B block and C; `mc`, `nc` are
  * multiples of MR and NR, `kc` is at least 1; `ldc` is C's row stride in bytes.
@@ -35,7 +65,12 @@ export const TILE_F64: Tile = { bytes: 8, mr: 4, nr: 4 };
  * first block of k needs no zeroed C; the sums start from +0 either way, so
  * the results are the same bits).
  */
-export function emitGemm(module: ModuleBuilder, exportName: string, { bytes, mr, nr }: Tile, overwrite = false): void {
+export function emitGemm(
+  module: ModuleBuilder,
+  exportName: string,
+  { bytes, mr, nr, fma = false }: Tile,
+  overwrite = false,
+): void {
   const f = module.func(exportName, [I32, I32, I32, I32, I32, I32, I32]);
   const [a, b, c, mc, nc, kc, ldc] = [0, 1, 2, 3, 4, 5, 6];
   const vectors = (nr * bytes) / 16;
@@ -89,7 +124,8 @@ export function emitGemm(module: ModuleBuilder, exportName: string, { bytes, mr,
         .set(av);
       for (let v = 0; v < vectors; v++) {
         const x = acc[r * vectors + v]!;
-        f.get(x).get(av).get(bv[v]!).vMul(bytes).vAdd(bytes).set(x);
+        if (fma) f.get(av).get(bv[v]!).get(x).vMadd(bytes).set(x);
+        else f.get(x).get(av).get(bv[v]!).vMul(bytes).vAdd(bytes).set(x);
       }
     }
   };

@@ -7,11 +7,16 @@
  * `TAPEGRAD_KERNELS=typescript` in Node's environment to keep the TypeScript ones
  * (at load and through `ready()`).
  * In Node, large matrix products also use a worker thread (`threads.ts`;
- * `TAPEGRAD_THREADS=1` keeps them on one thread).
+ * `TAPEGRAD_THREADS=1` keeps them on one thread). Where the engine has relaxed
+ * SIMD (browsers; Node 20 with `--experimental-wasm-relaxed-simd`), matrix
+ * products use its fused multiply-adds (`gemm.ts`).
  */
 import { kernels, referenceKernels, setKernels, type Kernels } from '../index.js';
+import { wasmConv } from './conv.js';
 import { wasmBinary, wasmUnary } from './elementwise.js';
+import { gemmTiles, relaxedSimdSupported } from './gemm.js';
 import { wasmMatmul } from './matmul.js';
+import { wasmPool } from './pool.js';
 import { kernelModuleBytes, Runtime, wasmApi, type WasmModule } from './runtime.js';
 import { MatmulThreads, threadsWanted } from './threads.js';
 
@@ -23,18 +28,26 @@ let failure: unknown;
 /** In Node the module works in shared memory, so that large products can use a second thread (`threads.ts`). */
 const shared = threadsWanted();
 let threads: MatmulThreads | undefined;
+/** The products' micro-kernels use relaxed SIMD's fused multiply-adds where the engine has them (`gemm.ts`). */
+const tiles = gemmTiles(wasmApi !== undefined && relaxedSimdSupported((bytes) => wasmApi!.validate(bytes)));
 
 /** The fast kernels from a compiled module. */
 function instantiate(module: WasmModule): Partial<Kernels> {
-  const runtime = new Runtime(wasmApi!, module, undefined, shared);
+  const runtime = new Runtime(wasmApi!, module, tiles, shared);
   threads = shared ? new MatmulThreads(runtime) : undefined;
-  return { matmul: wasmMatmul(runtime, undefined, threads), unary: wasmUnary(runtime), binary: wasmBinary(runtime) };
+  return {
+    matmul: wasmMatmul(runtime, undefined, threads),
+    unary: wasmUnary(runtime),
+    binary: wasmBinary(runtime),
+    ...wasmConv(runtime, undefined, threads),
+    ...wasmPool(runtime),
+  };
 }
 
 /** The module's bytes if this host runs WebAssembly with SIMD, else undefined. */
 function validBytes(): Uint8Array | undefined {
   if (wasmApi === undefined) return undefined;
-  const bytes = kernelModuleBytes(undefined, shared);
+  const bytes = kernelModuleBytes(tiles, shared);
   return wasmApi.validate(bytes) ? bytes : undefined;
 }
 
@@ -92,6 +105,17 @@ export function backend(): BackendName {
   if (fast !== undefined && names.every((name) => kernels[name] === expected(name))) return 'wasm-simd';
   if (names.every((name) => kernels[name] === referenceKernels[name])) return 'typescript';
   return 'custom';
+}
+
+/**
+ * Which matrix-product micro-kernel the WebAssembly kernels use (for tests):
+ * `'relaxed-simd'` (fused multiply-adds, where the engine has relaxed SIMD),
+ * `'simd'` (multiply, then add), or undefined until they are compiled or
+ * where WebAssembly SIMD is unavailable.
+ */
+export function gemmVariant(): 'relaxed-simd' | 'simd' | undefined {
+  if (fast === undefined) return undefined;
+  return tiles.f32.fma === true ? 'relaxed-simd' : 'simd';
 }
 
 /**

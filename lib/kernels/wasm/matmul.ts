@@ -35,7 +35,7 @@ const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
  * everything else in the reference kernel (`minWork` lowers the threshold for
  * tests). With `threads` (on a shared `runtime`), products of at least
  * `threads.minWork` multiply-adds in all run on two threads once the worker is
- * up (the first one starts it).
+ * up (the first one launches it, without waiting).
  */
 export function wasmMatmul(
   runtime: Runtime,
@@ -51,12 +51,10 @@ export function wasmMatmul(
     const tile = f32 ? runtime.tiles.f32 : runtime.tiles.f64;
     const aOff = broadcastOffsets(aBatch, outBatch);
     const bOff = broadcastOffsets(bBatch, outBatch);
-    if (threads !== undefined && m * n * k * aOff.length >= threads.minWork) {
-      if (threads.share()) {
-        sharedMatmul(runtime, threads, tile, a, aOff, b, bOff, m, k, n, transposeA, transposeB, out);
-        return;
-      }
-      void threads.start();
+    // share() launches the worker on the first large product, and says yes once it is up.
+    if (threads !== undefined && m * n * k * aOff.length >= threads.minWork && threads.share()) {
+      sharedMatmul(runtime, threads, tile, a, aOff, b, bOff, m, k, n, transposeA, transposeB, out);
+      return;
     }
     const x = runtime.exports;
     const gemm = f32 ? x.gemmF32 : x.gemmF64;

@@ -14,8 +14,16 @@
  * was published but not yet claimed is simply taken by the main thread, so a
  * slow, busy or dead worker costs speed, never correctness. The worker is
  * `unref()`ed, so it never keeps Node alive, and it starts only when first
- * needed (`start()`, called by `ready()` or by the first large product): a
+ * needed (`launch()`, called by the first large product or by `ready()`): a
  * program with no large products never has a second thread.
+ *
+ * Start-up needs no event loop either: the worker is constructed
+ * synchronously (through `process.getBuiltinModule`) with the compiled module,
+ * the memory and the control array in its `workerData`; it instantiates the
+ * module on its own thread and sets the control array's UP slot, which each
+ * large product reads with `Atomics.load` (never waiting on it). So a training
+ * loop that never awaits shares its products from the first one after the
+ * worker is up (about 20 ms after the first large product).
  */
 import type { KernelExports, Runtime, WasmApi, WasmMemory, WasmModule } from './runtime.js';
 
@@ -237,9 +245,11 @@ interface NodeProcess {
   readonly env?: Record<string, string | undefined>;
   getBuiltinModule?(id: string): unknown;
 }
+interface NodeOs {
+  availableParallelism?(): number;
+}
 interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 const nodeProcess = (globalThis as { process?: NodeProcess }).process;
@@ -264,18 +274,21 @@ export function threadsWanted(env: Record<string, string | undefined> | undefine
   }
 }
 
+/** A Node built-in module, now if Node has `process.getBuiltinModule` (20.16 and later), else undefined. */
+function builtinNow<T>(id: string): T | undefined {
+  return nodeProcess?.getBuiltinModule?.(id) as T | undefined;
+}
+
 /** A Node built-in module, loaded so that bundlers and browsers never see it (the name is not a literal import). */
 async function loadBuiltin<T>(id: string): Promise<T> {
-  const builtin = nodeProcess?.getBuiltinModule?.(id);
-  if (builtin !== undefined) return builtin as T;
-  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ id)) as T;
+  return builtinNow<T>(id) ?? ((await import(/* webpackIgnore: true */ /* @vite-ignore */ id)) as T);
 }
 
 const clock = (globalThis as { performance?: { now(): number } }).performance;
 /** Milliseconds from some origin. */
 const now = (): number => (clock !== undefined ? clock.now() : Date.now());
 
-/** How long `start()` waits for the worker to come up before giving up on it (it takes about 30 ms). */
+/** How long the worker may take to come up before it is given up on (it takes about 20 ms). */
 const START_TIMEOUT_MS = 10_000;
 
 /**
@@ -291,6 +304,9 @@ export class MatmulThreads {
   workerOnly = false;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
   private worker: NodeWorker | undefined;
+  /** When `launch()` constructed the worker (undefined before). */
+  private launchedAt: number | undefined;
+  private launching: Promise<void> | undefined;
   private starting: Promise<boolean> | undefined;
   private broken = false;
   private seq = 0;
@@ -303,7 +319,7 @@ export class MatmulThreads {
 
   /** Whether the worker is up and well: products then use it. */
   get ready(): boolean {
-    return !this.broken && this.ctl[UP] === 1;
+    return !this.broken && Atomics.load(this.ctl, UP) === 1;
   }
 
   /**
@@ -312,9 +328,16 @@ export class MatmulThreads {
    * under a quarter of the tasks, or this thread waited for it a quarter of
    * the time: another process had the second core) makes the next 1, 2, 4,
    * ... 64 products run on this thread alone, where they are faster then.
+   * Until the worker is up this launches it (once) and says no: it reads the
+   * UP slot and never waits for it, so a loop that never yields to the event
+   * loop starts sharing as soon as the worker is up.
    */
   share(): boolean {
-    if (!this.ready) return false;
+    if (!this.ready) {
+      this.launch();
+      if (this.launchedAt !== undefined && !this.broken && now() - this.launchedAt > START_TIMEOUT_MS) void this.stop();
+      return false;
+    }
     if (this.skip === 0 || this.workerOnly) return true;
     this.skip--;
     return false;
@@ -326,14 +349,36 @@ export class MatmulThreads {
   }
 
   /**
-   * Starts the worker (once) and resolves to whether it came up; products
-   * stay on this thread until it has.
+   * Constructs the worker (once), synchronously where Node has
+   * `process.getBuiltinModule`, and returns without waiting for it to come
+   * up; products use it once it is up. On one core, or without shared
+   * memory, it starts none.
+   */
+  launch(): void {
+    if (this.launchedAt !== undefined || this.launching !== undefined || this.broken) return;
+    if (!this.runtime.shared) {
+      this.broken = true;
+      return;
+    }
+    const os = builtinNow<NodeOs>('node:os');
+    const threads = builtinNow<WorkerThreads>('node:worker_threads');
+    if (os !== undefined && threads !== undefined) this.spawn(os, threads);
+    else
+      this.launching = Promise.all([loadBuiltin<NodeOs>('node:os'), loadBuiltin<WorkerThreads>('node:worker_threads')])
+        .then(([o, t]) => this.spawn(o, t))
+        .catch(() => {
+          this.broken = true;
+        });
+  }
+
+  /**
+   * Launches the worker (once) and resolves to whether it came up; products
+   * stay on this thread until it has. (A timer polls the UP slot meanwhile,
+   * and keeps Node alive for those few milliseconds.)
    */
   start(): Promise<boolean> {
-    this.starting ??= this.launch().catch(() => {
-      this.broken = true;
-      return false;
-    });
+    this.launch();
+    this.starting ??= (this.launching ?? Promise.resolve()).then(() => this.whenUp());
     return this.starting;
   }
 
@@ -343,35 +388,38 @@ export class MatmulThreads {
     await this.worker?.terminate();
   }
 
-  private async launch(): Promise<boolean> {
-    if (!this.runtime.shared) return false;
-    const os = await loadBuiltin<{ availableParallelism?(): number }>('node:os');
-    if ((os.availableParallelism?.() ?? 2) < 2) return false; // one core: a second thread only competes for it
-    const { Worker } = await loadBuiltin<WorkerThreads>('node:worker_threads');
-    const workerData: WorkerData = {
-      module: this.runtime.module,
-      memory: this.runtime.memory,
-      control: this.ctl.buffer,
-    };
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-    this.worker = worker;
-    worker.unref();
-    // Up: the worker's UP slot turns 1. Until then a timer (which does keep Node alive, for ~30 ms) polls it.
+  /** Constructs the worker, `unref()`ed, with everything it needs in its `workerData`. */
+  private spawn(os: NodeOs, { Worker }: WorkerThreads): void {
+    // On one core a second thread only competes for it.
+    this.broken = (os.availableParallelism?.() ?? 2) < 2;
+    if (this.broken) return;
+    try {
+      const workerData: WorkerData = {
+        module: this.runtime.module,
+        memory: this.runtime.memory,
+        control: this.ctl.buffer,
+      };
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      this.worker = worker;
+      this.launchedAt = now();
+      worker.unref();
+      worker.on('error', () => (this.broken = true));
+      worker.on('exit', () => (this.broken = true));
+    } catch {
+      this.broken = true;
+    }
+  }
+
+  /** Resolves to whether the worker came up, polling the UP slot. */
+  private whenUp(): Promise<boolean> {
     const timers = globalThis as unknown as Timers;
     return new Promise<boolean>((resolve) => {
-      const started = Date.now();
-      const give = (up: boolean) => {
-        if (!up) this.broken = true;
-        resolve(up);
-      };
-      worker.on('error', () => give(false));
-      worker.on('exit', () => give(false));
       const poll = () => {
-        if (this.broken) give(false);
-        else if (Atomics.load(this.ctl, UP) === 1) give(true);
-        else if (Date.now() - started > START_TIMEOUT_MS) {
-          give(false);
-          void worker.terminate();
+        if (this.ready) resolve(true);
+        else if (this.broken || this.launchedAt === undefined) resolve(false);
+        else if (now() - this.launchedAt > START_TIMEOUT_MS) {
+          void this.stop();
+          resolve(false);
         } else timers.setTimeout(poll, 2);
       };
       poll();

@@ -1,0 +1,340 @@
+/**
+ * 2-D convolutions in WebAssembly: the reference's im2col and matrix product
+ * (`../conv.ts`), with the patch matrix built by an emitted kernel
+ * (`im2col.ts`) straight into the kernel memory and multiplied there by the
+ * packed `gemm` of `gemm.ts` (no patch matrix in a JS array, no copy in or
+ * out of it), and col2im run on the product where it lies.
+ *
+ * - forward: `y = im2col(x) @ filter`; each block of rows of the patch matrix
+ *   is built just before it is packed, so it is still in cache.
+ * - input gradient: `dx = col2im(dy @ filterᵀ)`, summed in float64 in the
+ *   reference's order (output position ascending), so it is bit for bit the
+ *   reference's col2im of the same product: on one thread each block of rows
+ *   of the product is scattered onto the sums while it is in cache; on two
+ *   threads (blocks finish in any order) col2im gathers, per input element,
+ *   the taps that read it from the whole product.
+ * - filter gradient: `dFilter = im2col(x)ᵀ @ dy`.
+ *
+ * Each element of a product sums its k terms in order, as `wasmMatmul` does,
+ * so the results are bit for bit those of the reference kernels run with
+ * `wasmMatmul`. Large products share their blocks of rows with the worker
+ * thread of `threads.ts` when it is up, with the same layout and task code
+ * as `wasmMatmul`'s: the patch matrix for a block of rows is built as its task
+ * is published.
+ */
+import type { TypedArray } from '../../dtype.js';
+import {
+  conv2d as referenceConv2d,
+  conv2dBackpropFilter as referenceBackpropFilter,
+  conv2dBackpropInput as referenceBackpropInput,
+  type WindowGeometry,
+} from '../conv.js';
+import type { Tile } from './gemm.js';
+import { geometryArgs } from './im2col.js';
+import { packBlock } from './pack.js';
+import type { Runtime } from './runtime.js';
+import type { MatmulThreads } from './threads.js';
+
+/** Convolutions with fewer multiply-adds than this stay in TypeScript (the reference, with the matmul passed in). */
+export const CONV_MIN_WORK = 4096;
+/** Steps of k per packed block (as in `matmul.ts`). */
+const KC = 256;
+/** Rows per block (task) of a product (as in `matmul.ts`). */
+const MC = 128;
+/** A shared product is cut into about this many tasks. */
+const TASKS = 16;
+/** ... and one with A transposed into this many (see `product`). */
+const TASKS_TRANSPOSED = 4;
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/** One matrix product of a convolution, with A written into the memory by `fillA` rather than copied from an array. */
+interface Product {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  /** op(A) stored transposed (k rows of mPad elements): `fillA` then writes blocks of k (all of k when shared). */
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+  readonly b: TypedArray;
+  /**
+   * Writes rows `r0 .. r1` of op(A) (rows from `m` on as zeros) at element
+   * `at` of `mem`, `ld` elements apart; with `transposeA`, rows `r0 .. r1`
+   * of the stored A (steps of k) instead, `ld = mPad` elements apart.
+   */
+  fillA(mem: Float32Array | Float64Array, at: number, ld: number, r0: number, r1: number): void;
+  /**
+   * If given, on one thread, C is not kept: after each block of rows `r0 ..
+   * r1` (ascending) this is called with the block's C at element `c` (row
+   * stride `ldc`), to use before the next block overwrites it.
+   */
+  consume?(c: number, ldc: number, r0: number, r1: number): void;
+}
+
+/** Where a product left C: element offset and row stride in the runtime's memory, and the first free element after. */
+interface ProductResult {
+  readonly c: number;
+  readonly ldc: number;
+  readonly free: number;
+  /** Whether `consume` took C block by block (then `c` holds only the last block). */
+  readonly consumed: boolean;
+}
+
+/**
+ * Runs `p` in the runtime's memory: on both threads (the layout of `Job` in
+ * `threads.ts`) when `threads` takes it, else block of rows by block of rows
+ * on this one, each block's A written and packed just before its products.
+ */
+function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Tile, p: Product): ProductResult {
+  const { mr, nr, bytes } = tile;
+  const { m, k, n, transposeA } = p;
+  const mPad = roundUp(m, mr);
+  const nPad = roundUp(n, nr);
+  let shared = false;
+  if (threads !== undefined && m * n * k >= threads.minWork) {
+    shared = threads.share(); // launches the worker on first use; never waits for it
+  }
+  // Shared, a task covers all of k; with A transposed (the filter gradient: m small, k long) each task streams
+  // all of B and a strip of raw A from memory, so there are only a few tasks, of many rows each.
+  const rows = !shared
+    ? Math.min(MC, mPad)
+    : transposeA
+      ? roundUp(Math.ceil(m / TASKS_TRANSPOSED), mr)
+      : Math.min(MC, roundUp(Math.ceil(m / TASKS), mr));
+  const tasks = Math.ceil(m / rows);
+  // Layout (elements): packed A (all of it when shared, one block's otherwise), packed B, C, raw A (all of it
+  // when shared, else one block of rows or, transposed, of k), raw B.
+  const a = 0;
+  const b = roundUp(a + (shared ? mPad : rows) * k, 4);
+  const c = roundUp(b + nPad * k, 4);
+  const raw = roundUp(c + mPad * nPad, 4);
+  const bRaw = roundUp(raw + (shared ? mPad * k : transposeA ? mPad * KC : rows * k), 4);
+  const free = roundUp(bRaw + k * n, 4);
+  runtime.reserve(free * bytes);
+  const mem = bytes === 4 ? runtime.f32() : runtime.f64();
+  const x = runtime.exports;
+  const prepareB = () => {
+    mem.set(p.b, bRaw);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      if (p.transposeB) packBlock(x, mem, false, bRaw + pc, k, n, kc, nr, b + pc * nPad);
+      else packBlock(x, mem, true, bRaw + pc * n, n, n, kc, nr, b + pc * nPad);
+    }
+  };
+  const fillTask = (t: number, at: number) => {
+    const r0 = t * rows;
+    if (!transposeA) p.fillA(mem, at, k, r0, Math.min(r0 + rows, mPad));
+    else if (t === 0) p.fillA(mem, raw, mPad, 0, k);
+  };
+  if (shared) {
+    const job = { f64: bytes === 8, a, b, c, raw, transposeA, m, mPad, nPad, k, kc: KC };
+    threads!.run({ ...job, mr, rows, tasksPerBatch: tasks, tasks }, (t) => {
+      if (t === 0) prepareB();
+      fillTask(t, raw + t * rows * k);
+    });
+    return { c, ldc: nPad, free, consumed: false };
+  }
+  prepareB();
+  const gemm = bytes === 4 ? x.gemmF32 : x.gemmF64;
+  const gemmSet = bytes === 4 ? x.gemmSetF32 : x.gemmSetF64;
+  if (transposeA) {
+    // Block of k by block of k: A's rows pc .. pc+kc (k x mPad) written, then every block of C's rows updated.
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      p.fillA(mem, raw, mPad, pc, pc + kc);
+      for (let r0 = 0; r0 < m; r0 += rows) {
+        const rPad = roundUp(Math.min(rows, m - r0), mr);
+        packBlock(x, mem, true, raw + r0, mPad, rPad, kc, mr, a);
+        (pc === 0 ? gemmSet : gemm)(
+          a * bytes,
+          (b + pc * nPad) * bytes,
+          (c + r0 * nPad) * bytes,
+          rPad,
+          nPad,
+          kc,
+          nPad * bytes,
+        );
+      }
+    }
+    return { c, ldc: nPad, free, consumed: false };
+  }
+  const consume = p.consume;
+  for (let t = 0; t < tasks; t++) {
+    const r0 = t * rows;
+    const rPad = roundUp(Math.min(rows, m - r0), mr);
+    fillTask(t, raw);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packBlock(x, mem, false, raw + pc, k, rPad, kc, mr, a + pc * rPad);
+      (pc === 0 ? gemmSet : gemm)(
+        (a + pc * rPad) * bytes,
+        (b + pc * nPad) * bytes,
+        (consume !== undefined ? c : c + r0 * nPad) * bytes,
+        rPad,
+        nPad,
+        kc,
+        nPad * bytes,
+      );
+    }
+    consume?.(c, nPad, r0, Math.min(r0 + rows, m));
+  }
+  return { c, ldc: nPad, free, consumed: consume !== undefined };
+}
+
+/** Copies C (m x n, row stride ldc, at element `c` of `mem`) into `out`. */
+function copyOut(
+  mem: Float32Array | Float64Array,
+  c: number,
+  ldc: number,
+  m: number,
+  n: number,
+  out: TypedArray,
+): void {
+  if (n === ldc) out.set(mem.subarray(c, c + m * n));
+  else for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), i * n);
+}
+
+/** The float tile of `arrays` if all are float32 or all float64, else undefined (the reference takes them). */
+function tileOf(runtime: Runtime, ...arrays: TypedArray[]): Tile | undefined {
+  if (arrays.every((a) => a instanceof Float32Array)) return runtime.tiles.f32;
+  if (arrays.every((a) => a instanceof Float64Array)) return runtime.tiles.f64;
+  return undefined;
+}
+
+/**
+ * Writes rows `r0 .. r1` of im2col(x) (rows from the last position on as
+ * zeros) at element `at` of `mem`, rows `ld` elements apart (zeros after
+ * each row's patch); x is at element `xAt` of `mem`.
+ */
+function im2colRows(
+  runtime: Runtime,
+  mem: Float32Array | Float64Array,
+  g: WindowGeometry,
+  xAt: number,
+  at: number,
+  ld: number,
+  r0: number,
+  r1: number,
+): void {
+  const positions = g.batch * g.outHeight * g.outWidth;
+  const bytes = mem.BYTES_PER_ELEMENT;
+  const end = Math.min(r1, positions);
+  if (end > r0) {
+    runtime.exports[`im2colF${bytes * 8}`]!(xAt * bytes, at * bytes, r0, end - r0, ld, ...geometryArgs(g));
+  }
+  if (r1 > end) mem.fill(0, at + (end - r0) * ld, at + (r1 - r0) * ld);
+}
+
+/** The conv2d kernels of {@link wasmConv}. */
+export interface ConvKernels {
+  /** `y = im2col(x) @ filter`. */
+  conv2d: typeof referenceConv2d;
+  /** `dx = col2im(dy @ filterᵀ)`. */
+  conv2dBackpropInput: typeof referenceBackpropInput;
+  /** `dFilter = im2col(x)ᵀ @ dy`. */
+  conv2dBackpropFilter: typeof referenceBackpropFilter;
+}
+
+/**
+ * conv2d, conv2dBackpropInput and conv2dBackpropFilter (the reference's
+ * signatures) that run float32 and float64 convolutions of at least
+ * `minWork` multiply-adds in `runtime`'s memory, on both threads with
+ * `threads` for large products (as `wasmMatmul` does), and pass everything
+ * else to the reference kernels with the matmul kernel they were given
+ * (which the WebAssembly path does not use: it multiplies in place).
+ */
+export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: MatmulThreads): ConvKernels {
+  const work = (g: WindowGeometry) =>
+    g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+  const patch = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
+  const positions = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
+  /** Reserves room for `size` elements after everything a product uses, and returns where they start. */
+  const scratchAfter = (tile: Tile, p: Product, size: number): number => {
+    const mPad = roundUp(p.m, tile.mr);
+    const nPad = roundUp(p.n, tile.nr);
+    // At least the largest layout `product` can choose (the sum of its regions, whichever it picks).
+    const end = roundUp(2 * mPad * p.k + mPad * KC + nPad * p.k + mPad * nPad + p.k * p.n + 32, 4);
+    runtime.reserve((end + size) * tile.bytes);
+    return end;
+  };
+  return {
+    conv2d(x, filter, g, y, matmul) {
+      const tile = tileOf(runtime, x, filter, y);
+      if (tile === undefined || work(g) < minWork) return referenceConv2d(x, filter, g, y, matmul);
+      const k = patch(g);
+      const p: Product = {
+        m: positions(g),
+        k,
+        n: g.outChannels,
+        transposeA: false,
+        transposeB: false,
+        b: filter,
+        fillA: (mem, at, ld, r0, r1) => im2colRows(runtime, mem, g, xAt, at, ld, r0, r1),
+      };
+      const xAt = scratchAfter(tile, p, x.length);
+      (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);
+      const r = product(runtime, threads, tile, p);
+      copyOut(tile.bytes === 4 ? runtime.f32() : runtime.f64(), r.c, r.ldc, p.m, p.n, y);
+    },
+    conv2dBackpropInput(dy, filter, g, dx, matmul) {
+      const tile = tileOf(runtime, dy, filter, dx);
+      if (tile === undefined || work(g) < minWork) return referenceBackpropInput(dy, filter, g, dx, matmul);
+      const n = g.outChannels;
+      const p: { -readonly [K in keyof Product]: Product[K] } = {
+        m: positions(g),
+        k: n,
+        n: patch(g),
+        transposeA: false,
+        transposeB: true,
+        b: filter,
+        fillA: (mem, at, _ld, r0, r1) => {
+          const end = Math.min(r1, p.m);
+          if (end > r0) mem.set(dy.subarray(r0 * n, end * n), at);
+          if (r1 > end) mem.fill(0, at + (end - r0) * n, at + (r1 - r0) * n);
+        },
+      };
+      const { bytes } = tile;
+      // On one thread, each block of C is scattered (in the reference's order) onto float64 sums as it is made.
+      const sums = scratchAfter(tile, p, (dx.length * 8) / bytes);
+      runtime.f64().fill(0, (sums * bytes) / 8, (sums * bytes) / 8 + dx.length);
+      p.consume = (c, ldc, r0, r1) =>
+        runtime.exports[`col2imRowsF${bytes * 8}`]!(c * bytes, ldc, r0, r1 - r0, sums * bytes, ...geometryArgs(g));
+      const r = product(runtime, threads, tile, p);
+      if (r.consumed) {
+        dx.set(runtime.f64().subarray((sums * bytes) / 8, (sums * bytes) / 8 + dx.length));
+        return;
+      }
+      // On two threads, C is whole: gather each element's terms from it, in the same order.
+      const acc = roundUp(r.free, 4);
+      const out = acc + roundUp(g.inChannels * 2, 4);
+      runtime.reserve((out + dx.length) * bytes);
+      runtime.exports[`col2imF${bytes * 8}`]!(
+        r.c * bytes,
+        r.ldc,
+        out * bytes,
+        acc * bytes,
+        g.batch,
+        ...geometryArgs(g),
+      );
+      const mem = bytes === 4 ? runtime.f32() : runtime.f64();
+      dx.set(mem.subarray(out, out + dx.length));
+    },
+    conv2dBackpropFilter(x, dy, g, dFilter, matmul) {
+      const tile = tileOf(runtime, x, dy, dFilter);
+      if (tile === undefined || work(g) < minWork) return referenceBackpropFilter(x, dy, g, dFilter, matmul);
+      const p: Product = {
+        m: patch(g),
+        k: positions(g),
+        n: g.outChannels,
+        transposeA: true,
+        transposeB: false,
+        b: dy,
+        fillA: (mem, at, ld, r0, r1) => im2colRows(runtime, mem, g, xAt, at, ld, r0, r1),
+      };
+      const xAt = scratchAfter(tile, p, x.length);
+      (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);
+      const r = product(runtime, threads, tile, p);
+      copyOut(tile.bytes === 4 ? runtime.f32() : runtime.f64(), r.c, r.ldc, p.m, p.n, dFilter);
+    },
+  };
+}
