@@ -29,6 +29,7 @@ import {
   type UnconnectedGradients,
 } from './tape-arguments.js';
 import { recording } from './recording.js';
+import { tapeGraphOf, type TapeGraph } from './tape-graph.js';
 import { TapeHistory } from './tape-history.js';
 import { Tensor } from './tensor.js';
 import { zeros, zerosLike } from './creation.js';
@@ -43,6 +44,7 @@ export type {
   Sources,
   UnconnectedGradients,
 } from './tape-arguments.js';
+export type { TapeGraph, TapeGraphEdge, TapeGraphOp, TapeGraphTensor } from './tape-graph.js';
 
 /**
  * Records operations for automatic differentiation, as TensorFlow's
@@ -105,6 +107,9 @@ export class GradientTape {
    * A tape that records from now on: every op on a tensor it watches, and
    * (by default) on every trainable variable an op reads.
    *
+   * @param options - `persistent` (allow more than one `gradient()` call; default false) and `watchAccessedVariables`
+   *   (default true).
+   *
    * @example
    * ```ts
    * import { GradientTape, variable } from 'tapegrad';
@@ -141,6 +146,8 @@ export class GradientTape {
   /**
    * Watches tensors, so ops on them are recorded and they can be gradient
    * sources. Integer and bool tensors are accepted and get no gradient.
+   *
+   * @param tensors - A tensor, an array of tensors, or a record of them.
    *
    * @example
    * ```ts
@@ -227,6 +234,8 @@ export class GradientTape {
    * Await outside instead, and pause only the synchronous steps:
    * `const y = tape.stopRecording(() => x.mul(2)); await log(y);`.
    *
+   * @param fn - The synchronous function to run unrecorded; its result is returned.
+   *
    * @example
    * ```ts
    * import { GradientTape, scalar } from 'tapegrad';
@@ -302,6 +311,14 @@ export class GradientTape {
    * backward pass are recorded by other recording tapes, so nesting tapes
    * gives higher derivatives.
    *
+   * @param targets - The tensor or tensors to differentiate; their gradients are summed.
+   * @param sources - A tensor, an array or a record of tensors to differentiate with respect to; the result has its
+   *   structure.
+   * @param outputGradients - One seed per target, of its shape and dtype (`grad_ys` in `tf.gradients`); `undefined` or
+   *   `null` for ones.
+   * @param options - `unconnectedGradients`: `'none'` (default) gives `undefined` for an unconnected source, `'zero'`
+   *   zeros.
+   *
    * @example
    * ```ts
    * import { GradientTape, tensor } from 'tapegrad';
@@ -356,6 +373,11 @@ export class GradientTape {
    * other recording tapes, so a Jacobian (of a gradient, say: a Hessian) can
    * be differentiated again.
    *
+   * @param target - The tensor to differentiate.
+   * @param sources - A tensor, an array or a record of tensors, as for `gradient()`; the result has its structure.
+   * @param options - `unconnectedGradients`: `'none'` (default) gives `undefined` for an unconnected source, `'zero'`
+   *   zeros. `experimentalUseParallelFor` is ignored.
+   *
    * @example
    * ```ts
    * import { GradientTape, tensor } from 'tapegrad';
@@ -401,6 +423,11 @@ export class GradientTape {
    * (`prod(target.shape.slice(1))`), each seeding all batch rows at once,
    * plus the check: `batch` times fewer replays than `jacobian()`. A
    * non-persistent tape is spent by one call.
+   *
+   * @param target - The tensor to differentiate, batch along axis 0.
+   * @param source - The tensor to differentiate with respect to, with the same batch size along axis 0.
+   * @param options - `unconnectedGradients`: `'none'` (default) gives `undefined` for an unconnected source, `'zero'`
+   *   zeros. `experimentalUseParallelFor` is ignored.
    *
    * @example
    * ```ts
@@ -465,6 +492,9 @@ export class GradientTape {
    * is an op without a gradient, so the tape notes where it cuts a path, also
    * when its result meets only constants on the way to the target.
    *
+   * @param target - The tensor `gradient()` would differentiate.
+   * @param source - The tensor it would differentiate with respect to.
+   *
    * @example
    * ```ts
    * import { GradientTape, scalar, stopGradient } from 'tapegrad';
@@ -491,48 +521,36 @@ export class GradientTape {
   }
 
   /**
-   * The part of the tape between `targets` and `sources`, for drawing it: the
-   * recorded ops on a path from a source to a target, in the order they ran,
-   * each with its input and output tensor ids, and the tensors they connect.
-   * Callable before `gradient()` (it replays nothing and spends nothing);
-   * empty where no target depends on a source, and on a non-persistent tape
-   * already spent.
+   * The part of the tape behind `targets`, for drawing it (see {@link toDot}): the ops it recorded, in the order
+   * they ran, with their input and output tensor ids; the tensors they connect (ids, shapes, dtypes, roles); and
+   * the edges between them. It marks the path from `sources` to `targets` that `gradient()` replays, the ops
+   * without a gradient where that path is cut (`stopGradient`), and the inputs the tape does not track
+   * (constants, and sources nobody watched). Callable before `gradient()`: it replays nothing and spends nothing.
+   * The sources and targets are always listed; a non-persistent tape already spent gives an empty graph.
+   *
+   * @param targets - The tensor or tensors whose recorded history to draw.
+   * @param sources - A tensor, an array or a record of tensors: the path from them to `targets` is marked.
    *
    * @example
    * ```ts
-   * import { GradientTape, scalar } from 'tapegrad';
-   * const x = scalar(3);
+   * import { GradientTape, scalar, stopGradient } from 'tapegrad';
+   * const x = scalar(3), w = scalar(2);
    * const tape = new GradientTape();
    * tape.watch(x);
-   * const y = x.square().mul(2);
-   * tape.toGraph(y, x).ops.map((o) => o.op); // ['square', 'mul']
-   * tape.gradient(y, x); // 12
+   * const y = x.square().mul(2).add(stopGradient(x).mul(w));
+   * const graph = tape.toGraph(y, [x, w]);
+   * graph.ops.map((o) => o.op); // ['square', 'mul', 'stopGradient', 'add']
+   * graph.ops.filter((o) => o.onPath).map((o) => o.op); // ['square', 'mul', 'add']
+   * graph.ops.filter((o) => o.cut).map((o) => o.op); // ['stopGradient']
+   * graph.tensors.filter((t) => t.unwatched && t.role === 'source').length; // 1: w was never watched
+   * tape.gradient(y, x); // 12: toGraph spent nothing
    * ```
    */
   toGraph(targets: Tensor | readonly Tensor[], sources: Sources): TapeGraph {
     const targetList = targetsOf(targets);
     const list = sourceList('GradientTape.toGraph', sources);
-    if (this.consumed) return { tensors: [], ops: [] };
-    const { plan, connected } = this.history.plan(targetList, list);
-    const tensors = new Map<number, TapeGraphTensor>();
-    const role = (x: Tensor): TapeGraphTensor['role'] =>
-      connected.includes(x.id)
-        ? 'source'
-        : targetList.includes(x)
-          ? 'target'
-          : plan.reached.has(x.id)
-            ? 'intermediate'
-            : 'constant';
-    const note = (x: Tensor) => {
-      if (!tensors.has(x.id)) tensors.set(x.id, { id: x.id, shape: x.shape, dtype: x.dtype, role: role(x) });
-    };
-    const ops = plan.path.map((e) => {
-      e.node.inputs.forEach(note);
-      note(e);
-      return { op: e.node.op.name, inputs: e.node.inputs.map((x) => x.id), output: e.id };
-    });
-    for (const s of list) if (connected.includes(s.id) && ops.length > 0) note(s);
-    return { tensors: [...tensors.values()].sort((a, b) => a.id - b.id), ops };
+    if (this.consumed) return { tensors: [], ops: [], edges: [] };
+    return tapeGraphOf(this.history, targetList, list);
   }
 
   /** Throws, as TensorFlow, when a non-persistent tape already gave its result. */
@@ -591,71 +609,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-/**
- * One tensor of a {@link TapeGraph}.
- *
- * @example
- * ```ts
- * import { GradientTape, scalar } from 'tapegrad';
- * const x = scalar(3);
- * const tape = new GradientTape();
- * tape.watch(x);
- * const y = x.square();
- * tape.toGraph(y, x).tensors.map((t) => t.role); // ['source', 'target']
- * ```
- */
-export interface TapeGraphTensor {
-  /** The tensor's id, as the ops name it. */
-  readonly id: number;
-  /** The tensor's shape. */
-  readonly shape: readonly number[];
-  /** The tensor's dtype. */
-  readonly dtype: string;
-  /** `'source'` and `'target'` as asked; `'intermediate'`: on a path between them; `'constant'`: an input that depends on no source. */
-  readonly role: 'source' | 'target' | 'intermediate' | 'constant';
-}
-
-/**
- * One recorded op of a {@link TapeGraph}.
- *
- * @example
- * ```ts
- * import { GradientTape, scalar } from 'tapegrad';
- * const x = scalar(3);
- * const tape = new GradientTape();
- * tape.watch(x);
- * const y = x.mul(2);
- * tape.toGraph(y, x).ops[0]?.op; // 'mul'
- * ```
- */
-export interface TapeGraphOp {
-  /** The op's name, as in error messages and `explain()`. */
-  readonly op: string;
-  /** The ids of its inputs, in order. */
-  readonly inputs: readonly number[];
-  /** The id of its output. */
-  readonly output: number;
-}
-
-/**
- * What {@link GradientTape.toGraph} gives: the recorded ops between some targets and sources, in the order they ran.
- *
- * @example
- * ```ts
- * import { GradientTape, scalar } from 'tapegrad';
- * const x = scalar(3);
- * const tape = new GradientTape();
- * tape.watch(x);
- * const graph = tape.toGraph(x.square().sum(), x);
- * graph.ops.length; // 2
- * graph.tensors.length; // 3
- * ```
- */
-export interface TapeGraph {
-  /** The tensors the ops connect, by id. */
-  readonly tensors: readonly TapeGraphTensor[];
-  /** The ops, in the order they ran (inputs before outputs). */
-  readonly ops: readonly TapeGraphOp[];
 }

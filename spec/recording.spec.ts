@@ -215,7 +215,7 @@ describe('toGraph(targets, sources): the recorded ops between them, before gradi
     x.exp(); // off the path to the target
     const y = h.sum();
     const graph = tape.toGraph(y, x);
-    expect(graph.ops).toEqual([
+    expect(graph.ops.map(({ op, inputs, output }) => ({ op, inputs, output }))).toEqual([
       { op: 'mul', inputs: [x.id, c.id], output: h.id },
       { op: 'sum', inputs: [h.id], output: y.id },
     ]);
@@ -232,7 +232,12 @@ describe('toGraph(targets, sources): the recorded ops between them, before gradi
     const x = scalar(1);
     const tape = new GradientTape();
     tape.watch(x);
-    expect(tape.toGraph(zeros([2]).sum(), x)).toEqual({ tensors: [], ops: [] });
+    const graph = tape.toGraph(zeros([2]).sum(), x);
+    expect(graph.ops).toEqual([]);
+    expect(graph.tensors.map((t) => [t.role, t.onPath])).toEqual([
+      ['source', false], // sources and targets are listed even where nothing connects them
+      ['target', false],
+    ]);
     tape.stop();
   });
 });
