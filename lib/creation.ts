@@ -20,6 +20,13 @@ export type BoolArray = boolean | readonly BoolArray[];
  * array's, else bool when every value is a boolean and float32 otherwise
  * (booleans among numbers count as 1 and 0, as in NumPy). The values are copied.
  *
+ * @param values - A number, a boolean, nested arrays of them, a flat array (with `shape`), a typed array, or a tensor
+ *   (copied).
+ * @param shape - The shape, for flat values (or to reshape the values, which must have as many elements); default the
+ *   values' own.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default inferred from the values, as
+ *   above.
+ *
  * @example
  * ```ts
  * import { tensor } from 'tapegrad';
@@ -188,6 +195,10 @@ export function convertToTensor(op: string, name: string, x: TensorLike, dtype?:
  * A rank-0 tensor. The dtype is `dtype` if given, else bool for a boolean
  * and float32 for a number; an int32 must be given an integer.
  *
+ * @param value - The value: a number, or a boolean.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default bool for a boolean, float32 for a
+ *   number.
+ *
  * @example
  * ```ts
  * scalar(3.5).item(); // 3.5
@@ -206,6 +217,11 @@ export function scalar<D extends DType = 'float32'>(value: number | boolean, dty
  * A tensor of `shape` with every element `value`. The dtype is `dtype` if
  * given, else bool for a boolean and float32 for a number; an int32 must be
  * given an integer.
+ *
+ * @param shape - The shape: non-negative integers, one per axis (`[]` for a scalar).
+ * @param value - The value of every element: a number, or a boolean.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default bool for a boolean, float32 for a
+ *   number.
  *
  * @example
  * ```ts
@@ -235,6 +251,9 @@ function filled<D extends DType>(op: string, shape: readonly number[], value: nu
 /**
  * A tensor of zeros.
  *
+ * @param shape - The shape: non-negative integers, one per axis (`[]` for a scalar).
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default `'float32'`.
+ *
  * @example
  * ```ts
  * zeros([2, 2]); // [[0, 0], [0, 0]]
@@ -246,6 +265,9 @@ export function zeros<D extends DType = 'float32'>(shape: readonly number[], dty
 
 /**
  * A tensor of ones.
+ *
+ * @param shape - The shape: non-negative integers, one per axis (`[]` for a scalar).
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default `'float32'`.
  *
  * @example
  * ```ts
@@ -259,6 +281,8 @@ export function ones<D extends DType = 'float32'>(shape: readonly number[], dtyp
 /**
  * Zeros with the shape and dtype of `x`.
  *
+ * @param x - The tensor whose shape and dtype the result takes.
+ *
  * @example
  * ```ts
  * zerosLike(tensor([[1, 2]])); // [[0, 0]]
@@ -270,6 +294,8 @@ export function zerosLike<D extends DType>(x: Tensor<D>): Tensor<D> {
 
 /**
  * Ones with the shape and dtype of `x`.
+ *
+ * @param x - The tensor whose shape and dtype the result takes.
  *
  * @example
  * ```ts
@@ -283,6 +309,11 @@ export function onesLike<D extends DType>(x: Tensor<D>): Tensor<D> {
 /**
  * The numbers `start, start + step, ...` below `stop` (above it for a
  * negative step), as TensorFlow.js `range`.
+ *
+ * @param start - The first number (finite).
+ * @param stop - The bound, excluded (finite).
+ * @param step - The increment, finite and non-zero, negative to count down; default 1.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default `'float32'`.
  *
  * @example
  * ```ts
@@ -328,6 +359,10 @@ function checkNumber(op: string, name: string, value: unknown): asserts value is
 /**
  * An identity matrix of `numRows` x `numColumns` (square by default).
  *
+ * @param numRows - The number of rows, a non-negative integer.
+ * @param numColumns - The number of columns; default `numRows` (square).
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default `'float32'`.
+ *
  * @example
  * ```ts
  * eye(2); // [[1, 0], [0, 1]]
@@ -364,6 +399,12 @@ function seedOf(op: string, seed: number | undefined): number {
  * global seed when `setSeed` has set one, and are fresh otherwise. `stddev`
  * is finite and not negative.
  *
+ * @param shape - The shape: non-negative integers, one per axis (`[]` for a scalar).
+ * @param mean - The mean of the distribution (finite); default 0.
+ * @param stddev - The standard deviation (finite, >= 0); default 1.
+ * @param dtype - `'float32'` (the default) or `'float64'`.
+ * @param seed - An integer in [0, 2^32) fixing the draws; without it, the global seed or fresh draws.
+ *
  * @example
  * ```ts
  * import { equal, randomNormal } from 'tapegrad';
@@ -398,6 +439,12 @@ export function randomNormal<D extends 'float32' | 'float64' = 'float32'>(
  * int32). The same `seed` (an integer in [0, 2^32)) gives the same tensor on
  * every platform; without one, the draws follow the global seed when
  * `setSeed` has set one, and are fresh otherwise.
+ *
+ * @param shape - The shape: non-negative integers, one per axis (`[]` for a scalar).
+ * @param minval - The lower bound, included (finite); default 0.
+ * @param maxval - The upper bound, excluded (finite, above `minval`); default 1.
+ * @param dtype - `'float32'` (the default), `'float64'` or `'int32'`.
+ * @param seed - An integer in [0, 2^32) fixing the draws; without it, the global seed or fresh draws.
  *
  * @example
  * ```ts
@@ -504,6 +551,10 @@ function tensorOfRank(
  * A rank-1 tensor, as TensorFlow.js's `tf.tensor1d`: {@link tensor} that
  * throws unless `values` is a flat array or a typed array.
  *
+ * @param values - The values: a flat array of numbers or booleans, or a typed array.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default inferred from the values, as
+ *   {@link tensor}.
+ *
  * @example
  * ```ts
  * import { tensor1d } from 'tapegrad';
@@ -520,6 +571,11 @@ export function tensor1d<V extends TensorLike, D extends DType = DTypeOfValues<V
  * A rank-2 tensor, as TensorFlow.js's `tf.tensor2d`: from values nested two
  * deep, or from flat values (an array or a typed array) and a `shape` of two
  * numbers. Throws on any other rank.
+ *
+ * @param values - The values: nested two deep, or flat (an array or a typed array) with `shape`.
+ * @param shape - The shape, two numbers: required for flat values; checked against nested ones.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default inferred from the values, as
+ *   {@link tensor}.
  *
  * @example
  * ```ts
@@ -541,6 +597,11 @@ export function tensor2d<V extends TensorLike, D extends DType = DTypeOfValues<V
  * deep, or from flat values (an array or a typed array) and a `shape` of three
  * numbers. Throws on any other rank.
  *
+ * @param values - The values: nested three deep, or flat (an array or a typed array) with `shape`.
+ * @param shape - The shape, three numbers: required for flat values; checked against nested ones.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default inferred from the values, as
+ *   {@link tensor}.
+ *
  * @example
  * ```ts
  * import { tensor3d } from 'tapegrad';
@@ -560,6 +621,11 @@ export function tensor3d<V extends TensorLike, D extends DType = DTypeOfValues<V
  * A rank-4 tensor, as TensorFlow.js's `tf.tensor4d`: from values nested four
  * deep, or from flat values (an array or a typed array) and a `shape` of four
  * numbers. Throws on any other rank.
+ *
+ * @param values - The values: nested four deep, or flat (an array or a typed array) with `shape`.
+ * @param shape - The shape, four numbers: required for flat values; checked against nested ones.
+ * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`; default inferred from the values, as
+ *   {@link tensor}.
  *
  * @example
  * ```ts
@@ -581,6 +647,10 @@ export function tensor4d<V extends TensorLike, D extends DType = DTypeOfValues<V
  * as TensorFlow.js's `tf.linspace`; `num` is a positive integer (1 gives
  * `[start]`). Each value is `start + i * step`, and the last is `stop`
  * exactly.
+ *
+ * @param start - The first value (finite).
+ * @param stop - The last value (finite), included.
+ * @param num - How many values: a positive integer.
  *
  * @example
  * ```ts

@@ -139,6 +139,9 @@ const customGradientOp = defineOp('customGradient', {
  * TypeScript then types the returned function's inputs. Errors name the
  * function (`options.name`, else `f.name`).
  *
+ * @param f - The function: takes tensor inputs, then a {@link SaveFunc}, and returns `{ value, gradFunc }` (see above).
+ * @param options - `name`: the function's name in errors (default `f.name`).
+ *
  * @typeParam F - The type of `f`, whose annotated parameters type the returned function.
  * @example
  * ```ts
@@ -188,6 +191,10 @@ export function customGradient<F extends (...args: never[]) => CustomGradientRes
 
 /**
  * {@link customGradient} under TensorFlow.js's name: the same contract and behaviour.
+ *
+ * @param f - The function: takes tensor inputs, then a {@link SaveFunc}, and returns `{ value, gradFunc }`, as for
+ *   {@link customGradient}.
+ * @param options - `name`: the function's name in errors (default `f.name`).
  *
  * @typeParam F - The type of `f`, whose annotated parameters type the returned function.
  * @example

@@ -205,6 +205,10 @@ export class ForwardAccumulator {
    * Listing a primal twice throws (sum its tangents instead, as TensorFlow
    * asks). Int32 and bool primals are accepted and get no tangent.
    *
+   * @param primals - The tensor or tensors to watch.
+   * @param tangents - The tangent of each primal, of its shape (numbers and arrays take its dtype): one for a tensor,
+   *   an array for an array.
+   *
    * @example
    * ```ts
    * import { ForwardAccumulator, tensor } from 'tapegrad';
@@ -243,6 +247,10 @@ export class ForwardAccumulator {
    * A tensor that already has a tangent here (watched, or computed from a
    * watched primal) cannot be watched again: that throws.
    *
+   * @param primals - The tensor or tensors to watch.
+   * @param tangents - The tangent of each primal, of its shape (numbers and arrays take its dtype): one for a tensor,
+   *   an array for an array.
+   *
    * @example
    * ```ts
    * import { ForwardAccumulator, tensor } from 'tapegrad';
@@ -264,6 +272,10 @@ export class ForwardAccumulator {
    * tensor computed from watched primals while the accumulator was active its
    * Jacobian-vector product. Anything else gets `undefined`, or zeros with
    * `{ unconnectedGradients: 'zero' }`. It only looks up what was computed.
+   *
+   * @param primals - A tensor, an array or a record of tensors whose tangents to look up; the result has its structure.
+   * @param options - `unconnectedGradients`: `'none'` (default) gives `undefined` for a tensor without a tangent,
+   *   `'zero'` zeros.
    *
    * @example
    * ```ts
@@ -352,6 +364,8 @@ export class ForwardAccumulator {
   /**
    * Runs `fn` with the accumulator active, stops it when `fn` returns or
    * throws (TensorFlow's `with acc:` block), and returns `fn`'s result.
+   *
+   * @param fn - The function to run with the accumulator active; its result is returned.
    *
    * @example
    * ```ts
@@ -461,6 +475,11 @@ export type TangentsOf<O extends Tensor | readonly Tensor[]> = O extends Tensor 
  *
  * It composes: a `jvp` inside `f` of another gives second derivatives, and
  * tapes recording around it differentiate the tangents.
+ *
+ * @param f - The function: tensors in, a tensor or an array of tensors out.
+ * @param primals - The arguments of `f`: an array of tensors (or numbers or arrays), or one tensor; float32 or float64.
+ * @param tangents - The tangent of each primal, of its shape and dtype: an array of the same length, or one for a
+ *   single primal tensor.
  *
  * @example
  * ```ts

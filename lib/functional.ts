@@ -146,6 +146,9 @@ export interface VariableGrads {
  * there too; JAX would give zeros): every op from `x` to the value must run
  * inside `f`.
  *
+ * @param f - The function to differentiate: one tensor in, one tensor out (a scalar, unless called with `dy`).
+ * @param options - `hasAux`: `f` returns `[value, aux]`, and the result carries `aux` along; default false.
+ *
  * @example
  * ```ts
  * import { grad, tensor } from 'tapegrad';
@@ -179,6 +182,9 @@ export function grad(
  * Takes `f` (tensors in, a scalar tensor out) and returns the function
  * `(args, dy?) => [df/dargs[0], df/dargs[1], ...]`, as TensorFlow.js
  * `tf.grads`. As {@link grad}, for a list of arguments.
+ *
+ * @param f - The function to differentiate: tensors in, one tensor out (a scalar, unless called with `dy`).
+ * @param options - `hasAux`: `f` returns `[value, aux]`, and the result carries `aux` along; default false.
  *
  * @example
  * ```ts
@@ -214,6 +220,9 @@ export function grads(
  * `tf.valueAndGrad`, JAX `jax.value_and_grad`). With `{ hasAux: true }` it
  * returns `{ value, grad, aux }`.
  *
+ * @param f - The function to differentiate: one tensor in, one tensor out (a scalar, unless called with `dy`).
+ * @param options - `hasAux`: `f` returns `[value, aux]`, and the result carries `aux` along; default false.
+ *
  * @example
  * ```ts
  * import { valueAndGrad, tensor } from 'tapegrad';
@@ -245,6 +254,9 @@ export function valueAndGrad(
  * Like {@link grads}, but the function returns `{ value, grads }`
  * (TensorFlow.js `tf.valueAndGrads`). With `{ hasAux: true }` it returns
  * `{ value, grads, aux }`.
+ *
+ * @param f - The function to differentiate: tensors in, one tensor out (a scalar, unless called with `dy`).
+ * @param options - `hasAux`: `f` returns `[value, aux]`, and the result carries `aux` along; default false.
  *
  * @example
  * ```ts
@@ -297,6 +309,9 @@ export type Cotangent<R extends Tensor | readonly Tensor[]> = R extends Tensor
  * a tensor output, an array for an array of outputs). `vjpFn` may be called
  * any number of times. A primal the outputs do not depend on gets zeros (as
  * JAX).
+ *
+ * @param f - The function: tensors in, a tensor or a non-empty array of tensors out.
+ * @param primals - The arguments to call `f` with: tensors, numbers or (nested) arrays.
  *
  * @typeParam R - What `f` returns: a tensor or an array of tensors.
  * @example
@@ -353,6 +368,8 @@ export function vjp<R extends Tensor | readonly Tensor[]>(
  * gradient's backward pass: one backward pass per element of `x`. Where `f`'s gradient does not depend on `x` (f linear) the Hessian is
  * zeros.
  *
+ * @param f - The function: one tensor in, a scalar tensor out, twice differentiable.
+ *
  * @example
  * ```ts
  * import { hessian, tensor } from 'tapegrad';
@@ -384,6 +401,9 @@ export function hessian(f: (x: Tensor) => Tensor): (x: TensorLike) => Tensor {
  * variables that are trainable. A variable the value does not depend on (or
  * a non-trainable one in `varList`) is left out of `grads`. Throws when
  * `f`'s value depends on none of them, or when two share a name.
+ *
+ * @param f - The loss: no arguments, a scalar tensor out, computed from trainable variables.
+ * @param varList - The variables to differentiate with respect to; default the trainable ones `f` reads.
  *
  * @example
  * ```ts

@@ -53,6 +53,7 @@ export {
   type TapeGraphOp,
   type TapeGraphTensor,
 } from './tape.js';
+export { toDot, type ToDotOptions, type TapeGraphEdge } from './tape-graph.js';
 export type { ExplainReason, GradientExplanation } from './explain.js';
 export { ForwardAccumulator, jvp, type JvpOptions, type TangentsOf } from './forward.js';
 export {
@@ -90,6 +91,7 @@ export {
   type ReduceKernel,
   type MatmulKernel,
   type WindowGeometry,
+  type AdamHyperparameters,
 } from './kernels/index.js';
 export { ready, backend, type BackendName } from './kernels/wasm/index.js';
 export { enableCheckNumerics, disableCheckNumerics, withCheckNumerics } from './numerics.js';

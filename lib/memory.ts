@@ -29,6 +29,8 @@ export type TensorContainer =
  * nothing and costs nothing. As in TensorFlow.js, `fn` must not return a
  * promise: a scope cannot end while its work is still running.
  *
+ * @param fn - The function to run, synchronous: it must not return a promise.
+ *
  * @example
  * ```ts
  * import { tensor, tidy } from 'tapegrad';
@@ -38,6 +40,12 @@ export type TensorContainer =
  * ```
  */
 export function tidy<T>(fn: () => T): T;
+/**
+ * {@link tidy} with a name first, as TensorFlow.js's `tf.tidy(name, fn)`.
+ *
+ * @param name - A name, which TensorFlow.js's profiler shows; ignored here.
+ * @param fn - The function to run, synchronous: it must not return a promise.
+ */
 export function tidy<T>(name: string, fn: () => T): T;
 export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
   const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
@@ -62,6 +70,8 @@ export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
  * `tf.keep`, and returns it. Here `tidy` frees nothing (the garbage collector
  * owns CPU memory), so every tensor outlives it and `keep` has nothing to do.
  *
+ * @param x - The tensor to keep, returned as is.
+ *
  * @example
  * ```ts
  * import { keep, tensor, tidy } from 'tapegrad';
@@ -81,6 +91,8 @@ export function keep<T extends Tensor>(x: T): T {
  * that does nothing: a tensor's memory is the garbage collector's, freed once
  * nothing refers to the tensor. A backend that holds device memory (WebGPU)
  * would free it early here.
+ *
+ * @param container - A tensor, or arrays and plain objects holding tensors, nested; other values are skipped.
  *
  * @example
  * ```ts

@@ -75,6 +75,8 @@ export function disableCheckNumerics(): void {
  * returns its result; checking is back as it was afterwards, also when `fn`
  * throws. Put the forward pass and the `gradient()` call inside it.
  *
+ * @param fn - The function to run with the checks on; its result is returned.
+ *
  * @example
  * ```ts
  * import { GradientTape, tensor, where, withCheckNumerics } from 'tapegrad';

@@ -125,6 +125,11 @@ export class Tensor<D extends DType = DType> {
    * after construction. `id` is for tapegrad itself (a variable's snapshots
    * share its id); leave it out.
    *
+   * @param values - The data, row-major, in the typed array of `dtype` (Uint8Array for bool); kept, not copied.
+   * @param shape - The shape, whose sizes multiply to `values.length`.
+   * @param dtype - The dtype: `'float32'`, `'float64'`, `'int32'` or `'bool'`.
+   * @param id - For tapegrad itself; leave it out (a fresh id).
+   *
    * @example
    * ```ts
    * const t = new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2], 'float32'); // [[1, 2], [3, 4]]
@@ -259,6 +264,8 @@ export class Tensor<D extends DType = DType> {
    * `Tensor`, then the values indented. `verbose` adds the dtype, rank and
    * shape before them. A variable's first line gives its name. Axes of large
    * tensors are summarised with `...`.
+   *
+   * @param verbose - Also print the dtype, rank and shape; default false.
    *
    * @example
    * ```ts

@@ -22,6 +22,8 @@ const forget = new FinalizationRegistry<{ name: string; ref: WeakRef<Variable> }
  * `v` lives. Every variable is remembered when it is made; calling it again
  * changes nothing.
  *
+ * @param v - The variable to make findable by its name.
+ *
  * @example
  * ```ts
  * import { train, variable } from 'tapegrad';

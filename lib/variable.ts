@@ -60,6 +60,10 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
   /**
    * A variable holding a copy of `initial`; {@link variable} is the usual way to make one.
    *
+   * @param initial - The initial value, copied.
+   * @param trainable - Whether tapes watch the variable automatically and optimizers update it.
+   * @param name - The name, for printing and debugging; `undefined` for a generated `Variable_<n>`.
+   *
    * @example
    * ```ts
    * import { Variable, tensor } from 'tapegrad';
@@ -100,6 +104,8 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
   /**
    * Replaces the value with `value` (same shape and dtype), returning this variable.
    *
+   * @param value - The new value, of the variable's shape and dtype (a number or array takes its dtype).
+   *
    * @example
    * ```ts
    * import { tensor, variable } from 'tapegrad';
@@ -123,6 +129,8 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
   /**
    * Adds `delta` to the value, returning this variable.
    *
+   * @param delta - The amount to add, broadcast to the variable's shape.
+   *
    * @example
    * ```ts
    * variable(tensor([1, 2])).assignAdd(tensor([1, 1])); // [2, 3]
@@ -134,6 +142,8 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
 
   /**
    * Subtracts `delta` from the value, returning this variable.
+   *
+   * @param delta - The amount to subtract, broadcast to the variable's shape.
    *
    * @example
    * ```ts
@@ -159,6 +169,10 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
 
 /**
  * Creates a {@link Variable} holding a copy of `initial`.
+ *
+ * @param initial - The initial value: a tensor, number, boolean, or (nested) array; copied.
+ * @param options - `trainable` (default true), `name` (default a generated `Variable_<n>`), `dtype` (default inferred,
+ *   as {@link tensor}).
  *
  * @example
  * ```ts

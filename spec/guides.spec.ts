@@ -1,6 +1,6 @@
 /**
- * The guides and the README teach with code: every ```ts block in
- * docs/guide/*.md and README.md type checks and runs (each on its own, with
+ * The guides, the site's landing page and the README teach with code: every
+ * ```ts block in docs/guide/*.md, docs/index.md and README.md type checks and runs (each on its own, with
  * every export of tapegrad in scope, as TSDoc examples do), and its value
  * comments hold.
  */
@@ -15,7 +15,7 @@ const guides = fs
   .filter((f) => f.endsWith('.md'))
   .map((f) => path.join('docs', 'guide', f));
 
-const blocks = ['README.md', ...guides].flatMap((file) =>
+const blocks = ['README.md', path.join('docs', 'index.md'), ...guides].flatMap((file) =>
   codeBlocks(fs.readFileSync(path.join(root, file), 'utf8')).map((code, i) => [`${file} (${i + 1})`, code] as const),
 );
 

@@ -111,6 +111,9 @@ function readValues(bytes: Uint8Array, dtype: DType, size: number): TypedArray {
  * header is padded with spaces to a multiple of 8 bytes, as the reference
  * implementation does. A variable is saved with its current value.
  *
+ * @param tensors - The tensors to save, keyed by name (a variable saves its current value).
+ * @param metadata - String key-value pairs to store in the header's `__metadata__`; none when omitted.
+ *
  * @example
  * ```ts
  * import { io, tensor } from 'tapegrad';
@@ -332,6 +335,8 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (wha
  * wrong, never wrong tensors. Every name is an own key of the result, even
  * `__proto__`.
  *
+ * @param bytes - The whole contents of a safetensors file.
+ *
  * @example
  * ```ts
  * import { io, tensor } from 'tapegrad';
@@ -349,6 +354,8 @@ export function decodeSafetensors(bytes: Uint8Array): Record<string, Tensor> {
  * The string metadata of a safetensors file (its header's `__metadata__`;
  * `{}` when it has none). The whole file is checked as by
  * {@link decodeSafetensors}.
+ *
+ * @param bytes - The whole contents of a safetensors file.
  *
  * @example
  * ```ts

@@ -155,7 +155,15 @@ export function col2im(cols: TypedArray, g: WindowGeometry, dx: Float64Array): v
   }
 }
 
-/** `y = im2col(x) @ filter`: x `[N, H, W, C]`, filter `[FH, FW, C, outC]`, y `[N, outH, outW, outC]`. */
+/**
+ * `y = im2col(x) @ filter`: x `[N, H, W, C]`, filter `[FH, FW, C, outC]`, y `[N, outH, outW, outC]`.
+ *
+ * @param x - The input, `[N, H, W, C]`.
+ * @param filter - The filter, `[FH, FW, C, outC]`.
+ * @param g - The window geometry: batch, input, filter and output sizes, strides, dilations and padding.
+ * @param y - The output, `[N, outH, outW, outC]`; written.
+ * @param matmul - The matrix-product kernel to run the product with.
+ */
 export function conv2d(
   x: TypedArray,
   filter: TypedArray,
@@ -170,7 +178,15 @@ export function conv2d(
   matmul(cols, [], filter, [], [], rows, k, g.outChannels, false, false, y);
 }
 
-/** The gradient of conv2d with respect to x: `dx = col2im(dy @ filterᵀ)`. */
+/**
+ * The gradient of conv2d with respect to x: `dx = col2im(dy @ filterᵀ)`.
+ *
+ * @param dy - The output gradient, `[N, outH, outW, outC]`.
+ * @param filter - The filter, `[FH, FW, C, outC]`.
+ * @param g - The window geometry: batch, input, filter and output sizes, strides, dilations and padding.
+ * @param dx - The input gradient, `[N, H, W, C]`; written.
+ * @param matmul - The matrix-product kernel to run the product with.
+ */
 export function conv2dBackpropInput(
   dy: TypedArray,
   filter: TypedArray,
@@ -188,7 +204,15 @@ export function conv2dBackpropInput(
   dx.set(sums);
 }
 
-/** The gradient of conv2d with respect to the filter: `dFilter = im2col(x)ᵀ @ dy`. */
+/**
+ * The gradient of conv2d with respect to the filter: `dFilter = im2col(x)ᵀ @ dy`.
+ *
+ * @param x - The input, `[N, H, W, C]`.
+ * @param dy - The output gradient, `[N, outH, outW, outC]`.
+ * @param g - The window geometry: batch, input, filter and output sizes, strides, dilations and padding.
+ * @param dFilter - The filter gradient, `[FH, FW, C, outC]`; written.
+ * @param matmul - The matrix-product kernel to run the product with.
+ */
 export function conv2dBackpropFilter(
   x: TypedArray,
   dy: TypedArray,
@@ -232,7 +256,14 @@ function depthwiseSweep(g: WindowGeometry, visit: (xAt: number, fAt: number, yAt
   }
 }
 
-/** `y[n, i, j, c*M + m] = sum_{p,q} x[n, h(i,p), w(j,q), c] filter[p, q, c, m]`; filter `[FH, FW, C, M]`. */
+/**
+ * `y[n, i, j, c*M + m] = sum_{p,q} x[n, h(i,p), w(j,q), c] filter[p, q, c, m]`; filter `[FH, FW, C, M]`.
+ *
+ * @param x - The input, `[N, H, W, C]`.
+ * @param filter - The filters, `[FH, FW, C, M]`.
+ * @param g - The window geometry: batch, input, filter and output sizes, strides, dilations and padding.
+ * @param y - The output, `[N, outH, outW, C*M]`; written.
+ */
 export function depthwiseConv2d(x: TypedArray, filter: TypedArray, g: WindowGeometry, y: TypedArray): void {
   const M = g.outChannels / g.inChannels;
   const sums = new Float64Array(y.length);
@@ -243,7 +274,14 @@ export function depthwiseConv2d(x: TypedArray, filter: TypedArray, g: WindowGeom
   y.set(sums);
 }
 
-/** The gradient of depthwiseConv2d with respect to x. */
+/**
+ * The gradient of depthwiseConv2d with respect to x.
+ *
+ * @param dy - The output gradient, `[N, outH, outW, C*M]`.
+ * @param filter - The filters, `[FH, FW, C, M]`.
+ * @param g - The window geometry: batch, input, filter and output sizes, strides, dilations and padding.
+ * @param dx - The input gradient, `[N, H, W, C]`; written.
+ */
 export function depthwiseConv2dBackpropInput(
   dy: TypedArray,
   filter: TypedArray,
@@ -260,7 +298,14 @@ export function depthwiseConv2dBackpropInput(
   dx.set(sums);
 }
 
-/** The gradient of depthwiseConv2d with respect to the filter. */
+/**
+ * The gradient of depthwiseConv2d with respect to the filter.
+ *
+ * @param x - The input, `[N, H, W, C]`.
+ * @param dy - The output gradient, `[N, outH, outW, C*M]`.
+ * @param g - The window geometry: batch, input, filter and output sizes, strides, dilations and padding.
+ * @param dFilter - The filter gradient, `[FH, FW, C, M]`; written.
+ */
 export function depthwiseConv2dBackpropFilter(
   x: TypedArray,
   dy: TypedArray,

@@ -136,7 +136,13 @@ function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-/** `out[i] = f(x[i])` for the named kernel. */
+/**
+ * `out[i] = f(x[i])` for the named kernel.
+ *
+ * @param op - The kernel's name (`exp`, `tanh`, ...).
+ * @param x - The input elements.
+ * @param out - The output array, of `x`'s length (and its element type, or bool for predicates); written.
+ */
 export function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
   const f: (v: number) => number = UNARY[op];
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
@@ -145,6 +151,14 @@ export function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
 /**
  * `out = f(a, b)` with NumPy broadcasting; `outShape` is the broadcast of
  * `aShape` and `bShape` (checked by the caller).
+ *
+ * @param op - The kernel's name (`add`, `mul`, ...).
+ * @param a - The first operand's elements, row-major.
+ * @param aShape - The first operand's shape.
+ * @param b - The second operand's elements, row-major.
+ * @param bShape - The second operand's shape.
+ * @param out - The output array, of `outShape`'s size; written.
+ * @param outShape - The broadcast of `aShape` and `bShape`.
  */
 export function binary(
   op: BinaryKernel,
@@ -186,7 +200,18 @@ export function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
   return true;
 }
 
-/** `out[i] = cond[i] ? a[i] : b[i]`, all three broadcast to `outShape`. */
+/**
+ * `out[i] = cond[i] ? a[i] : b[i]`, all three broadcast to `outShape`.
+ *
+ * @param cond - The mask's elements (1 true, 0 false), row-major.
+ * @param condShape - The mask's shape.
+ * @param a - The elements taken where the mask is true.
+ * @param aShape - The shape of `a`.
+ * @param b - The elements taken where the mask is false.
+ * @param bShape - The shape of `b`.
+ * @param out - The output array, of `outShape`'s size; written.
+ * @param outShape - The broadcast of the three shapes.
+ */
 export function select(
   cond: Uint8Array,
   condShape: Shape,
@@ -207,6 +232,9 @@ export function select(
 /**
  * Converts `x` into `out`'s element type: to bool as `x != 0` (NaN is true),
  * to int32 truncating toward zero, as TensorFlow's cast.
+ *
+ * @param x - The input elements.
+ * @param out - The output array, of `x`'s length, in the target element type; written.
  */
 export function cast(x: TypedArray, out: TypedArray): void {
   if (out instanceof Uint8Array && !(x instanceof Uint8Array)) {

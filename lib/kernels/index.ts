@@ -152,6 +152,8 @@ export const kernels: Kernels = { ...referenceKernels };
  * Replaces some kernels (for example with WebAssembly ones) and returns the
  * previous set, so a caller can restore it.
  *
+ * @param replacements - The kernels to use from now on, by name; the others stay as they are.
+ *
  * @example
  * ```ts
  * import { referenceKernels, setKernels, tensor } from 'tapegrad';

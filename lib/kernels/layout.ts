@@ -52,14 +52,28 @@ export function gather(x: TypedArray, offsets: Int32Array, out: TypedArray): voi
   for (let i = 0; i < offsets.length; i++) out[i] = x[offsets[i]!]!;
 }
 
-/** Copies `x` (shaped `shape`) broadcast to `outShape` into `out`. */
+/**
+ * Copies `x` (shaped `shape`) broadcast to `outShape` into `out`.
+ *
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param out - The output array, of `outShape`'s size; written.
+ * @param outShape - The shape to broadcast to.
+ */
 export function broadcastTo(x: TypedArray, shape: Shape, out: TypedArray, outShape: Shape): void {
   if (x.length === out.length) out.set(x);
   else if (x.length === 1) out.fill(x[0]!);
   else gather(x, broadcastOffsets(shape, outShape), out);
 }
 
-/** Writes `x` (shaped `shape`) with its axes permuted by `perm` into `out`. */
+/**
+ * Writes `x` (shaped `shape`) with its axes permuted by `perm` into `out`.
+ *
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param perm - Output axis `i` is input axis `perm[i]`.
+ * @param out - The output array, of `x`'s length; written.
+ */
 export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
   const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]!);

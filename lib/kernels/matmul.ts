@@ -11,6 +11,18 @@ import { broadcastOffsets } from './layout.js';
  * `out[b] = op(a[b]) @ op(b[b])` for each batch index, where `op` transposes
  * the last two axes when asked. `aBatch`/`bBatch` are the inputs' batch
  * shapes and `outBatch` their broadcast; `m`, `k`, `n` are the product's sizes.
+ *
+ * @param a - The left operand's elements: `[...aBatch, m, k]` (`[..., k, m]` when `transposeA`).
+ * @param aBatch - The left operand's batch shape.
+ * @param b - The right operand's elements: `[...bBatch, k, n]` (`[..., n, k]` when `transposeB`).
+ * @param bBatch - The right operand's batch shape.
+ * @param outBatch - The broadcast of `aBatch` and `bBatch`.
+ * @param m - The number of rows of the product.
+ * @param k - The inner (summed) size.
+ * @param n - The number of columns of the product.
+ * @param transposeA - Read `a`'s last two axes swapped.
+ * @param transposeB - Read `b`'s last two axes swapped.
+ * @param out - The output array, `[...outBatch, m, n]`; written.
  */
 export function matmul(
   a: TypedArray,

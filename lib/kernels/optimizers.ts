@@ -8,12 +8,28 @@
  */
 import type { TypedArray } from '../dtype.js';
 
-/** Adam's hyperparameters for one step (`step` counts from 1). */
+/**
+ * Adam's hyperparameters for one step of the `adamUpdate` kernel.
+ *
+ * @example
+ * ```ts
+ * import { referenceKernels, type AdamHyperparameters } from 'tapegrad';
+ * const h: AdamHyperparameters = { lr: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 };
+ * const [w, m, v] = [new Float32Array([1]), new Float32Array(1), new Float32Array(1)];
+ * referenceKernels.adamUpdate(w, new Float32Array([2]), m, v, h, w, m, v); // in place
+ * Array.from(w); // ~[0.9]: the first step moves by lr
+ * ```
+ */
 export interface AdamHyperparameters {
+  /** The learning rate of this step. */
   readonly lr: number;
+  /** The decay rate of the first-moment estimate. */
   readonly beta1: number;
+  /** The decay rate of the second-moment estimate. */
   readonly beta2: number;
+  /** Added to the root of the second moment, for stability. */
   readonly epsilon: number;
+  /** The step number t, from 1: the bias corrections are `1 − β₁ᵗ` and `1 − β₂ᵗ`. */
   readonly step: number;
 }
 

@@ -56,13 +56,26 @@ export function maxPoolArgmax(x: TypedArray, g: WindowGeometry): Int32Array {
   return argmax;
 }
 
-/** `y[n, i, j, c]` = the maximum of x over the window. */
+/**
+ * `y[n, i, j, c]` = the maximum of x over the window.
+ *
+ * @param x - The input, `[N, H, W, C]`.
+ * @param g - The window geometry: batch, input and output sizes, window size, strides and padding.
+ * @param y - The output, `[N, outH, outW, C]`; written.
+ */
 export function maxPool(x: TypedArray, g: WindowGeometry, y: TypedArray): void {
   const argmax = maxPoolArgmax(x, g);
   for (let o = 0; o < argmax.length; o++) y[o] = x[argmax[o]!]!;
 }
 
-/** The gradient of maxPool: each `dy` element is added to dx at its window's first maximum in x. */
+/**
+ * The gradient of maxPool: each `dy` element is added to dx at its window's first maximum in x.
+ *
+ * @param dy - The output gradient, `[N, outH, outW, C]`.
+ * @param x - The input the maxima were taken over, `[N, H, W, C]`.
+ * @param g - The window geometry: batch, input and output sizes, window size, strides and padding.
+ * @param dx - The input gradient, `[N, H, W, C]`; written.
+ */
 export function maxPoolBackprop(dy: TypedArray, x: TypedArray, g: WindowGeometry, dx: TypedArray): void {
   const argmax = maxPoolArgmax(x, g);
   const sums = new Float64Array(dx.length);
@@ -70,13 +83,26 @@ export function maxPoolBackprop(dy: TypedArray, x: TypedArray, g: WindowGeometry
   dx.set(sums);
 }
 
-/** The transpose of maxPoolBackprop: `y[o] = ddx[argmax of window o in x]`. */
+/**
+ * The transpose of maxPoolBackprop: `y[o] = ddx[argmax of window o in x]`.
+ *
+ * @param ddx - The tangent of the input gradient, `[N, H, W, C]`.
+ * @param x - The input the maxima were taken over, `[N, H, W, C]`.
+ * @param g - The window geometry: batch, input and output sizes, window size, strides and padding.
+ * @param y - The output, `[N, outH, outW, C]`; written.
+ */
 export function maxPoolGather(ddx: TypedArray, x: TypedArray, g: WindowGeometry, y: TypedArray): void {
   const argmax = maxPoolArgmax(x, g);
   for (let o = 0; o < argmax.length; o++) y[o] = ddx[argmax[o]!]!;
 }
 
-/** `y[n, i, j, c]` = the mean of x over the window's in-bounds elements. */
+/**
+ * `y[n, i, j, c]` = the mean of x over the window's in-bounds elements.
+ *
+ * @param x - The input, `[N, H, W, C]`.
+ * @param g - The window geometry: batch, input and output sizes, window size, strides and padding.
+ * @param y - The output, `[N, outH, outW, C]`; written.
+ */
 export function avgPool(x: TypedArray, g: WindowGeometry, y: TypedArray): void {
   const { inWidth: W, inChannels: C } = g;
   sweep(g, (outAt, start, rows, cols) => {
@@ -90,7 +116,13 @@ export function avgPool(x: TypedArray, g: WindowGeometry, y: TypedArray): void {
   });
 }
 
-/** The gradient of avgPool (its transpose): each `dy` element, divided by its window's count, onto the window. */
+/**
+ * The gradient of avgPool (its transpose): each `dy` element, divided by its window's count, onto the window.
+ *
+ * @param dy - The output gradient, `[N, outH, outW, C]`.
+ * @param g - The window geometry: batch, input and output sizes, window size, strides and padding.
+ * @param dx - The input gradient, `[N, H, W, C]`; written.
+ */
 export function avgPoolBackprop(dy: TypedArray, g: WindowGeometry, dx: TypedArray): void {
   const { inWidth: W, inChannels: C } = g;
   const sums = new Float64Array(dx.length);

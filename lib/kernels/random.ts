@@ -53,7 +53,14 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** Fills `out` with uniform draws in [lo, hi); int32 outputs take the floor. */
+/**
+ * Fills `out` with uniform draws in [lo, hi); int32 outputs take the floor.
+ *
+ * @param out - The array to fill.
+ * @param lo - The lower bound, included.
+ * @param hi - The upper bound, excluded.
+ * @param seed - The generator's seed, an integer in [0, 2^32).
+ */
 export function fillUniform(out: TypedArray, lo: number, hi: number, seed: number): void {
   const rng = new Xoshiro128(seed);
   const integer = out instanceof Int32Array;
@@ -66,7 +73,14 @@ export function fillUniform(out: TypedArray, lo: number, hi: number, seed: numbe
   }
 }
 
-/** Fills `out` with normal draws (Box-Muller) of the given mean and standard deviation. */
+/**
+ * Fills `out` with normal draws (Box-Muller) of the given mean and standard deviation.
+ *
+ * @param out - The array to fill.
+ * @param mean - The mean of the draws.
+ * @param stddev - Their standard deviation.
+ * @param seed - The generator's seed, an integer in [0, 2^32).
+ */
 export function fillNormal(out: TypedArray, mean: number, stddev: number, seed: number): void {
   const rng = new Xoshiro128(seed);
   for (let i = 0; i < out.length; i += 2) {

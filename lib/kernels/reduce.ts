@@ -24,6 +24,12 @@ const FOLD = {
 /**
  * Reduces `x` (shaped `shape`) over the sorted, unique `axes` into `out`,
  * which holds one element per position of the kept axes (row-major).
+ *
+ * @param kernel - The reduction: `sum`, `mean`, `max`, `min`, `prod`, `all`, `any` or `logSumExp`.
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param axes - The axes to reduce, sorted and unique.
+ * @param out - The output array, one element per position of the kept axes; written.
  */
 export function reduce(
   kernel: ReduceKernel,
@@ -166,6 +172,12 @@ function logSumExp(x: TypedArray, shape: Shape, axes: readonly number[], out: Ty
  * The index of the largest (`max`) or smallest (`min`) element along `axis`,
  * the first one on ties; a NaN counts as the extreme, as in the max kernel.
  * `out` holds one index per position of the other axes.
+ *
+ * @param kind - `max` for the largest element, `min` for the smallest.
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param axis - The axis to search along (non-negative).
+ * @param out - The output array, one index per position of the other axes; written.
  */
 export function argReduce(kind: 'max' | 'min', x: TypedArray, shape: Shape, axis: number, out: Int32Array): void {
   const n = shape[axis]!;

@@ -19,6 +19,13 @@ function lanes(shape: Shape, axis: number): [number, number, number] {
  * Cumulative sum along `axis` into `out` (accumulated in float64). With
  * `exclusive`, element `i` sums the elements before it (the first is 0); with
  * `reverse`, the sums run from the end of the axis.
+ *
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param axis - The axis to sum along (non-negative).
+ * @param exclusive - Leave each element out of its own sum.
+ * @param reverse - Sum from the end of the axis.
+ * @param out - The output array, of `x`'s length; written.
  */
 export function cumsum(
   x: TypedArray,
@@ -52,6 +59,12 @@ export function cumsum(
  * Softmax along `axis` (`log` gives log-softmax) into `out`: each lane is
  * shifted by its maximum (when finite) before `exp`, so large logits do not
  * overflow, and log-softmax is `x - m - log(sum(exp(x - m)))` without a `log(0)`.
+ *
+ * @param x - The logits, row-major.
+ * @param shape - The shape of `x`.
+ * @param axis - The axis to normalise over (non-negative).
+ * @param log - Give log-softmax instead of softmax.
+ * @param out - The output array, of `x`'s length; written.
  */
 export function softmax(x: TypedArray, shape: Shape, axis: number, log: boolean, out: TypedArray): void {
   const [outer, n, inner] = lanes(shape, axis);

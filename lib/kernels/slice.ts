@@ -21,7 +21,16 @@ function windowOffsets(shape: Shape, begin: readonly number[], step: readonly nu
   return offsets;
 }
 
-/** Copies the window of `x` (shaped `shape`) into `out`, which holds `size` row-major. */
+/**
+ * Copies the window of `x` (shaped `shape`) into `out`, which holds `size` row-major.
+ *
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param begin - The window's first index along each axis.
+ * @param step - The window's stride along each axis (negative walks backward).
+ * @param size - The window's size along each axis.
+ * @param out - The output array, of `size`'s size; written.
+ */
 export function stridedRead(
   x: TypedArray,
   shape: Shape,
@@ -38,6 +47,13 @@ export function stridedRead(
  * Writes `src` (shaped `size`) into the window of `out` (shaped `outShape`),
  * leaving the rest of `out` as it is. The window's elements are distinct, so
  * this is the adjoint of `stridedRead` on a zeroed `out`.
+ *
+ * @param src - The elements to write, row-major, shaped `size`.
+ * @param out - The array to write into, shaped `outShape`; the rest of it is kept.
+ * @param outShape - The shape of `out`.
+ * @param begin - The window's first index along each axis.
+ * @param step - The window's stride along each axis (negative walks backward).
+ * @param size - The window's size along each axis.
  */
 export function stridedWrite(
   src: TypedArray,
@@ -55,6 +71,11 @@ export function stridedWrite(
 /**
  * Concatenates arrays that each view as `[outer, inners[i]]` along their
  * second axis into `out`, shaped `[outer, sum(inners)]`.
+ *
+ * @param parts - The arrays to join, each viewed as `[outer, inners[i]]`.
+ * @param inners - The size of each part's second axis.
+ * @param outer - The size of the first axis, shared by all parts.
+ * @param out - The output array, `[outer, sum(inners)]`; written.
  */
 export function concat(parts: readonly TypedArray[], inners: readonly number[], outer: number, out: TypedArray): void {
   let total = 0;
@@ -73,6 +94,11 @@ export function concat(parts: readonly TypedArray[], inners: readonly number[], 
  * Writes `x` (shaped `shape`) repeated `reps[d]` times along each axis into
  * `out`. The output, viewed as `[reps[0], shape[0], reps[1], shape[1], ...]`,
  * reads `x` with stride 0 along every repetition axis.
+ *
+ * @param x - The input elements, row-major.
+ * @param shape - The shape of `x`.
+ * @param reps - How many times to repeat `x` along each axis.
+ * @param out - The output array, of `shape[d] * reps[d]` along each axis; written.
  */
 export function tile(x: TypedArray, shape: Shape, reps: readonly number[], out: TypedArray): void {
   if (out.length === 0) return;

@@ -50,6 +50,8 @@ function indicator(mask: Tensor, like: Tensor): Tensor {
  * Rectified linear unit, `max(x, 0)`. Its derivative at 0 is taken as 0
  * (TensorFlow's choice).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ *
  * @example
  * ```ts
  * relu(tensor([-1, 0, 2])); // [0, 0, 2]
@@ -60,6 +62,8 @@ export const relu = defineUnaryOp('relu', false, (dy, [x]) => [reluGrad(dy, x!)]
 /**
  * `min(max(x, 0), 6)`, element-wise. The gradient passes where `0 < x < 6`
  * and is 0 at both kinks (as TensorFlow).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
  *
  * @example
  * ```ts
@@ -75,6 +79,8 @@ export const relu6 = defineUnaryOp('relu6', false, (dy, [x]) => [
  * Exponential linear unit: `x` where `x > 0`, else `e^x - 1`. Its derivative
  * is 1 for `x > 0` and `e^x` otherwise (1 at 0, as TensorFlow).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * elu(tensor([-1, 2])); // [-0.63212055, 2]
@@ -87,6 +93,8 @@ export const elu = defineUnaryOp('elu', true, (dy, _x, y) => [where(less(y, 0), 
  * Scaled exponential linear unit: `scale * x` where `x > 0`, else
  * `scale * alpha * (e^x - 1)`, with scale = 1.0507 and alpha = 1.6733 (as TensorFlow).
  * Its derivative at 0 is taken as `scale` (TensorFlow's choice).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -108,6 +116,9 @@ const leakyReluOp = defineOp('leakyRelu', {
  * Leaky rectified linear unit: `x` where `x > 0`, else `alpha * x`. The
  * derivative at 0 is `alpha` (as TensorFlow). `alpha` is a number, not differentiated.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ * @param alpha - The slope for `x <= 0`, a number; default 0.2 (as TensorFlow.js).
+ *
  * @example
  * ```ts
  * leakyRelu(tensor([-1, 2])); // [-0.2, 2]
@@ -126,6 +137,8 @@ export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
 /**
  * Logistic sigmoid, `1 / (1 + e^-x)`, computed without overflow in either tail.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * sigmoid(tensor([0])); // [0.5]
@@ -138,6 +151,8 @@ export const sigmoid = defineUnaryOp('sigmoid', true, (dy, _x, y) => [sigmoidGra
  * `ln(1 + e^x)`, element-wise, computed without overflow for large `x`
  * (where it is `x`) and without underflow to 0 for very negative `x` (where it is `e^x`).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * softplus(tensor([0, 1000, -1000])); // [0.6931472, 1000, 0]
@@ -149,6 +164,8 @@ export const softplus = defineUnaryOp('softplus', true, (dy, [x]) => [mul(dy, si
 /**
  * `ln(sigmoid(x)) = -softplus(-x)`, element-wise, stable in both tails
  * (about `x` for very negative `x`, about `-e^-x` for large `x`).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -191,6 +208,10 @@ function axisInput(op: string, logits: TensorLike, axis: number): { x: Tensor; a
  * computed after subtracting the maximum so large logits do not overflow.
  * Unlike TensorFlow.js, any axis is accepted, not only the last.
  *
+ * @param logits - The unnormalised log-probabilities: a tensor, or a number or nested array (converted as by
+ *   {@link tensor}); float32 or float64, rank >= 1.
+ * @param dim - The axis to normalise over, negative counting from the end; default -1 (the last).
+ *
  * @example
  * ```ts
  * import { softmax, tensor } from 'tapegrad';
@@ -209,6 +230,10 @@ export function softmax(logits: TensorLike, dim = -1): Tensor {
  * computed without forming `log(0)` for very negative logits. Any axis is
  * accepted, not only the last (TensorFlow.js's limit).
  *
+ * @param logits - The unnormalised log-probabilities: a tensor, or a number or nested array (converted as by
+ *   {@link tensor}); float32 or float64, rank >= 1.
+ * @param axis - The axis to normalise over, negative counting from the end; default -1 (the last).
+ *
  * @example
  * ```ts
  * logSoftmax(tensor([0, 0])); // ~[-0.6931472, -0.6931472]
@@ -225,7 +250,11 @@ interface ActivationMethods {
   relu: Method<typeof relu>;
   /** {@inheritDoc relu6} */
   relu6: Method<typeof relu6>;
-  /** {@inheritDoc leakyRelu} */
+  /**
+   * {@inheritDoc leakyRelu}
+   *
+   * @param rest - The arguments of {@link leakyRelu} after the tensor, described there.
+   */
   leakyRelu: Method<typeof leakyRelu>;
   /** {@inheritDoc elu} */
   elu: Method<typeof elu>;
@@ -237,9 +266,17 @@ interface ActivationMethods {
   logSigmoid: Method<typeof logSigmoid>;
   /** {@inheritDoc softplus} */
   softplus: Method<typeof softplus>;
-  /** {@inheritDoc softmax} */
+  /**
+   * {@inheritDoc softmax}
+   *
+   * @param rest - The arguments of {@link softmax} after the tensor, described there.
+   */
   softmax: Method<typeof softmax>;
-  /** {@inheritDoc logSoftmax} */
+  /**
+   * {@inheritDoc logSoftmax}
+   *
+   * @param rest - The arguments of {@link logSoftmax} after the tensor, described there.
+   */
   logSoftmax: Method<typeof logSoftmax>;
 }
 

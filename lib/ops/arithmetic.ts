@@ -58,6 +58,10 @@ const divOp = defineOp('div', {
 /**
  * Adds two tensors element-wise, with NumPy broadcasting.
  *
+ * @param a - The first addend: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The second addend, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); not bool.
+ *
  * @example
  * ```ts
  * import { add, tensor } from 'tapegrad';
@@ -71,6 +75,10 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
 /**
  * Subtracts `b` from `a` element-wise, with broadcasting.
  *
+ * @param a - The minuend: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The subtrahend, taken from `a`, broadcast against `a`: a tensor, or a number or nested array (which takes
+ *   the other operand's dtype); not bool.
+ *
  * @example
  * ```ts
  * sub(tensor([5, 7]), 2); // [3, 5]
@@ -82,6 +90,10 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 
 /**
  * Multiplies element-wise, with broadcasting.
+ *
+ * @param a - The first factor: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The second factor, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); not bool.
  *
  * @example
  * ```ts
@@ -96,6 +108,10 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
  * Divides `a` by `b` element-wise, with broadcasting. On int32 tensors it
  * rounds toward negative infinity, as TensorFlow.js.
  *
+ * @param a - The dividend: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The divisor, broadcast against `a`: a tensor, or a number or nested array (which takes the other operand's
+ *   dtype); not bool.
+ *
  * @example
  * ```ts
  * div(tensor([1, 3]), 2);                 // [0.5, 1.5]
@@ -109,6 +125,8 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 // d(-x) = -dx
 /**
  * Negates element-wise.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
  *
  * @example
  * ```ts
@@ -134,6 +152,11 @@ const squaredDifferenceOp = defineOp('squaredDifference', {
 /**
  * `(a - b)^2`, element-wise, with broadcasting.
  *
+ * @param a - The first operand: a tensor, or a number or nested array (which takes the other operand's dtype); not
+ *   bool.
+ * @param b - The operand subtracted from `a`, broadcast against `a`: a tensor, or a number or nested array (which takes
+ *   the other operand's dtype); not bool.
+ *
  * @example
  * ```ts
  * squaredDifference(tensor([1, 4]), tensor([3, 1])); // [4, 9]
@@ -154,6 +177,9 @@ const addNOp = defineOp('addN', {
 /**
  * Adds a list of tensors element-wise. All must have the same shape and dtype
  * (no broadcasting, as tf.addN).
+ *
+ * @param tensors - The tensors to add: a non-empty array, all of one shape and dtype (a number or array takes the first
+ *   tensor's dtype); not bool.
  *
  * @example
  * ```ts
@@ -185,17 +211,37 @@ export function addN(tensors: readonly TensorLike[]): Tensor {
 }
 
 interface ArithmeticMethods {
-  /** {@inheritDoc add} */
+  /**
+   * {@inheritDoc add}
+   *
+   * @param rest - The arguments of {@link add} after the tensor, described there.
+   */
   add: Method<typeof add>;
-  /** {@inheritDoc sub} */
+  /**
+   * {@inheritDoc sub}
+   *
+   * @param rest - The arguments of {@link sub} after the tensor, described there.
+   */
   sub: Method<typeof sub>;
-  /** {@inheritDoc mul} */
+  /**
+   * {@inheritDoc mul}
+   *
+   * @param rest - The arguments of {@link mul} after the tensor, described there.
+   */
   mul: Method<typeof mul>;
-  /** {@inheritDoc div} */
+  /**
+   * {@inheritDoc div}
+   *
+   * @param rest - The arguments of {@link div} after the tensor, described there.
+   */
   div: Method<typeof div>;
   /** {@inheritDoc neg} */
   neg: Method<typeof neg>;
-  /** {@inheritDoc squaredDifference} */
+  /**
+   * {@inheritDoc squaredDifference}
+   *
+   * @param rest - The arguments of {@link squaredDifference} after the tensor, described there.
+   */
   squaredDifference: Method<typeof squaredDifference>;
 }
 

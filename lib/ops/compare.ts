@@ -39,6 +39,10 @@ function comparison(name: ComparisonName): (a: TensorLike, b: TensorLike) => Ten
 /**
  * `a == b` element-wise, with broadcasting; a bool tensor.
  *
+ * @param a - The left side: a tensor, or a number or nested array (which takes the other operand's dtype); any dtype.
+ * @param b - The right side, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); any dtype.
+ *
  * @example
  * ```ts
  * import { equal, tensor } from 'tapegrad';
@@ -49,6 +53,10 @@ export const equal = comparison('equal');
 /**
  * `a != b` element-wise, with broadcasting; a bool tensor.
  *
+ * @param a - The left side: a tensor, or a number or nested array (which takes the other operand's dtype); any dtype.
+ * @param b - The right side, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); any dtype.
+ *
  * @example
  * ```ts
  * notEqual(tensor([1, 2]), 2); // [1, 0] (bool)
@@ -57,6 +65,10 @@ export const equal = comparison('equal');
 export const notEqual = comparison('notEqual');
 /**
  * `a < b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @param a - The left side: a tensor, or a number or nested array (which takes the other operand's dtype); any dtype.
+ * @param b - The right side, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); any dtype.
  *
  * @example
  * ```ts
@@ -67,6 +79,10 @@ export const less = comparison('less');
 /**
  * `a <= b` element-wise, with broadcasting; a bool tensor.
  *
+ * @param a - The left side: a tensor, or a number or nested array (which takes the other operand's dtype); any dtype.
+ * @param b - The right side, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); any dtype.
+ *
  * @example
  * ```ts
  * lessEqual(tensor([1, 3]), 2); // [1, 0] (bool)
@@ -76,6 +92,10 @@ export const lessEqual = comparison('lessEqual');
 /**
  * `a > b` element-wise, with broadcasting; a bool tensor.
  *
+ * @param a - The left side: a tensor, or a number or nested array (which takes the other operand's dtype); any dtype.
+ * @param b - The right side, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); any dtype.
+ *
  * @example
  * ```ts
  * greater(tensor([1, 3]), 2); // [0, 1] (bool)
@@ -84,6 +104,10 @@ export const lessEqual = comparison('lessEqual');
 export const greater = comparison('greater');
 /**
  * `a >= b` element-wise, with broadcasting; a bool tensor.
+ *
+ * @param a - The left side: a tensor, or a number or nested array (which takes the other operand's dtype); any dtype.
+ * @param b - The right side, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); any dtype.
  *
  * @example
  * ```ts
@@ -129,6 +153,10 @@ const whereOp = defineOp('where', {
  * x = 0. The remedy is a second `where` that keeps the unsafe input in its
  * domain: `where(greater(x, 0), sqrt(where(greater(x, 0), x, 1)), 0)`.
  *
+ * @param condition - Which branch to take, element-wise: a bool tensor (or booleans), broadcast with `a` and `b`.
+ * @param a - The values where `condition` is true: a tensor, or a number or nested array (which takes `b`'s dtype).
+ * @param b - The values where `condition` is false, of `a`'s dtype after conversion; the three broadcast together.
+ *
  * @example
  * ```ts
  * where(tensor([true, false]), tensor([1, 2]), tensor([10, 20])); // [1, 20]
@@ -158,17 +186,41 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
 }
 
 interface CompareMethods {
-  /** {@inheritDoc equal} */
+  /**
+   * {@inheritDoc equal}
+   *
+   * @param rest - The arguments of {@link equal} after the tensor, described there.
+   */
   equal: Method<typeof equal>;
-  /** {@inheritDoc notEqual} */
+  /**
+   * {@inheritDoc notEqual}
+   *
+   * @param rest - The arguments of {@link notEqual} after the tensor, described there.
+   */
   notEqual: Method<typeof notEqual>;
-  /** {@inheritDoc less} */
+  /**
+   * {@inheritDoc less}
+   *
+   * @param rest - The arguments of {@link less} after the tensor, described there.
+   */
   less: Method<typeof less>;
-  /** {@inheritDoc lessEqual} */
+  /**
+   * {@inheritDoc lessEqual}
+   *
+   * @param rest - The arguments of {@link lessEqual} after the tensor, described there.
+   */
   lessEqual: Method<typeof lessEqual>;
-  /** {@inheritDoc greater} */
+  /**
+   * {@inheritDoc greater}
+   *
+   * @param rest - The arguments of {@link greater} after the tensor, described there.
+   */
   greater: Method<typeof greater>;
-  /** {@inheritDoc greaterEqual} */
+  /**
+   * {@inheritDoc greaterEqual}
+   *
+   * @param rest - The arguments of {@link greaterEqual} after the tensor, described there.
+   */
   greaterEqual: Method<typeof greaterEqual>;
 }
 

@@ -210,6 +210,17 @@ function checkChannels(op: string, x: Tensor, f: Tensor, axis: number, filterLay
  * A rank-3 x is a batch of one and gives a rank-3 result. Computed as im2col
  * and one matrix product, so a faster matmul kernel speeds it up.
  *
+ * @param x - The images, `[batch, height, width, inChannels]` (NHWC), or `[height, width, inChannels]` for one; float32
+ *   or float64.
+ * @param filter - The filter, `[filterHeight, filterWidth, inChannels, outChannels]`, of `x`'s dtype.
+ * @param strides - The step between windows: a number, or `[height, width]`; positive integers.
+ * @param pad - `'same'`, `'valid'`, a number of zeros on every side, or
+ *   `[[0, 0], [top, bottom], [left, right], [0, 0]]`, as described above.
+ * @param dataFormat - The layout of `x`: only `'NHWC'` (the default) is supported; transpose NCHW data first.
+ * @param dilations - The spacing between filter taps: a number, or `[height, width]`; default `[1, 1]` (none).
+ * @param dimRoundingMode - How a fractional output size is rounded with a numeric or explicit `pad`: `'floor'` (when
+ *   omitted), `'round'` or `'ceil'`.
+ *
  * @example
  * ```ts
  * import { conv2d, ones, tensor } from 'tapegrad';
@@ -241,6 +252,17 @@ export function conv2d(
  * shape), filter `[filterHeight, filterWidth, outDepth, inDepth]`,
  * `outputShape` `[batch, outHeight, outWidth, outDepth]` (or without the batch
  * axis); `strides`, `pad` and `dimRoundingMode` are the conv2d's.
+ *
+ * @param x - The input, `[batch, height, width, inDepth]` (the conv2d's output shape), or without the batch axis;
+ *   float32 or float64.
+ * @param filter - The filter, `[filterHeight, filterWidth, outDepth, inDepth]`, of `x`'s dtype.
+ * @param outputShape - The shape of the result, `[batch, outHeight, outWidth, outDepth]` or
+ *   `[outHeight, outWidth, outDepth]`: the conv2d's input shape.
+ * @param strides - The conv2d's strides: a number, or `[height, width]`.
+ * @param pad - The conv2d's padding: `'same'`, `'valid'`, a number, or explicit
+ *   `[[0, 0], [top, bottom], [left, right], [0, 0]]`.
+ * @param dimRoundingMode - How a fractional output size is rounded with a numeric or explicit `pad`: `'floor'` (when
+ *   omitted), `'round'` or `'ceil'`.
  *
  * @example
  * ```ts
@@ -306,6 +328,17 @@ export function conv2dTranspose(
  * `[filterHeight, filterWidth, inChannels, channelMultiplier]`; the other
  * arguments are as {@link conv2d}.
  *
+ * @param x - The images, `[batch, height, width, inChannels]` (NHWC), or `[height, width, inChannels]` for one; float32
+ *   or float64.
+ * @param filter - The filters, `[filterHeight, filterWidth, inChannels, channelMultiplier]`, of `x`'s dtype.
+ * @param strides - The step between windows: a number, or `[height, width]`; positive integers.
+ * @param pad - `'same'`, `'valid'`, a number of zeros on every side, or
+ *   `[[0, 0], [top, bottom], [left, right], [0, 0]]`, as {@link conv2d}.
+ * @param dataFormat - The layout of `x`: only `'NHWC'` (the default) is supported; transpose NCHW data first.
+ * @param dilations - The spacing between filter taps: a number, or `[height, width]`; default `[1, 1]` (none).
+ * @param dimRoundingMode - How a fractional output size is rounded with a numeric or explicit `pad`: `'floor'` (when
+ *   omitted), `'round'` or `'ceil'`.
+ *
  * @example
  * ```ts
  * import { depthwiseConv2d, tensor } from 'tapegrad';
@@ -329,11 +362,23 @@ export function depthwiseConv2d(
 }
 
 interface ConvMethods {
-  /** {@inheritDoc conv2d} */
+  /**
+   * {@inheritDoc conv2d}
+   *
+   * @param rest - The arguments of {@link conv2d} after the tensor, described there.
+   */
   conv2d: Method<typeof conv2d>;
-  /** {@inheritDoc conv2dTranspose} */
+  /**
+   * {@inheritDoc conv2dTranspose}
+   *
+   * @param rest - The arguments of {@link conv2dTranspose} after the tensor, described there.
+   */
   conv2dTranspose: Method<typeof conv2dTranspose>;
-  /** {@inheritDoc depthwiseConv2d} */
+  /**
+   * {@inheritDoc depthwiseConv2d}
+   *
+   * @param rest - The arguments of {@link depthwiseConv2d} after the tensor, described there.
+   */
   depthwiseConv2d: Method<typeof depthwiseConv2d>;
 }
 

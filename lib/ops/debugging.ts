@@ -45,6 +45,9 @@ const checkNumericsOp: OpRunner<string> = defineOp('checkNumerics', {
  * Integer and bool tensors always pass. To check every op at once, see
  * {@link enableCheckNumerics}.
  *
+ * @param x - The tensor to check: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param message - The text the error starts with, saying what was checked.
+ *
  * @example
  * ```ts
  * import { checkNumerics, tensor } from 'tapegrad';

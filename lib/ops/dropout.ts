@@ -43,6 +43,12 @@ function hashSeed(seed: string): number {
  * Always active: there is no training flag. The gradient is the same mask
  * times dy.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ * @param rate - The probability of dropping each element, in [0, 1).
+ * @param noiseShape - The shape of the keep/drop draws, broadcast to `x`'s (a `null` entry takes `x`'s size); default
+ *   `x`'s shape.
+ * @param seed - An integer in [0, 2^32), or a string, that fixes the mask; without it the mask follows the global seed.
+ *
  * @example
  * ```ts
  * import { dropout, ones } from 'tapegrad';

@@ -100,6 +100,13 @@ const oneHotOp = defineOp('oneHot', {
  * The gradient adds `dy` back at the gathered positions (repeated indices
  * add up); the indices have none.
  *
+ * @param x - The tensor to gather from: a tensor, or a number or nested array (converted as by {@link tensor}); rank >=
+ *   1.
+ * @param indices - The indices into axis `axis` of `x`: an int32 tensor, or integers; each in `[0, x.shape[axis])`.
+ * @param axis - The axis of `x` to gather along, negative counting from the end, at least `batchDims`; default 0.
+ * @param batchDims - The number of leading batch axes, shared by `x` and `indices`; negative counts from the end of
+ *   `indices`; default 0.
+ *
  * @example
  * ```ts
  * import { gather, tensor } from 'tapegrad';
@@ -157,6 +164,12 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims =
  * elsewhere (an index outside `[0, depth)` gives a row of `offValue`, as in
  * TensorFlow). No gradient flows through it.
  *
+ * @param indices - The class indices: an int32 tensor, or integers; any shape.
+ * @param depth - The number of classes, the size of the new last axis (a non-negative integer).
+ * @param onValue - The value at each index; default 1.
+ * @param offValue - The value everywhere else; default 0.
+ * @param dtype - The result's dtype; default `'int32'` (as TensorFlow.js).
+ *
  * @example
  * ```ts
  * import { oneHot, tensor } from 'tapegrad';
@@ -179,9 +192,17 @@ export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue
 }
 
 interface GatherMethods {
-  /** {@inheritDoc gather} */
+  /**
+   * {@inheritDoc gather}
+   *
+   * @param rest - The arguments of {@link gather} after the tensor, described there.
+   */
   gather: Method<typeof gather>;
-  /** {@inheritDoc oneHot} */
+  /**
+   * {@inheritDoc oneHot}
+   *
+   * @param rest - The arguments of {@link oneHot} after the tensor, described there.
+   */
   oneHot: Method<typeof oneHot>;
 }
 

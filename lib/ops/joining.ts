@@ -102,6 +102,9 @@ function axisOf(op: string, axis: number, rank: number, what: string): number {
  * and the same size on every other axis; tensors of different dtypes are
  * promoted to the widest.
  *
+ * @param tensors - The tensors to join: a non-empty array of tensors (or numbers or nested arrays), of one rank >= 1.
+ * @param axis - The axis to join along, negative counting from the end; default 0.
+ *
  * @example
  * ```ts
  * import { concat, tensor } from 'tapegrad';
@@ -132,6 +135,9 @@ export function concat(tensors: readonly TensorLike[], axis = 0): Tensor {
 /**
  * Stacks tensors of one shape along a new axis `axis` (in `[-(rank + 1), rank]`).
  *
+ * @param tensors - The tensors to stack: a non-empty array of tensors (or numbers or nested arrays), of one shape.
+ * @param axis - Where the new axis goes, in `[-(rank + 1), rank]`; default 0.
+ *
  * @example
  * ```ts
  * import { stack, tensor } from 'tapegrad';
@@ -158,6 +164,9 @@ export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
 /**
  * Splits `x` along `axis` into its `x.shape[axis]` slices, each without that axis.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); rank >= 1.
+ * @param axis - The axis to split along, negative counting from the end; default 0.
+ *
  * @example
  * ```ts
  * import { tensor, unstack } from 'tapegrad';
@@ -176,6 +185,11 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
  * Splits `x` along `axis`: into `numOrSizeSplits` equal parts when it is a
  * number (which must divide the axis), or into parts of the given sizes (one
  * of which may be -1, for what the others leave).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); rank >= 1.
+ * @param numOrSizeSplits - The number of equal parts (dividing the axis's size), or the size of each part (adding up to
+ *   it; one may be -1).
+ * @param axis - The axis to split along, negative counting from the end; default 0.
  *
  * @example
  * ```ts
@@ -232,6 +246,9 @@ export function split(x: TensorLike, numOrSizeSplits: number | readonly number[]
 /**
  * Repeats `x` `reps[d]` times along each axis `d`.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param reps - How many times to repeat `x` along each axis: one non-negative integer per axis.
+ *
  * @example
  * ```ts
  * import { tensor, tile } from 'tapegrad';
@@ -254,6 +271,9 @@ interface JoiningMethods {
   /**
    * {@link concat} of this tensor and `x` (one tensor or several), in that order, along `axis`.
    *
+   * @param x - The tensor or tensors to append after this one.
+   * @param axis - The axis to join along, negative counting from the end; default 0.
+   *
    * @example
    * ```ts
    * tensor([1, 2]).concat([tensor([3]), tensor([4, 5])]); // [1, 2, 3, 4, 5]
@@ -263,17 +283,32 @@ interface JoiningMethods {
   /**
    * {@link stack} of this tensor and `x` (one tensor or several), in that order, along a new axis `axis`.
    *
+   * @param x - The tensor or tensors to stack after this one, each of this tensor's shape.
+   * @param axis - Where the new axis goes, in `[-(rank + 1), rank]`; default 0.
+   *
    * @example
    * ```ts
    * tensor([1, 2]).stack(tensor([3, 4])); // [[1, 2], [3, 4]]
    * ```
    */
   stack(x: Tensor | readonly Tensor[], axis?: number): Tensor;
-  /** {@inheritDoc unstack} */
+  /**
+   * {@inheritDoc unstack}
+   *
+   * @param rest - The arguments of {@link unstack} after the tensor, described there.
+   */
   unstack: Method<typeof unstack>;
-  /** {@inheritDoc split} */
+  /**
+   * {@inheritDoc split}
+   *
+   * @param rest - The arguments of {@link split} after the tensor, described there.
+   */
   split: Method<typeof split>;
-  /** {@inheritDoc tile} */
+  /**
+   * {@inheritDoc tile}
+   *
+   * @param rest - The arguments of {@link tile} after the tensor, described there.
+   */
   tile: Method<typeof tile>;
 }
 

@@ -58,6 +58,9 @@ function floatPredicate(name: 'isNaN' | 'isFinite' | 'isInf'): (x: TensorLike) =
 /**
  * `a AND b` element-wise on bool tensors, with broadcasting.
  *
+ * @param a - The first operand: a bool tensor, or booleans.
+ * @param b - The second operand, broadcast against `a`: a bool tensor, or booleans.
+ *
  * @example
  * ```ts
  * logicalAnd(tensor([true, true, false]), tensor([true, false, false])); // [1, 0, 0] (bool)
@@ -67,6 +70,9 @@ export const logicalAnd = logicalBinary('logicalAnd');
 
 /**
  * `a OR b` element-wise on bool tensors, with broadcasting.
+ *
+ * @param a - The first operand: a bool tensor, or booleans.
+ * @param b - The second operand, broadcast against `a`: a bool tensor, or booleans.
  *
  * @example
  * ```ts
@@ -80,6 +86,8 @@ const logicalNotOp = defineOp('logicalNot', { forward: ([x]) => predicate('logic
 /**
  * `NOT x` element-wise on a bool tensor.
  *
+ * @param x - The operand: a bool tensor, or booleans.
+ *
  * @example
  * ```ts
  * logicalNot(tensor([true, false])); // [0, 1] (bool)
@@ -92,6 +100,8 @@ export function logicalNot(x: TensorLike): Tensor<'bool'> {
 /**
  * Whether each element is NaN; a bool tensor (all false for int32).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ *
  * @example
  * ```ts
  * isNaN(tensor([1, NaN, Infinity])); // [0, 1, 0] (bool)
@@ -101,6 +111,8 @@ export const isNaN = floatPredicate('isNaN');
 
 /**
  * Whether each element is finite (neither NaN nor ±Infinity); a bool tensor.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
  *
  * @example
  * ```ts
@@ -112,6 +124,8 @@ export const isFinite = floatPredicate('isFinite');
 /**
  * Whether each element is +Infinity or -Infinity; a bool tensor.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ *
  * @example
  * ```ts
  * isInf(tensor([1, NaN, -Infinity])); // [0, 0, 1] (bool)
@@ -120,9 +134,17 @@ export const isFinite = floatPredicate('isFinite');
 export const isInf = floatPredicate('isInf');
 
 interface LogicMethods {
-  /** {@inheritDoc logicalAnd} */
+  /**
+   * {@inheritDoc logicalAnd}
+   *
+   * @param rest - The arguments of {@link logicalAnd} after the tensor, described there.
+   */
   logicalAnd: Method<typeof logicalAnd>;
-  /** {@inheritDoc logicalOr} */
+  /**
+   * {@inheritDoc logicalOr}
+   *
+   * @param rest - The arguments of {@link logicalOr} after the tensor, described there.
+   */
   logicalOr: Method<typeof logicalOr>;
   /** {@inheritDoc logicalNot} */
   logicalNot: Method<typeof logicalNot>;

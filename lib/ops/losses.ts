@@ -133,6 +133,13 @@ function weightedLoss(name: string, losses: Tensor, weights: TensorLike | undefi
  * by `labels (1 - s) + s / numClasses`, with numClasses the size of the last
  * axis. Stable for large logits (log-softmax subtracts the maximum).
  *
+ * @param onehotLabels - The target distribution along the last axis: one-hot or probabilities, of `logits`' shape.
+ * @param logits - The unnormalised log-probabilities, classes along the last axis (rank >= 1).
+ * @param weights - Weights multiplying the losses, broadcast to their shape; none when omitted.
+ * @param labelSmoothing - The smoothing s: labels become `labels (1 - s) + s / numClasses`; default 0 (none).
+ * @param reduction - How to reduce the weighted losses (see {@link Reduction}); default
+ *   `Reduction.SUM_BY_NONZERO_WEIGHTS`.
+ *
  * @example
  * ```ts
  * import { losses, tensor } from 'tapegrad';
@@ -170,6 +177,13 @@ export function softmaxCrossEntropy(
  * `-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))`, then weighted and
  * reduced. `labelSmoothing` s replaces the labels by `z (1 - s) + s / 2`.
  *
+ * @param multiClassLabels - The targets, in [0, 1], of `logits`' shape.
+ * @param logits - The logits, one per independent binary label.
+ * @param weights - Weights multiplying the losses, broadcast to their shape; none when omitted.
+ * @param labelSmoothing - The smoothing s: labels become `z (1 - s) + s / 2`; default 0 (none).
+ * @param reduction - How to reduce the weighted losses (see {@link Reduction}); default
+ *   `Reduction.SUM_BY_NONZERO_WEIGHTS`.
+ *
  * @example
  * ```ts
  * import { losses, tensor } from 'tapegrad';
@@ -197,6 +211,12 @@ export function sigmoidCrossEntropy(
  * The squared error `(labels - predictions)^2`, element-wise, then weighted
  * and reduced (by default its mean over nonzero weights).
  *
+ * @param labels - The targets.
+ * @param predictions - The predicted values, of `labels`' shape.
+ * @param weights - Weights multiplying the losses, broadcast to their shape; none when omitted.
+ * @param reduction - How to reduce the weighted losses (see {@link Reduction}); default
+ *   `Reduction.SUM_BY_NONZERO_WEIGHTS`.
+ *
  * @example
  * ```ts
  * import { losses, tensor } from 'tapegrad';
@@ -217,6 +237,12 @@ export function meanSquaredError(
 /**
  * The absolute error `|labels - predictions|`, element-wise, then weighted and
  * reduced. Its gradient at a zero error is 0 (abs'(0) = 0, as TensorFlow).
+ *
+ * @param labels - The targets.
+ * @param predictions - The predicted values, of `labels`' shape.
+ * @param weights - Weights multiplying the losses, broadcast to their shape; none when omitted.
+ * @param reduction - How to reduce the weighted losses (see {@link Reduction}); default
+ *   `Reduction.SUM_BY_NONZERO_WEIGHTS`.
  *
  * @example
  * ```ts
@@ -239,6 +265,13 @@ export function absoluteDifference(
  * where `e <= delta` and `delta (e - delta / 2)` beyond, then weighted and
  * reduced. At `e = delta` exactly, the gradient is taken from the quadratic
  * side (`minimum` gives ties to its first argument, as TensorFlow); both sides agree there.
+ *
+ * @param labels - The targets.
+ * @param predictions - The predicted values, of `labels`' shape.
+ * @param weights - Weights multiplying the losses, broadcast to their shape; none when omitted.
+ * @param delta - Where the loss turns from quadratic to linear in the error; default 1.
+ * @param reduction - How to reduce the weighted losses (see {@link Reduction}); default
+ *   `Reduction.SUM_BY_NONZERO_WEIGHTS`.
  *
  * @example
  * ```ts
@@ -266,6 +299,13 @@ export function huberLoss(
  * The log loss (binary cross-entropy on probabilities), element-wise:
  * `-labels log(predictions + epsilon) - (1 - labels) log(1 - predictions + epsilon)`,
  * then weighted and reduced.
+ *
+ * @param labels - The targets, in [0, 1].
+ * @param predictions - The predicted probabilities, in [0, 1], of `labels`' shape.
+ * @param weights - Weights multiplying the losses, broadcast to their shape; none when omitted.
+ * @param epsilon - Added inside each log, so a probability of 0 gives a finite loss; default 1e-7.
+ * @param reduction - How to reduce the weighted losses (see {@link Reduction}); default
+ *   `Reduction.SUM_BY_NONZERO_WEIGHTS`.
  *
  * @example
  * ```ts

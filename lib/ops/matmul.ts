@@ -76,6 +76,13 @@ const matmulOp = defineOp('matmul', {
  * either operand first; leading (batch) axes broadcast. Both operands need
  * rank 2 or more.
  *
+ * @param a - The left operand, of shape `[..., m, k]` (`[..., k, m]` when `transposeA`); rank 2 or more, not bool.
+ * @param b - The right operand, of shape `[..., k, n]` (`[..., n, k]` when `transposeB`); rank 2 or more, not bool.
+ * @param transposeA - Multiply by the transpose of `a` (its last two axes swapped) without materialising it; default
+ *   false.
+ * @param transposeB - Multiply by the transpose of `b` (its last two axes swapped) without materialising it; default
+ *   false.
+ *
  * @example
  * ```ts
  * import { matmul, tensor } from 'tapegrad';
@@ -95,7 +102,11 @@ export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transpo
 }
 
 interface MatmulMethods {
-  /** {@inheritDoc matmul} */
+  /**
+   * {@inheritDoc matmul}
+   *
+   * @param rest - The arguments of {@link matmul} after the tensor, described there.
+   */
   matmul: Method<typeof matmul>;
 }
 

@@ -45,6 +45,8 @@ const zeroGradient: VjpRule<undefined> = (dy) => [zerosLike(dy)];
  * Absolute value, element-wise. Its derivative at 0 is taken as 0
  * (`sign(0) = 0`, as TensorFlow).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ *
  * @example
  * ```ts
  * abs(tensor([-2, 0, 3])); // [2, 0, 3]
@@ -55,6 +57,8 @@ export const abs = defineUnaryOp('abs', false, (dy, [x]) => [mul(dy, sign(x!))])
 /**
  * The sign of each element: -1, 0 or 1 (NaN stays NaN). Its gradient is zero
  * everywhere (a zeros tensor, as TensorFlow.js), not undefined.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
  *
  * @example
  * ```ts
@@ -67,6 +71,8 @@ export const sign = defineUnaryOp('sign', false, zeroGradient);
  * Rounds down to an integer, element-wise. Its gradient is zero everywhere
  * (a zeros tensor, as TensorFlow.js).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ *
  * @example
  * ```ts
  * floor(tensor([1.5, -1.5])); // [1, -2]
@@ -77,6 +83,8 @@ export const floor = defineUnaryOp('floor', false, zeroGradient);
 /**
  * Rounds up to an integer, element-wise. Its gradient is zero everywhere
  * (a zeros tensor, as TensorFlow.js).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
  *
  * @example
  * ```ts
@@ -89,6 +97,8 @@ export const ceil = defineUnaryOp('ceil', false, zeroGradient);
  * Rounds to the nearest integer, element-wise, a tie to the even one
  * (half-to-even, as tf.round). Its gradient is zero everywhere (a zeros tensor,
  * as TensorFlow.js).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
  *
  * @example
  * ```ts
@@ -116,6 +126,10 @@ const floorDivOp = defineOp('floorDiv', {
  * sign is the divisor's (as tf.mod, and Python's `%`; unlike JavaScript's `%`).
  * The gradient is `dy` for `a` and `-dy * floor(a / b)` for `b` (as TensorFlow).
  *
+ * @param a - The dividend: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The divisor, whose sign the result takes, broadcast against `a`: a tensor, or a number or nested array
+ *   (which takes the other operand's dtype); not bool.
+ *
  * @example
  * ```ts
  * mod(tensor([5, -5, 5.5]), tensor([3, 3, -2])); // [2, 1, -0.5]
@@ -128,6 +142,10 @@ export function mod(a: TensorLike, b: TensorLike): Tensor {
 /**
  * `floor(a / b)`, element-wise, with broadcasting. It has no gradient (like
  * TensorFlow's FloorDiv): a tape gives its inputs none through it.
+ *
+ * @param a - The dividend: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The divisor, broadcast against `a`: a tensor, or a number or nested array (which takes the other operand's
+ *   dtype); not bool.
  *
  * @example
  * ```ts
@@ -162,6 +180,11 @@ const minimumOp = defineOp('minimum', {
  * The larger of `a` and `b`, element-wise, with broadcasting. Where they are
  * equal the whole gradient goes to `a` (as TensorFlow).
  *
+ * @param a - The first operand (which a tie's gradient goes to): a tensor, or a number or nested array (which takes the
+ *   other operand's dtype); not bool.
+ * @param b - The second operand, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); not bool.
+ *
  * @example
  * ```ts
  * maximum(tensor([1, 4]), tensor([3, 2])); // [3, 4]
@@ -174,6 +197,11 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 /**
  * The smaller of `a` and `b`, element-wise, with broadcasting. Where they are
  * equal the whole gradient goes to `a` (as TensorFlow).
+ *
+ * @param a - The first operand (which a tie's gradient goes to): a tensor, or a number or nested array (which takes the
+ *   other operand's dtype); not bool.
+ * @param b - The second operand, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); not bool.
  *
  * @example
  * ```ts
@@ -203,6 +231,10 @@ const clipByValueOp = defineOp('clipByValue', {
  * Clips each element to `[clipValueMin, clipValueMax]`. The gradient passes
  * where `clipValueMin <= x <= clipValueMax`, bounds included (as TensorFlow),
  * and is 0 outside.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param clipValueMin - The lower bound, a number (converted to `x`'s dtype); at most `clipValueMax`.
+ * @param clipValueMax - The upper bound, a number (converted to `x`'s dtype).
  *
  * @example
  * ```ts
@@ -236,15 +268,35 @@ interface PiecewiseMethods {
   ceil: Method<typeof ceil>;
   /** {@inheritDoc round} */
   round: Method<typeof round>;
-  /** {@inheritDoc mod} */
+  /**
+   * {@inheritDoc mod}
+   *
+   * @param rest - The arguments of {@link mod} after the tensor, described there.
+   */
   mod: Method<typeof mod>;
-  /** {@inheritDoc floorDiv} */
+  /**
+   * {@inheritDoc floorDiv}
+   *
+   * @param rest - The arguments of {@link floorDiv} after the tensor, described there.
+   */
   floorDiv: Method<typeof floorDiv>;
-  /** {@inheritDoc maximum} */
+  /**
+   * {@inheritDoc maximum}
+   *
+   * @param rest - The arguments of {@link maximum} after the tensor, described there.
+   */
   maximum: Method<typeof maximum>;
-  /** {@inheritDoc minimum} */
+  /**
+   * {@inheritDoc minimum}
+   *
+   * @param rest - The arguments of {@link minimum} after the tensor, described there.
+   */
   minimum: Method<typeof minimum>;
-  /** {@inheritDoc clipByValue} */
+  /**
+   * {@inheritDoc clipByValue}
+   *
+   * @param rest - The arguments of {@link clipByValue} after the tensor, described there.
+   */
   clipByValue: Method<typeof clipByValue>;
 }
 

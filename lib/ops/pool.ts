@@ -132,6 +132,15 @@ function poolInputs(
  * window in row-major order when several elements tie (TensorFlow also picks
  * a single element); a NaN in a window is its maximum.
  *
+ * @param x - The images, `[batch, height, width, channels]` (NHWC), or `[height, width, channels]` for one; float32,
+ *   float64 or int32.
+ * @param filterSize - The window size: a number, or `[height, width]`.
+ * @param strides - The step between windows: a number, or `[height, width]`.
+ * @param pad - `'same'`, `'valid'`, a number of zeros on every side, or
+ *   `[[0, 0], [top, bottom], [left, right], [0, 0]]`, as {@link conv2d}.
+ * @param dimRoundingMode - How a fractional output size is rounded with a numeric or explicit `pad`: `'floor'` (when
+ *   omitted), `'round'` or `'ceil'`.
+ *
  * @example
  * ```ts
  * import { maxPool, tensor } from 'tapegrad';
@@ -159,6 +168,15 @@ export function maxPool(
  * over the elements inside x, so a window that overlaps the padding divides
  * by fewer (TensorFlow's 'same' average). Arguments as {@link maxPool};
  * int32 x is averaged in float32, as tfjs.
+ *
+ * @param x - The images, `[batch, height, width, channels]` (NHWC), or `[height, width, channels]` for one; float32,
+ *   float64 or int32.
+ * @param filterSize - The window size: a number, or `[height, width]`.
+ * @param strides - The step between windows: a number, or `[height, width]`.
+ * @param pad - `'same'`, `'valid'`, a number of zeros on every side, or
+ *   `[[0, 0], [top, bottom], [left, right], [0, 0]]`, as {@link conv2d}.
+ * @param dimRoundingMode - How a fractional output size is rounded with a numeric or explicit `pad`: `'floor'` (when
+ *   omitted), `'round'` or `'ceil'`.
  *
  * @example
  * ```ts
@@ -190,9 +208,17 @@ export function avgPool(
 }
 
 interface PoolMethods {
-  /** {@inheritDoc maxPool} */
+  /**
+   * {@inheritDoc maxPool}
+   *
+   * @param rest - The arguments of {@link maxPool} after the tensor, described there.
+   */
   maxPool: Method<typeof maxPool>;
-  /** {@inheritDoc avgPool} */
+  /**
+   * {@inheritDoc avgPool}
+   *
+   * @param rest - The arguments of {@link avgPool} after the tensor, described there.
+   */
   avgPool: Method<typeof avgPool>;
 }
 

@@ -30,6 +30,8 @@ declare module '../op.js' {
 /**
  * Squares element-wise.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ *
  * @example
  * ```ts
  * square(tensor([2, -3])); // [4, 9]
@@ -40,6 +42,8 @@ export const square = defineUnaryOp('square', false, (dy, [x]) => [mul(dy, mul(x
 // d(sqrt x) = dx / (2 sqrt x)
 /**
  * Square root, element-wise (NaN below zero).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -52,6 +56,8 @@ export const sqrt = defineUnaryOp('sqrt', true, (dy, _x, y) => [div(dy, mul(y, 2
 /**
  * Reciprocal square root, `1 / sqrt(x)`, element-wise.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * rsqrt(tensor([4, 16])); // [0.5, 0.25]
@@ -63,6 +69,8 @@ export const rsqrt = defineUnaryOp('rsqrt', true, (dy, _x, y) => [mul(dy, mul(mu
 /**
  * `1 / x`, element-wise.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * reciprocal(tensor([2, -4])); // [0.5, -0.25]
@@ -73,6 +81,8 @@ export const reciprocal = defineUnaryOp('reciprocal', true, (dy, _x, y) => [neg(
 // d(e^x) = e^x dx
 /**
  * `e` to the power `x`, element-wise.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -86,6 +96,8 @@ export const exp = defineUnaryOp('exp', true, (dy, _x, y) => [mul(dy, y)]);
  * `e^x - 1`, element-wise, accurate for small `x` where `exp(x) - 1` would
  * cancel (`expm1(1e-10)` is 1e-10 to full precision).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * expm1(tensor([0, 1e-10], undefined, 'float64')); // [0, 1e-10]
@@ -96,6 +108,8 @@ export const expm1 = defineUnaryOp('expm1', true, (dy, _x, y) => [mul(dy, add(y,
 // d(ln x) = dx / x
 /**
  * Natural logarithm, element-wise (-Infinity at 0, NaN below).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -108,6 +122,8 @@ export const log = defineUnaryOp('log', true, (dy, [x]) => [div(dy, x!)]);
 /**
  * `ln(1 + x)`, element-wise, accurate for small `x` where `log(1 + x)` would
  * lose its digits to rounding `1 + x`.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -140,6 +156,10 @@ const powOp = defineOp('pow', {
  * `a` to the power `b`, element-wise, with broadcasting. The gradient with
  * respect to `b` uses ln(a), taken as 0 where a <= 0 (TensorFlow's choice).
  *
+ * @param a - The base: a tensor, or a number or nested array (which takes the other operand's dtype); not bool.
+ * @param b - The exponent, broadcast against `a`: a tensor, or a number or nested array (which takes the other
+ *   operand's dtype); not bool.
+ *
  * @example
  * ```ts
  * pow(tensor([2, 3]), 2); // [4, 9]
@@ -166,7 +186,11 @@ interface PowerMethods {
   log: Method<typeof log>;
   /** {@inheritDoc log1p} */
   log1p: Method<typeof log1p>;
-  /** {@inheritDoc pow} */
+  /**
+   * {@inheritDoc pow}
+   *
+   * @param rest - The arguments of {@link pow} after the tensor, described there.
+   */
   pow: Method<typeof pow>;
 }
 

@@ -169,6 +169,10 @@ function numericReduceInput(
 /**
  * Sums over `axis` (all axes by default). Bool tensors are summed as int32.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
+ *
  * @example
  * ```ts
  * import { sum, tensor } from 'tapegrad';
@@ -186,6 +190,10 @@ export function sum(x: TensorLike, axis?: number | readonly number[], keepDims =
 /**
  * The mean over `axis` (all axes by default). Integer and bool tensors are
  * averaged in float32, as TensorFlow.js.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
  *
  * @example
  * ```ts
@@ -205,6 +213,10 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepDims 
  * overflows) it is computed without division, at n times the memory of x for
  * a reduced set of n elements.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
+ *
  * @example
  * ```ts
  * import { prod, tensor } from 'tapegrad';
@@ -223,6 +235,10 @@ export function prod(x: TensorLike, axis?: number | readonly number[], keepDims 
  * The maximum over `axis` (all axes by default); NaN if the set holds a NaN,
  * -Infinity over an empty set. The gradient is split evenly among the
  * elements equal to the maximum (TensorFlow's reduce_max rule).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
  *
  * @example
  * ```ts
@@ -245,6 +261,10 @@ export function max(x: TensorLike, axis?: number | readonly number[], keepDims =
  * Infinity over an empty set. The gradient is split evenly among the
  * elements equal to the minimum (TensorFlow's rule).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
+ *
  * @example
  * ```ts
  * min(tensor([[1, 5], [3, 2]]), -1, true); // [[1], [2]]
@@ -259,6 +279,10 @@ export function min(x: TensorLike, axis?: number | readonly number[], keepDims =
  * `log(sum(exp(x)))` over `axis` (all axes by default), computed as
  * `m + log(sum(exp(x - m)))` with m the maximum, so large inputs do not
  * overflow. Integer tensors are computed in float32.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
  *
  * @example
  * ```ts
@@ -281,6 +305,11 @@ function boolInput(op: string, x: TensorLike, axis: number | readonly number[] |
  * Logical AND over `axis` (all axes by default): true over an empty set.
  * Numeric tensors count as true where nonzero. No gradient.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype (nonzero
+ *   counts as true).
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
+ *
  * @example
  * ```ts
  * all(tensor([[true, false], [true, true]]), 1); // [0, 1] (bool)
@@ -294,6 +323,11 @@ export function all(x: TensorLike, axis?: number | readonly number[], keepDims =
 /**
  * Logical OR over `axis` (all axes by default): false over an empty set.
  * Numeric tensors count as true where nonzero. No gradient.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype (nonzero
+ *   counts as true).
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
  *
  * @example
  * ```ts
@@ -326,6 +360,10 @@ function argInput(op: string, x: TensorLike, axis: number) {
  * The index of the largest element along `axis` (default 0), as int32; the
  * first one on ties. No gradient.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param axis - The axis to search along, negative counting from the end; default 0 (as TensorFlow.js). It must not be
+ *   empty.
+ *
  * @example
  * ```ts
  * argMax(tensor([[1, 9, 9], [7, 2, 3]]), 1); // [1, 0] (int32)
@@ -340,6 +378,10 @@ export function argMax(x: TensorLike, axis = 0): Tensor<'int32'> {
 /**
  * The index of the smallest element along `axis` (default 0), as int32; the
  * first one on ties. No gradient.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param axis - The axis to search along, negative counting from the end; default 0 (as TensorFlow.js). It must not be
+ *   empty.
  *
  * @example
  * ```ts
@@ -364,6 +406,10 @@ export interface Moments {
  * `moments`: `variance = mean((x - mean)^2)` (the population variance).
  * Integer tensors are computed in float32. Built from ops, so both results
  * are differentiable to any order.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param axis - The axis or axes to reduce, negative counting from the end; all axes when omitted.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
  *
  * @example
  * ```ts
@@ -397,6 +443,12 @@ export type NormOrder = number | 'euclidean' | 'fro';
  * TensorFlow, its gradient at x = 0 is NaN (0 times the infinite slope of
  * the square root); add a small constant inside if that can happen.
  * Integer tensors are computed in float32.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype but bool.
+ * @param ord - The order: `'euclidean'` (default), `'fro'`, 1, 2, Infinity or -Infinity, as listed above.
+ * @param axis - Omitted: the norm of `x` flattened; one axis: vector norms along it; two axes: matrix norms over them
+ *   (rows, then columns). Negative axes count from the end.
+ * @param keepDims - Keep each reduced axis with size 1, so the result broadcasts against `x`; default false.
  *
  * @example
  * ```ts
@@ -460,27 +512,71 @@ function matrixNorm(x: Tensor, ord: NormOrder, [rows, cols]: readonly number[]):
 }
 
 interface ReduceMethods {
-  /** {@inheritDoc sum} */
+  /**
+   * {@inheritDoc sum}
+   *
+   * @param rest - The arguments of {@link sum} after the tensor, described there.
+   */
   sum: Method<typeof sum>;
-  /** {@inheritDoc mean} */
+  /**
+   * {@inheritDoc mean}
+   *
+   * @param rest - The arguments of {@link mean} after the tensor, described there.
+   */
   mean: Method<typeof mean>;
-  /** {@inheritDoc prod} */
+  /**
+   * {@inheritDoc prod}
+   *
+   * @param rest - The arguments of {@link prod} after the tensor, described there.
+   */
   prod: Method<typeof prod>;
-  /** {@inheritDoc max} */
+  /**
+   * {@inheritDoc max}
+   *
+   * @param rest - The arguments of {@link max} after the tensor, described there.
+   */
   max: Method<typeof max>;
-  /** {@inheritDoc min} */
+  /**
+   * {@inheritDoc min}
+   *
+   * @param rest - The arguments of {@link min} after the tensor, described there.
+   */
   min: Method<typeof min>;
-  /** {@inheritDoc logSumExp} */
+  /**
+   * {@inheritDoc logSumExp}
+   *
+   * @param rest - The arguments of {@link logSumExp} after the tensor, described there.
+   */
   logSumExp: Method<typeof logSumExp>;
-  /** {@inheritDoc norm} */
+  /**
+   * {@inheritDoc norm}
+   *
+   * @param rest - The arguments of {@link norm} after the tensor, described there.
+   */
   norm: Method<typeof norm>;
-  /** {@inheritDoc all} */
+  /**
+   * {@inheritDoc all}
+   *
+   * @param rest - The arguments of {@link all} after the tensor, described there.
+   */
   all: Method<typeof all>;
-  /** {@inheritDoc any} */
+  /**
+   * {@inheritDoc any}
+   *
+   * @param rest - The arguments of {@link any} after the tensor, described there.
+   */
   any: Method<typeof any>;
-  /** {@inheritDoc argMax} */
+  /**
+   * {@inheritDoc argMax}
+   *
+   * @param rest - The arguments of {@link argMax} after the tensor, described there.
+   */
   argMax: Method<typeof argMax>;
-  /** {@inheritDoc argMin} */
+  /**
+   * {@inheritDoc argMin}
+   *
+   * @param rest - The arguments of {@link argMin} after the tensor, described there.
+   */
   argMin: Method<typeof argMin>;
 }
 

@@ -37,6 +37,11 @@ const cumsumOp: OpRunner<CumsumAttrs> = defineOp('cumsum', {
  * from the end. Bool tensors are summed as int32. The gradient is the
  * cumulative sum of the output gradient in the other direction.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); rank >= 1.
+ * @param axis - The axis to sum along (a single number), negative counting from the end; default 0.
+ * @param exclusive - Leave each element out of its own sum, so the first is 0; default false.
+ * @param reverse - Sum from the end of the axis toward its start; default false.
+ *
  * @example
  * ```ts
  * import { cumsum, tensor } from 'tapegrad';
@@ -64,7 +69,11 @@ export function cumsum(x: TensorLike, axis = 0, exclusive = false, reverse = fal
 }
 
 interface ScanMethods {
-  /** {@inheritDoc cumsum} */
+  /**
+   * {@inheritDoc cumsum}
+   *
+   * @param rest - The arguments of {@link cumsum} after the tensor, described there.
+   */
   cumsum: Method<typeof cumsum>;
 }
 

@@ -98,6 +98,9 @@ const identityOp = defineOp('identity', {
  * The same values in a new shape; one dimension may be -1 and is inferred.
  * Shares the data (no copy).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param shape - The new shape, with as many elements as `x`; one entry may be -1, inferred from the others.
+ *
  * @example
  * ```ts
  * import { reshape, range } from 'tapegrad';
@@ -137,6 +140,10 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  * Permutes the axes: output axis `i` is input axis `perm[i]`. By default the
  * axes are reversed (a matrix transpose for rank 2).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param perm - The permutation of `[0, ..., rank - 1]` giving each output axis's input axis; default the axes
+ *   reversed.
+ *
  * @example
  * ```ts
  * transpose(tensor([[1, 2, 3]])); // [[1], [2], [3]]
@@ -160,6 +167,10 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
 /**
  * Repeats `x` along broadcast dimensions to reach `shape` (NumPy rules).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param shape - The target shape: `x`'s shape must broadcast to it (each axis of `x`, aligned from the end, is 1 or
+ *   equal).
+ *
  * @example
  * ```ts
  * broadcastTo(tensor([1, 2]), [2, 2]); // [[1, 2], [1, 2]]
@@ -181,6 +192,9 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
  * Converts to another dtype: to int32 truncating toward zero, to bool as
  * `x != 0`. The gradient flows back only into float inputs.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); any dtype.
+ * @param dtype - The dtype to convert to: `'float32'`, `'float64'`, `'int32'` or `'bool'`.
+ *
  * @example
  * ```ts
  * cast(tensor([1.7, -1.7]), 'int32'); // [1, -1] (int32)
@@ -197,6 +211,8 @@ export function cast<D extends DType>(x: TensorLike, dtype: D): Tensor<D> {
 /**
  * The same values as a new tensor; its gradient is the incoming one.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ *
  * @example
  * ```ts
  * identity(tensor([1, 2])); // [1, 2]
@@ -209,6 +225,8 @@ export function identity(x: TensorLike): Tensor {
 /**
  * An untracked copy of `x`: the same values, but no tape sees it as computed
  * from anything, so no gradient flows through it (TensorFlow's `stop_gradient`).
+ *
+ * @param x - The tensor to copy without a gradient path.
  *
  * @example
  * ```ts
@@ -234,6 +252,9 @@ const stopGradientOp = defineOp('stopGradient', {
 /**
  * Inserts a dimension of size 1 at `axis` (in `[-(rank + 1), rank]`; negative
  * counts from the end of the result). Shares the data.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param axis - Where the new axis goes, in `[-(rank + 1), rank]`; default 0 (first).
  *
  * @example
  * ```ts
@@ -261,6 +282,10 @@ export function expandDims(x: TensorLike, axis = 0): Tensor {
 /**
  * Removes dimensions of size 1: those in `axis`, or all of them when `axis`
  * is omitted. Shares the data.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param axis - The axis or axes to remove, each of size 1, negative counting from the end; all size-1 axes when
+ *   omitted.
  *
  * @example
  * ```ts
@@ -291,6 +316,9 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
  * Reverses the order of the elements along `axis` (a number or an array;
  * all axes when omitted).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param axis - The axis or axes to reverse, negative counting from the end; all axes when omitted.
+ *
  * @example
  * ```ts
  * import { reverse, tensor } from 'tapegrad';
@@ -307,21 +335,56 @@ export function reverse(x: TensorLike, axis?: number | readonly number[]): Tenso
 }
 
 interface ShapeMethods {
-  /** {@inheritDoc reshape} */
+  /**
+   * {@inheritDoc reshape}
+   *
+   * @param rest - The arguments of {@link reshape} after the tensor, described there.
+   */
   reshape: Method<typeof reshape>;
-  /** {@inheritDoc transpose} */
+  /**
+   * {@inheritDoc transpose}
+   *
+   * @param rest - The arguments of {@link transpose} after the tensor, described there.
+   */
   transpose: Method<typeof transpose>;
-  /** {@inheritDoc broadcastTo} */
+  /**
+   * {@inheritDoc broadcastTo}
+   *
+   * @param rest - The arguments of {@link broadcastTo} after the tensor, described there.
+   */
   broadcastTo: Method<typeof broadcastTo>;
-  /** {@inheritDoc cast} */
+  /**
+   * {@link cast}: this tensor converted to `dtype`, to int32 truncating toward zero, to bool as
+   * `x != 0`. The gradient flows back only into float inputs.
+   *
+   * @param dtype - The dtype to convert to: `'float32'`, `'float64'`, `'int32'` or `'bool'`.
+   *
+   * @example
+   * ```ts
+   * tensor([1.7, -1.7]).cast('int32'); // [1, -1] (int32)
+   * tensor([0, 2]).cast('bool'); // [0, 1] (bool)
+   * ```
+   */
   cast<T extends DType>(dtype: T): Tensor<T>;
   /** {@inheritDoc identity} */
   identity: Method<typeof identity>;
-  /** {@inheritDoc expandDims} */
+  /**
+   * {@inheritDoc expandDims}
+   *
+   * @param rest - The arguments of {@link expandDims} after the tensor, described there.
+   */
   expandDims: Method<typeof expandDims>;
-  /** {@inheritDoc squeeze} */
+  /**
+   * {@inheritDoc squeeze}
+   *
+   * @param rest - The arguments of {@link squeeze} after the tensor, described there.
+   */
   squeeze: Method<typeof squeeze>;
-  /** {@inheritDoc reverse} */
+  /**
+   * {@inheritDoc reverse}
+   *
+   * @param rest - The arguments of {@link reverse} after the tensor, described there.
+   */
   reverse: Method<typeof reverse>;
 }
 

@@ -119,6 +119,10 @@ function integers(op: string, name: string, value: unknown): number[] {
  *
  * The gradient puts `dy` back in place among zeros (a {@link pad}).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param begin - The start index along each axis (a number: along the first); missing trailing entries are 0.
+ * @param size - The extent along each axis, -1 for the rest of it (a number: along the first); missing entries are -1.
+ *
  * @example
  * ```ts
  * import { slice, tensor } from 'tapegrad';
@@ -166,6 +170,11 @@ export function slice(x: TensorLike, begin: number | readonly number[], size?: n
  *
  * The gradient is the block of `dy` that came from `x` (a {@link slice});
  * `constantValue` is a number and has none.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param paddings - `[before, after]` for each axis of `x`: how many elements to add at its start and end (non-negative
+ *   integers).
+ * @param constantValue - The value of the added elements; default 0.
  *
  * @example
  * ```ts
@@ -303,6 +312,19 @@ function stridedWindow(
  * Axes after the last entry are taken whole. The gradient writes `dy` back
  * into its window of a zero tensor shaped like `x`.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}).
+ * @param begin - The first index along each entry's axis, negative counting from the end.
+ * @param end - The index to stop before along each entry's axis, negative counting from the end.
+ * @param strides - The step along each entry's axis, non-zero, negative walking backward; default all 1.
+ * @param beginMask - Bit mask: bit `i` set ignores `begin[i]` and starts from the axis's start (its end for a negative
+ *   stride); default 0.
+ * @param endMask - Bit mask: bit `i` set ignores `end[i]` and runs to the axis's end (its start for a negative stride);
+ *   default 0.
+ * @param ellipsisMask - Bit mask: bit `i` set makes entry `i` stand for the axes the other entries leave (at most one
+ *   bit); default 0.
+ * @param newAxisMask - Bit mask: bit `i` set makes entry `i` insert an axis of size 1; default 0.
+ * @param shrinkAxisMask - Bit mask: bit `i` set takes the single index `begin[i]` and drops that axis; default 0.
+ *
  * @example
  * ```ts
  * import { range, reshape, stridedSlice, tensor } from 'tapegrad';
@@ -353,11 +375,23 @@ export function stridedSlice(
 }
 
 interface SlicingMethods {
-  /** {@inheritDoc slice} */
+  /**
+   * {@inheritDoc slice}
+   *
+   * @param rest - The arguments of {@link slice} after the tensor, described there.
+   */
   slice: Method<typeof slice>;
-  /** {@inheritDoc stridedSlice} */
+  /**
+   * {@inheritDoc stridedSlice}
+   *
+   * @param rest - The arguments of {@link stridedSlice} after the tensor, described there.
+   */
   stridedSlice: Method<typeof stridedSlice>;
-  /** {@inheritDoc pad} */
+  /**
+   * {@inheritDoc pad}
+   *
+   * @param rest - The arguments of {@link pad} after the tensor, described there.
+   */
   pad: Method<typeof pad>;
 }
 

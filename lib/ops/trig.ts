@@ -35,6 +35,8 @@ declare module '../op.js' {
 /**
  * Sine, element-wise (radians).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * sin(tensor([0, Math.PI / 2])); // [0, 1]
@@ -45,6 +47,8 @@ export const sin = defineUnaryOp('sin', true, (dy, [x]) => [mul(dy, cos(x!))]);
 // d cos x = -sin x dx
 /**
  * Cosine, element-wise (radians).
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -57,6 +61,8 @@ export const cos = defineUnaryOp('cos', true, (dy, [x]) => [neg(mul(dy, sin(x!))
 /**
  * Tangent, element-wise (radians).
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * tan(tensor([0, Math.PI / 4], undefined, 'float64')); // ~[0, 1]
@@ -67,6 +73,8 @@ export const tan = defineUnaryOp('tan', true, (dy, _x, y) => [mul(dy, add(square
 // d asin x = dx / sqrt(1 - x^2)
 /**
  * Inverse sine, element-wise: NaN outside [-1, 1].
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -79,6 +87,8 @@ export const asin = defineUnaryOp('asin', true, (dy, [x]) => [mul(dy, rsqrt(sub(
 /**
  * Inverse cosine, element-wise: NaN outside [-1, 1].
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * acos(tensor([1, 0])); // [0, 1.5707964]
@@ -89,6 +99,8 @@ export const acos = defineUnaryOp('acos', true, (dy, [x]) => [neg(mul(dy, rsqrt(
 // d atan x = dx / (1 + x^2)
 /**
  * Inverse tangent, element-wise.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -101,6 +113,8 @@ export const atan = defineUnaryOp('atan', true, (dy, [x]) => [div(dy, add(square
 /**
  * Hyperbolic sine, element-wise.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * sinh(tensor([0, 1])); // [0, 1.1752012]
@@ -111,6 +125,8 @@ export const sinh = defineUnaryOp('sinh', true, (dy, [x]) => [mul(dy, cosh(x!))]
 // d cosh x = sinh x dx
 /**
  * Hyperbolic cosine, element-wise.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -123,6 +139,8 @@ export const cosh = defineUnaryOp('cosh', true, (dy, [x]) => [mul(dy, sinh(x!))]
 /**
  * Hyperbolic tangent, element-wise.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * tanh(tensor([0])); // [0]
@@ -133,6 +151,8 @@ export const tanh = defineUnaryOp('tanh', true, (dy, _x, y) => [tanhGrad(dy, y)]
 // d asinh x = dx / sqrt(x^2 + 1)
 /**
  * Inverse hyperbolic sine, element-wise.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -145,6 +165,8 @@ export const asinh = defineUnaryOp('asinh', true, (dy, [x]) => [mul(dy, rsqrt(ad
 /**
  * Inverse hyperbolic cosine, element-wise: NaN below 1.
  *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
+ *
  * @example
  * ```ts
  * acosh(tensor([1, 2])); // [0, 1.316958]
@@ -155,6 +177,8 @@ export const acosh = defineUnaryOp('acosh', true, (dy, [x]) => [mul(dy, rsqrt(su
 // d atanh x = dx / (1 - x^2)
 /**
  * Inverse hyperbolic tangent, element-wise: ±Infinity at ±1, NaN beyond.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -167,6 +191,8 @@ export const atanh = defineUnaryOp('atanh', true, (dy, [x]) => [div(dy, sub(1, s
 /**
  * The Gauss error function, `2 / sqrt(pi) * integral from 0 to x of e^(-t^2) dt`,
  * element-wise; computed to about double precision (a relative 1e-15) for float64.
+ *
+ * @param x - The input: a tensor, or a number or nested array (converted as by {@link tensor}); float32 or float64.
  *
  * @example
  * ```ts
@@ -193,6 +219,11 @@ const atan2Op = defineOp('atan2', {
 /**
  * The angle of the point `(b, a)`, `atan(a / b)` in the right quadrant: in
  * [-pi, pi], element-wise, with broadcasting. Float tensors only.
+ *
+ * @param a - The y-coordinate (numerator): a tensor, or a number or nested array (which takes the other operand's
+ *   dtype); float32 or float64.
+ * @param b - The x-coordinate (denominator), broadcast against `a`: a tensor, or a number or nested array (which takes
+ *   the other operand's dtype); float32 or float64.
  *
  * @example
  * ```ts
@@ -236,7 +267,11 @@ interface TrigMethods {
   atanh: Method<typeof atanh>;
   /** {@inheritDoc erf} */
   erf: Method<typeof erf>;
-  /** {@inheritDoc atan2} */
+  /**
+   * {@inheritDoc atan2}
+   *
+   * @param rest - The arguments of {@link atan2} after the tensor, described there.
+   */
   atan2: Method<typeof atan2>;
 }
 

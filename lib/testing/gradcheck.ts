@@ -122,6 +122,13 @@ interface Settings {
  * difference straddles it. Throws an Error naming f, the input, the order and
  * both values on a mismatch; returns every comparison on success.
  *
+ * @param f - The function to check: the inputs in order, one tensor out (float64).
+ * @param inputs - The point to check at: a tensor or an array of tensors; float inputs float64, int32 and bool ones
+ *   passed through.
+ * @param options - `order` (1 or 2; default 1), `eps` (the step h; default 1e-6), `rtol` (default 1e-5),
+ *   `atol` (default 1e-7), `seed` (of the random directions; default 0), `name` (for errors; default
+ *   `f.name`): see {@link CheckGradientsOptions}.
+ *
  * @example
  * ```ts
  * import { checkGradients, mul, tanh, tensor } from 'tapegrad';
@@ -179,6 +186,12 @@ export function checkGradients(
  * `directions`: `(f(x + h v) - f(x - h v)) / 2h`, where `v` moves every input
  * that has a direction (an `undefined` direction leaves that input fixed).
  * Nothing is recorded on any tape. Inputs and output should be float64.
+ *
+ * @param f - The function: the inputs in order, one tensor out (float64 for precision).
+ * @param inputs - The point: a tensor or an array of tensors.
+ * @param directions - The direction for each input, of its shape, or `undefined` to keep that input fixed; one tensor
+ *   for a single input.
+ * @param eps - The step h of the central difference; default 1e-6.
  *
  * @example
  * ```ts

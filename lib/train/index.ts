@@ -47,6 +47,8 @@ export { clipByGlobalNorm, clipByNorm } from './clip.js';
 /**
  * Stochastic gradient descent, `tf.train.sgd`: `w ← w − lr·g`.
  *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+ *
  * @example
  * ```ts
  * import { train, variable } from 'tapegrad';
@@ -61,6 +63,10 @@ export function sgd(learningRate: LearningRate): SGDOptimizer {
 
 /**
  * Gradient descent with momentum, `tf.train.momentum`; see {@link MomentumOptimizer}.
+ *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+ * @param momentum - The momentum coefficient, >= 0: how much of the previous step each step keeps.
+ * @param useNesterov - Use Nesterov momentum; default false.
  *
  * @example
  * ```ts
@@ -77,6 +83,9 @@ export function momentum(learningRate: LearningRate, momentum: number, useNester
 /**
  * Adagrad, `tf.train.adagrad`; see {@link AdagradOptimizer}.
  *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+ * @param initialAccumulatorValue - The value each accumulator of squared gradients starts at, >= 0; default 0.1.
+ *
  * @example
  * ```ts
  * import { train, variable } from 'tapegrad';
@@ -91,6 +100,10 @@ export function adagrad(learningRate: LearningRate, initialAccumulatorValue = 0.
 
 /**
  * Adadelta, `tf.train.adadelta`; see {@link AdadeltaOptimizer}.
+ *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`; default 0.001.
+ * @param rho - The decay rate of the running averages, in [0, 1]; default 0.95.
+ * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
  *
  * @example
  * ```ts
@@ -107,6 +120,11 @@ export function adadelta(learningRate: LearningRate = 0.001, rho = 0.95, epsilon
 /**
  * Adam, `tf.train.adam`; see {@link AdamOptimizer}.
  *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`; default 0.001.
+ * @param beta1 - The decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9.
+ * @param beta2 - The decay rate of the second-moment estimate, in [0, 1); default 0.999.
+ * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
+ *
  * @example
  * ```ts
  * import { train, variable } from 'tapegrad';
@@ -121,6 +139,12 @@ export function adam(learningRate: LearningRate = 0.001, beta1 = 0.9, beta2 = 0.
 
 /**
  * Adamax, `tf.train.adamax`; see {@link AdamaxOptimizer}.
+ *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`; default 0.002.
+ * @param beta1 - The decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9.
+ * @param beta2 - The decay rate of the second-moment estimate, in [0, 1); default 0.999.
+ * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
+ * @param decay - The learning-rate decay per step, >= 0: step t uses `lr / (1 + decay·(t−1))`; default 0.
  *
  * @example
  * ```ts
@@ -143,6 +167,12 @@ export function adamax(
 /**
  * RMSProp, `tf.train.rmsprop`; see {@link RMSPropOptimizer}.
  *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+ * @param decay - The decay rate of the running average of squared gradients, in [0, 1]; default 0.9.
+ * @param momentum - The momentum coefficient, >= 0; default 0 (none).
+ * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
+ * @param centered - Centre the gradients by their running mean (the centred RMSProp); default false.
+ *
  * @example
  * ```ts
  * import { train, variable } from 'tapegrad';
@@ -163,6 +193,12 @@ export function rmsprop(
 
 /**
  * AdamW (decoupled weight decay, as PyTorch's); see {@link AdamWOptimizer}.
+ *
+ * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`; default 0.001.
+ * @param beta1 - The decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9.
+ * @param beta2 - The decay rate of the second-moment estimate, in [0, 1); default 0.999.
+ * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
+ * @param weightDecay - The decoupled weight decay, >= 0: `w ← w − lr·weightDecay·w` before each step; default 0.01.
  *
  * @example
  * ```ts

@@ -39,7 +39,12 @@ import type { Tensor } from '../tensor.js';
  * ```
  */
 export interface Initializer {
-  /** A tensor of `shape` and `dtype` (default float32). */
+  /**
+   * A tensor of `shape` and `dtype` (default float32).
+   *
+   * @param shape - The shape of the tensor to make: non-negative integers.
+   * @param dtype - The dtype: `'float32'` (the default), `'float64'`, `'int32'` or `'bool'`.
+   */
   apply<D extends DType = 'float32'>(shape: readonly number[], dtype?: D): Tensor<D>;
 }
 
@@ -54,7 +59,12 @@ export interface Initializer {
  * ```
  */
 export interface RandomInitializer {
-  /** A tensor of `shape` and `dtype` (float32, the default, or float64). */
+  /**
+   * A tensor of `shape` and `dtype` (float32, the default, or float64).
+   *
+   * @param shape - The shape of the tensor to draw: non-negative integers (a weight matrix is `[fanIn, fanOut]`).
+   * @param dtype - `'float32'` (the default) or `'float64'`.
+   */
   apply<D extends FloatDType = 'float32'>(shape: readonly number[], dtype?: D): Tensor<D>;
 }
 

@@ -29,10 +29,14 @@ const unit = (x: number) => x >= 0 && x <= 1;
 export class SGDOptimizer extends Optimizer {
   protected readonly slotNames = [] as const;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   */
   constructor(learningRate: LearningRate) {
     super('train.sgd', learningRate);
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, _slots: Slots, lr: number): Tensor {
     const fused = fusedUpdate([w, g], 1, ([w, g], [out]) => kernels.sgdUpdate(w!, g!, lr, out!));
     return fused?.[0] ?? sub(w, mul(g, lr));
@@ -58,6 +62,11 @@ export class MomentumOptimizer extends Optimizer {
   /** The momentum coefficient: how much of the previous step each step keeps. */
   readonly momentum: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param momentum - The momentum coefficient, >= 0: how much of the previous step each step keeps.
+   * @param useNesterov - Use Nesterov momentum; default false.
+   */
   constructor(
     learningRate: LearningRate,
     momentum: number,
@@ -68,6 +77,7 @@ export class MomentumOptimizer extends Optimizer {
     this.momentum = checkHyperparameter(this.fn, 'momentum', momentum, nonNegative, 'a number >= 0');
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number): Tensor {
     const a = add(mul(slots.momentum!, this.momentum), g);
     slots.momentum = a;
@@ -92,6 +102,10 @@ export class AdagradOptimizer extends Optimizer {
   /** The value each accumulator of squared gradients starts at. */
   readonly initialAccumulatorValue: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param initialAccumulatorValue - The value each accumulator of squared gradients starts at, >= 0; default 0.1.
+   */
   constructor(learningRate: LearningRate, initialAccumulatorValue = 0.1) {
     super('train.adagrad', learningRate);
     this.initialAccumulatorValue = checkHyperparameter(
@@ -103,10 +117,17 @@ export class AdagradOptimizer extends Optimizer {
     );
   }
 
+  /**
+   * A slot's value before the first update: `initialAccumulatorValue` everywhere.
+   *
+   * @param _slot - The slot's name: `accumulator`.
+   * @param w - The variable's current value, whose shape and dtype the slot takes.
+   */
   protected override initialSlot(_slot: string, w: Tensor): Tensor {
     return filledLike(w, this.initialAccumulatorValue);
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number): Tensor {
     const s = add(slots.accumulator!, square(g));
     slots.accumulator = s;
@@ -136,12 +157,18 @@ export class AdadeltaOptimizer extends Optimizer {
   /** The small constant added for numerical stability. */
   readonly epsilon: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param rho - The decay rate of the running averages, in [0, 1].
+   * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
+   */
   constructor(learningRate: LearningRate, rho: number, epsilon = DEFAULT_EPSILON) {
     super('train.adadelta', learningRate);
     this.rho = checkHyperparameter(this.fn, 'rho', rho, unit, 'in [0, 1]');
     this.epsilon = checkHyperparameter(this.fn, 'epsilon', epsilon, nonNegative, 'a number >= 0');
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number): Tensor {
     const { rho, epsilon } = this;
     const eg2 = slots.accum_grad!;
@@ -177,6 +204,13 @@ export class RMSPropOptimizer extends Optimizer {
   /** The small constant added for numerical stability. */
   readonly epsilon: number;
 
+  /**
+   * @param learningRate - The learning rate: a finite number >= 0, or a schedule `(step) => rate`.
+   * @param decay - The decay rate of the running average of squared gradients, in [0, 1]; default 0.9.
+   * @param momentum - The momentum coefficient, >= 0; default 0 (none).
+   * @param epsilon - The small constant added for numerical stability; default 1e-7 (TensorFlow.js's).
+   * @param centered - Centre the gradients by their running mean (the centred RMSProp); default false.
+   */
   constructor(
     learningRate: LearningRate,
     decay = 0.9,
@@ -192,6 +226,7 @@ export class RMSPropOptimizer extends Optimizer {
     this.slotNames = centered ? ['rms', 'momentum', 'mg'] : ['rms', 'momentum'];
   }
 
+  /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, slots: Slots, lr: number): Tensor {
     const { decay, momentum, epsilon } = this;
     const s = add(mul(slots.rms!, decay), mul(square(g), 1 - decay));
