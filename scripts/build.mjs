@@ -48,13 +48,19 @@ try {
 // is dist/*/package.json, not the root's. The root lists './dist/*/x.js' globs; here they become './x.js'.
 const { sideEffects } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 const prefix = './dist/*/';
-const bad = Array.isArray(sideEffects) ? sideEffects.filter((glob) => !glob.startsWith(prefix)) : [];
+// './lib/...' entries serve bundles of the TypeScript source (npm run demo, the examples); builds drop them.
+const source = './lib/';
+const bad = Array.isArray(sideEffects)
+  ? sideEffects.filter((glob) => !glob.startsWith(prefix) && !glob.startsWith(source))
+  : [];
 if (bad.length > 0) {
-  console.error(`build: package.json "sideEffects" entries must start with '${prefix}': ${bad.join(', ')}`);
+  console.error(
+    `build: package.json "sideEffects" entries must start with '${prefix}' or '${source}': ${bad.join(', ')}`,
+  );
   process.exit(1);
 }
 const buildSideEffects = Array.isArray(sideEffects)
-  ? sideEffects.map((glob) => `./${glob.slice(prefix.length)}`)
+  ? sideEffects.filter((glob) => glob.startsWith(prefix)).map((glob) => `./${glob.slice(prefix.length)}`)
   : sideEffects;
 
 for (const b of builds) {
