@@ -45,6 +45,19 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
     return tg.mean(tg.sub(lse, tg.sum(tg.mul(labels, logits), -1)));
   }
 
+  /** `act(x @ w + b)`: one `fused.matMul` where the build has it (a baseline may not), else the three ops. */
+  function dense(x, w, b, activation = 'linear') {
+    if (tg.fused?.matMul) return tg.fused.matMul({ a: x, b: w, bias: b, activation });
+    const z = tg.add(tg.matmul(x, w), b);
+    return activation === 'relu' ? tg.relu(z) : z;
+  }
+
+  /** `relu(conv2d(x, k, 1, 'same'))`: one `fused.conv2d` where the build has it, else two ops. */
+  function convRelu(x, k) {
+    if (tg.fused?.conv2d) return tg.fused.conv2d({ x, filter: k, strides: 1, pad: 'same', activation: 'relu' });
+    return tg.relu(tg.conv2d(x, k, 1, 'same'));
+  }
+
   return {
     name: 'tapegrad',
     async init() {
@@ -119,7 +132,7 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
           const tape = new tg.GradientTape();
           tape.watch(P);
           const [W1, b1, W2, b2] = P;
-          const logits = tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(X, W1), b1)), W2), b2);
+          const logits = dense(dense(X, W1, b1, 'relu'), W2, b2);
           const loss = softmaxCrossEntropy(Y, logits);
           const grads = tape.gradient(loss, P);
           P = P.map((t, i) => tg.sub(t, tg.mul(grads[i], lr)));
@@ -136,7 +149,7 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
       const b2 = tg.variable(tg.tensor(p.b2, [p.out]));
       const vars = [W1, b1, W2, b2];
       const optimizer = tg.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
-      const forward = (X) => tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(X, W1), b1)), W2), b2);
+      const forward = (X) => dense(dense(X, W1, b1, 'relu'), W2, b2);
       return {
         step(Xa, Ya, n) {
           const X = tg.tensor(Xa, [n, p.inp]);
@@ -162,8 +175,8 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
       const vars = [K1, K2, Wd, bd];
       const optimizer = tg.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
       const loss = () => {
-        let h = tg.maxPool(tg.relu(tg.conv2d(X, K1, 1, 'same')), 2, 2, 'valid');
-        h = tg.maxPool(tg.relu(tg.conv2d(h, K2, 1, 'same')), 2, 2, 'valid');
+        let h = tg.maxPool(convRelu(X, K1), 2, 2, 'valid');
+        h = tg.maxPool(convRelu(h, K2), 2, 2, 'valid');
         const logits = tg.add(tg.matmul(tg.reshape(h, [batch, flat]), Wd), bd);
         return softmaxCrossEntropy(Y, logits);
       };

@@ -8,7 +8,7 @@
  * last epochs settle rather than jitter: the CNN reaches about 98% in its 10
  * epochs (at 6 it is near 97.5%, too close to the 97% that CI asks for).
  */
-import { initializers, maxPool, ready, relu, reshape, setSeed } from '../lib/index.js';
+import { initializers, maxPool, ready, reshape, setSeed } from '../lib/index.js';
 import { splitIndices } from './support/batches.js';
 import { parseExampleArgs } from './support/cli.js';
 import { subset } from './support/dataset.js';
@@ -32,8 +32,8 @@ function cnn(seed: number): Classifier {
   return {
     variables: [...conv1.variables, ...conv2.variables, ...logits.variables],
     logits: (x) => {
-      const h1 = maxPool(relu(conv1.apply(reshape(x, [-1, 28, 28, 1]))), 2, 2, 'valid');
-      const h2 = maxPool(relu(conv2.apply(h1)), 2, 2, 'valid');
+      const h1 = maxPool(conv1.apply(reshape(x, [-1, 28, 28, 1]), 'relu'), 2, 2, 'valid');
+      const h2 = maxPool(conv2.apply(h1, 'relu'), 2, 2, 'valid');
       return logits.apply(reshape(h2, [-1, 7 * 7 * 32]));
     },
   };

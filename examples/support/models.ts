@@ -2,17 +2,7 @@
  * The layers the examples build their classifiers from: variables made by the
  * library's seeded initializers, so the same seed gives the same weights.
  */
-import {
-  add,
-  conv2d,
-  initializers,
-  matmul,
-  relu,
-  variable,
-  zeros,
-  type Tensor,
-  type Variable,
-} from '../../lib/index.js';
+import { fused, initializers, variable, zeros, type Tensor, type Variable } from '../../lib/index.js';
 
 /** A classifier: its trainable variables, and its logits `[batch, classes]` for images `[batch, pixels]`. */
 export interface Classifier {
@@ -20,17 +10,17 @@ export interface Classifier {
   logits(x: Tensor): Tensor;
 }
 
-/** A layer: its variables and what it computes. */
+/** A layer: its variables and what it computes, followed by an activation (default 'linear'): one fused op. */
 export interface Layer {
   variables: Variable[];
-  apply(x: Tensor): Tensor;
+  apply(x: Tensor, activation?: fused.FusedActivation): Tensor;
 }
 
-/** A fully connected layer `x w + b`: w `[inSize, outSize]` from `init`, b zeros. */
+/** A fully connected layer `act(x w + b)`: w `[inSize, outSize]` from `init`, b zeros. */
 export function dense(name: string, inSize: number, outSize: number, init: initializers.RandomInitializer): Layer {
   const w = variable(init.apply([inSize, outSize]), { name: `${name}/kernel` });
   const b = variable(zeros([outSize]), { name: `${name}/bias` });
-  return { variables: [w, b], apply: (x) => add(matmul(x, w), b) };
+  return { variables: [w, b], apply: (x, activation) => fused.matMul({ a: x, b: w, bias: b, activation }) };
 }
 
 /** A 'same'-padded, stride-1 2-D convolution (NHWC) with a bias: filter `[size, size, inDepth, outDepth]`. */
@@ -43,7 +33,10 @@ export function conv(
 ): Layer {
   const filter = variable(init.apply([size, size, inDepth, outDepth]), { name: `${name}/kernel` });
   const b = variable(zeros([outDepth]), { name: `${name}/bias` });
-  return { variables: [filter, b], apply: (x) => add(conv2d(x, filter, 1, 'same'), b) };
+  return {
+    variables: [filter, b],
+    apply: (x, activation) => fused.conv2d({ x, filter, strides: 1, pad: 'same', bias: b, activation }),
+  };
 }
 
 /**
@@ -59,6 +52,6 @@ export function mlp(sizes: readonly number[], seed: number): Classifier {
   });
   return {
     variables: layers.flatMap((layer) => layer.variables),
-    logits: (x) => layers.reduce((h, layer, i) => (i === 0 ? layer.apply(h) : layer.apply(relu(h))), x),
+    logits: (x) => layers.reduce((h, layer, i) => layer.apply(h, i < layers.length - 1 ? 'relu' : 'linear'), x),
   };
 }

@@ -13,6 +13,9 @@ import { kernels } from '../kernels/index.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { applyEpilogue } from './epilogue.js';
+import { reluGrad } from './fused-grads.js';
+import type { FusedActivation } from './matmul.js';
 import { installMethods, type Method } from './methods.js';
 import { cast, reshape } from './shape.js';
 
@@ -24,6 +27,7 @@ declare module '../op.js' {
     depthwiseConv2d: WindowGeometry;
     depthwiseConv2dBackpropInput: WindowGeometry;
     depthwiseConv2dBackpropFilter: WindowGeometry;
+    fusedConv2d: { readonly g: WindowGeometry; readonly activation: FusedActivation };
   }
 }
 
@@ -109,6 +113,51 @@ const depthwiseOps = convolutionOps('depthwiseConv2d', {
   filterShape: depthwiseFilterShapeOf,
 });
 
+// y = act(conv2d(x, w) + bias) in one op, as TensorFlow.js's fused conv2d: bias and activation in place on the
+// convolution's array. With z = conv2d(x, w) + bias, dz = dy ('linear') or reluGrad(dy, y) ('relu'; y > 0
+// exactly where z > 0); then dx, dw as conv2d's, and dbias = dz (the tape sums it to the bias's shape).
+const fusedConv2dOp = defineOp('fusedConv2d', {
+  forward: ([x, w, bias], { g, activation }) =>
+    applyEpilogue(
+      'fused.conv2d',
+      computed('fused.conv2d', x!, yShapeOf(g), (out) => kernels.conv2d(x!.values, w!.values, g, out, kernels.matmul)),
+      bias,
+      activation,
+    ),
+  vjp: (dy, [x, w, bias], y, { g, activation }, needs) => {
+    const dz = activation === 'relu' ? reluGrad(dy, y) : dy;
+    return [
+      needs[0] ? conv2dOps.backpropInput([dz, w!], g) : undefined,
+      needs[1] ? conv2dOps.backpropFilter([x!, dz], g) : undefined,
+      bias !== undefined && needs[2] ? dz : undefined,
+    ];
+  },
+});
+
+/**
+ * `act(conv2d(x, filter, ...) + bias)` as one recorded op, with conv2d's arguments and checks: the public form
+ * is `fused.conv2d`. `bias` (optional, of x's dtype) broadcasts to the result's shape.
+ */
+export function fusedConv2d(
+  x: TensorLike,
+  filter: TensorLike,
+  strides: readonly [number, number] | number,
+  pad: 'valid' | 'same' | number | readonly (readonly [number, number])[],
+  dataFormat: 'NHWC' | 'NCHW',
+  dilations: readonly [number, number] | number,
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+  bias: TensorLike | undefined,
+  activation: FusedActivation,
+): Tensor {
+  const op = 'fused.conv2d';
+  const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
+  const b = bias === undefined ? undefined : convertToTensor(op, 'bias', bias, x4.dtype);
+  if (b !== undefined && b.dtype !== x4.dtype) {
+    throw new TypeError(`tapegrad.${op}: the bias is ${b.dtype} but x is ${x4.dtype}; give them one dtype`);
+  }
+  return unbatch(fusedConv2dOp(b === undefined ? [x4, f] : [x4, f, b], { g, activation }), batched);
+}
+
 /**
  * Converts x (rank 3 or 4, NHWC) and a rank-4 filter to tensors of one float
  * dtype; a rank-3 x becomes a batch of one (`batched` says which it was).
@@ -148,7 +197,7 @@ function convInputs(op: string, x: TensorLike, filter: TensorLike): { x4: Tensor
  * whose output has `n` channels (conv2d) or `inChannels * n` (depthwise).
  */
 function convolution(
-  op: 'conv2d' | 'depthwiseConv2d',
+  op: 'conv2d' | 'depthwiseConv2d' | 'fused.conv2d',
   x: TensorLike,
   filter: TensorLike,
   strides: readonly [number, number] | number,

@@ -52,9 +52,9 @@ export function installMethods<M>(table: { readonly [K in keyof M]: Implementati
  * Exported ops that are deliberately not Tensor methods: TensorFlow.js has
  * none for them (or, for `where`, one whose `a.where(condition, b)` reads
  * backward; TensorFlow has `check_numerics` as a function only); `losses` is
- * a namespace.
+ * a namespace, and so is `fused`.
  */
-type NotMethods = 'addN' | 'moments' | 'stopGradient' | 'dropout' | 'where' | 'checkNumerics' | 'losses';
+type NotMethods = 'addN' | 'moments' | 'stopGradient' | 'dropout' | 'where' | 'checkNumerics' | 'losses' | 'fused';
 
 /** Compiles only when `T` is `never`; otherwise the error names `T`. */
 type AssertNever<T extends never> = T;

@@ -12,6 +12,7 @@ import {
   conv2dTranspose,
   depthwiseConv2d,
   dropout,
+  fused,
   maxPool,
   mul,
   sum,
@@ -157,7 +158,70 @@ const row = (domain: RowSpec['domain'], order: 1 | 2, cases: Case[]): RowSpec =>
 const convCases = (list: readonly Conv[], shapesOf: (c: Conv) => Shape[], f: (c: Conv) => Case['f']): Case[] =>
   list.map((c) => ({ shapes: shapesOf(c), note: note(c), f: f(c) }));
 
+/** fused.conv2d on a CONVS case, with a bias of one value per output channel (or none) and an activation. */
+const fusedConv = (c: Conv, activation: 'linear' | 'relu', withBias: boolean): Case => ({
+  shapes: withBias ? [c.x, c.w, [c.w[3]!]] : [c.x, c.w],
+  note: `${note(c)} ${activation}${withBias ? ' bias' : ''}`,
+  f: (x, w, bias) =>
+    fused.conv2d({
+      x: x!,
+      filter: w!,
+      strides: c.strides,
+      pad: c.pad,
+      dilations: c.dilations ?? 1,
+      bias,
+      activation,
+    }),
+});
+
+/** fused.matMul with the given shapes (a, b, then the bias if any), transposes and activation. */
+const fusedMm = (shapes: Shape[], activation: 'linear' | 'relu', transposeA = false, transposeB = false): Case => ({
+  shapes,
+  note: `${activation}${shapes.length > 2 ? ` bias ${JSON.stringify(shapes[2])}` : ''} transposeA=${transposeA} transposeB=${transposeB}`,
+  f: (a, b, bias) => fused.matMul({ a: a!, b: b!, bias, activation, transposeA, transposeB }),
+});
+
 export const NN_ROWS = {
+  // Random inputs put no pre-activation on relu's kink (a null set), so central differences hold.
+  fusedConv2d: row(['any', 'any', 'any'], 2, [
+    fusedConv(CONVS[0]!, 'relu', true),
+    fusedConv(CONVS[1]!, 'linear', true),
+    fusedConv(CONVS[3]!, 'relu', false),
+    fusedConv(CONVS[6]!, 'relu', true),
+    fusedConv(CONVS[7]!, 'relu', true),
+  ]),
+  fusedMatMul: row(['any', 'any', 'any'], 2, [
+    fusedMm([[2, 3], [3, 4], [4]], 'relu'),
+    fusedMm(
+      [
+        [3, 2],
+        [4, 3],
+        [1, 4],
+      ],
+      'relu',
+      true,
+      true,
+    ),
+    fusedMm([[2, 2, 3], [3, 2], [2]], 'linear'),
+    fusedMm(
+      [
+        [2, 3],
+        [2, 4],
+      ],
+      'relu',
+      true,
+      false,
+    ),
+    fusedMm(
+      [
+        [2, 3],
+        [3, 4],
+        [2, 4],
+      ],
+      'relu',
+    ),
+    fusedMm([[0, 3], [3, 2], [2]], 'relu'),
+  ]),
   conv2d: row(
     ['any', 'any'],
     2,
