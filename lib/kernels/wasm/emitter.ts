@@ -315,6 +315,7 @@ export const SimdOp = {
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
   f64x2Div: 0xf3,
+  f64x2Sqrt: 0xef,
   i32x4TruncSatF32x4S: 0xf8,
   f32x4ConvertI32x4S: 0xfa,
   /** Two float64 lanes from the low two float32 lanes. */

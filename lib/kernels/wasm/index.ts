@@ -16,6 +16,7 @@ import { wasmConv } from './conv.js';
 import { wasmBinary, wasmUnary } from './elementwise.js';
 import { gemmTiles, relaxedSimdSupported } from './gemm.js';
 import { wasmMatmul } from './matmul.js';
+import { wasmAdamUpdate } from './optimizers.js';
 import { wasmPool } from './pool.js';
 import { kernelModuleBytes, Runtime, wasmApi, type WasmModule } from './runtime.js';
 import { MatmulThreads, threadsWanted } from './threads.js';
@@ -41,6 +42,7 @@ function instantiate(module: WasmModule): Partial<Kernels> {
     binary: wasmBinary(runtime),
     ...wasmConv(runtime, undefined, threads),
     ...wasmPool(runtime),
+    adamUpdate: wasmAdamUpdate(runtime, referenceKernels.adamUpdate),
   };
 }
 

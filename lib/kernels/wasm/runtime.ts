@@ -9,6 +9,7 @@ import { ModuleBuilder } from './emitter.js';
 import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
 import { emitIm2colKernels } from './im2col.js';
 import { emitMath, MATH_F32 } from './math.js';
+import { emitAdam } from './optimizers.js';
 import { emitPacks, type PackKernel } from './pack.js';
 import { emitPool } from './pool.js';
 
@@ -55,6 +56,7 @@ export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 
   emitGemm(module, 'gemmSetF64', tiles.f64, true);
   emitPacks(module, [tiles.f32, tiles.f64]);
   emitMath(module);
+  emitAdam(module);
   emitIm2colKernels(module);
   emitPool(module);
   return module.encode();

@@ -1,0 +1,120 @@
+/**
+ * The fused Adam update (`../optimizers.ts`) in WebAssembly SIMD, for float32
+ * variables. The TypeScript kernel computes each element in float64 and
+ * stores it as float32; this one does the same operations in the same order
+ * in `f64x2` lanes (two elements at a time, promoted from float32 exactly and
+ * rounded back to nearest), and IEEE arithmetic (add, multiply, divide,
+ * square root) is correctly rounded, so the results are the TypeScript
+ * kernel's bit for bit. The arrays go through WebAssembly memory block by
+ * block (w, g, m, v in; w, m, v out, in place there).
+ */
+import { type adamUpdate as referenceAdamUpdate } from '../optimizers.js';
+import { I32, SimdOp as S, V128, type ModuleBuilder } from './emitter.js';
+import type { Runtime } from './runtime.js';
+
+/** The exported name of the kernel. */
+export const ADAM_F32 = 'adamF32';
+
+/** Elements per trip through WebAssembly memory (w, g, m, v: 4 x 16 KiB, in L1/L2 between copies). */
+const BLOCK = 4096;
+
+/** Float32 variables of at least this many elements go to WebAssembly (below, the copies cost more). */
+export const WASM_ADAM_MIN_SIZE = 1024;
+
+/**
+ * `adamF32(pw, pg, pm, pv, ph, n)`: over n float32 elements (n even) at byte
+ * addresses pw, pg, pm, pv, in place: with the float64 constants at ph
+ * (beta1, 1 - beta1, beta2, 1 - beta2, lr, 1 - beta1^t, 1 - beta2^t, epsilon),
+ * `m = beta1 m + c1 g; v = beta2 v + c2 g g; w = w - lr (m / b1) / (sqrt(v / b2) + epsilon)`.
+ */
+export function emitAdam(module: ModuleBuilder): void {
+  const c = module.func(ADAM_F32, [I32, I32, I32, I32, I32, I32]);
+  const [pw, pg, pm, pv, ph, n] = [0, 1, 2, 3, 4, 5];
+  const constants = Array.from({ length: 8 }, () => c.local(V128));
+  const [beta1, c1, beta2, c2, lr, b1, b2, eps] = constants as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [g, m, v] = [c.local(V128), c.local(V128), c.local(V128)];
+  const end = c.local(I32);
+  [beta1, c1, beta2, c2, lr, b1, b2, eps].forEach((local, i) =>
+    c
+      .get(ph)
+      .loadSplat(8, i * 8)
+      .set(local),
+  );
+  c.get(pw).get(n).i32(4).i32Mul().i32Add().set(end);
+  const promoted = (p: number) => c.get(p).v128Load64Zero().vOp(S.f64x2PromoteLowF32x4);
+  c.loop();
+  promoted(pg).set(g);
+  // m = beta1 m + c1 g
+  c.get(beta1);
+  promoted(pm);
+  c.vOp(S.f64x2Mul).get(c1).get(g).vOp(S.f64x2Mul).vOp(S.f64x2Add).set(m);
+  // v = beta2 v + (c2 g) g
+  c.get(beta2);
+  promoted(pv);
+  c.vOp(S.f64x2Mul).get(c2).get(g).vOp(S.f64x2Mul).get(g).vOp(S.f64x2Mul).vOp(S.f64x2Add).set(v);
+  c.get(pm).get(m).vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
+  c.get(pv).get(v).vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
+  // w = w - (lr (m / b1)) / (sqrt(v / b2) + eps)
+  c.get(pw);
+  promoted(pw);
+  c.get(lr).get(m).get(b1).vOp(S.f64x2Div).vOp(S.f64x2Mul);
+  c.get(v).get(b2).vOp(S.f64x2Div).vOp(S.f64x2Sqrt).get(eps).vOp(S.f64x2Add);
+  c.vOp(S.f64x2Div).vOp(S.f64x2Sub).vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
+  for (const p of [pg, pm, pv]) c.get(p).i32(8).i32Add().set(p);
+  c.get(pw).i32(8).i32Add().tee(pw).get(end).i32LtU().brIf(0);
+  c.end();
+}
+
+/**
+ * The reference `adamUpdate` with float32 variables of at least `minSize`
+ * elements run by {@link emitAdam}'s kernel (bit for bit the same results);
+ * other dtypes, mixed arrays and small variables go to `reference`.
+ */
+export function wasmAdamUpdate(
+  runtime: Runtime,
+  reference: typeof referenceAdamUpdate,
+  minSize = WASM_ADAM_MIN_SIZE,
+): typeof referenceAdamUpdate {
+  const kernel = runtime.exports[ADAM_F32] as unknown as (...args: number[]) => void;
+  // Layout: 8 float64 constants, then w, g, m, v blocks of BLOCK float32 each.
+  const H = 0;
+  const W = 64;
+  const [G, M, V] = [W + BLOCK * 4, W + BLOCK * 8, W + BLOCK * 12];
+  runtime.reserve(W + BLOCK * 16);
+  return (w, g, m, v, h, outW, outM, outV) => {
+    const arrays = [w, g, m, v, outW, outM, outV];
+    const n = w.length;
+    if (n < minSize || !arrays.every((a) => a instanceof Float32Array && a.length === n)) {
+      reference(w, g, m, v, h, outW, outM, outV);
+      return;
+    }
+    const f64 = runtime.f64();
+    f64.set(
+      [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lr, 1 - h.beta1 ** h.step, 1 - h.beta2 ** h.step, h.epsilon],
+      H / 8,
+    );
+    const f32 = runtime.f32();
+    for (let start = 0; start < n; start += BLOCK) {
+      const size = Math.min(BLOCK, n - start);
+      const even = size + (size & 1);
+      const end = start + size;
+      f32.set(w.subarray(start, end), W / 4);
+      f32.set(g.subarray(start, end), G / 4);
+      f32.set(m.subarray(start, end), M / 4);
+      f32.set(v.subarray(start, end), V / 4);
+      kernel(W, G, M, V, H, even);
+      outW.set(f32.subarray(W / 4, W / 4 + size), start);
+      outM.set(f32.subarray(M / 4, M / 4 + size), start);
+      outV.set(f32.subarray(V / 4, V / 4 + size), start);
+    }
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The WebAssembly Adam update (`lib/kernels/wasm/optimizers.ts`) against the
+ * reference kernel of `lib/kernels/optimizers.ts`: bit for bit (the same
+ * float64 operations in the same order), over sizes around its blocks, odd
+ * and even, several steps in a row, in place and into new arrays. A kernel
+ * with no size threshold is built here, so small arrays take the
+ * WebAssembly path too.
+ */
+import fc from 'fast-check';
+import { kernels, referenceKernels, type AdamHyperparameters } from '../../lib/kernels/index.js';
+import { wasmAdamUpdate } from '../../lib/kernels/wasm/optimizers.js';
+import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
+import { backend } from '../../lib/index.js';
+
+const runtime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
+const fast = wasmAdamUpdate(runtime, referenceKernels.adamUpdate, 0);
+
+/** Floats spread over many magnitudes, with zeros (a zero gradient leaves v at its decay). */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u = s / 2 ** 32;
+    out[i] = i % 13 === 0 ? 0 : (u - 0.5) * 10 ** Math.floor(u * 8 - 4);
+  }
+  return out;
+}
+
+const sameBits = (a: Float32Array, b: Float32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+describe('the WebAssembly Adam update', () => {
+  test('equals the reference bit for bit over sizes, steps and hyperparameters', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 2, 3, 7, 4095, 4096, 4097, 9001),
+        fc.nat(1000),
+        fc.record({
+          lr: fc.constantFrom(1e-3, 0.1, 2),
+          beta1: fc.constantFrom(0, 0.9, 0.5),
+          beta2: fc.constantFrom(0.999, 0.9),
+          epsilon: fc.constantFrom(1e-7, 0, 1e-3),
+        }),
+        (n, seed, hyper) => {
+          const ref = { w: values(n, seed), m: new Float32Array(n), v: new Float32Array(n) };
+          const got = { w: ref.w.slice(), m: new Float32Array(n), v: new Float32Array(n) };
+          for (let step = 1; step <= 3; step++) {
+            const g = values(n, seed + step);
+            const h: AdamHyperparameters = { ...hyper, step };
+            const [w, m, v] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+            referenceKernels.adamUpdate(ref.w, g, ref.m, ref.v, h, w, m, v);
+            Object.assign(ref, { w, m, v });
+            fast(got.w, g, got.m, got.v, h, got.w, got.m, got.v); // in place
+            expect([sameBits(got.w, ref.w), sameBits(got.m, ref.m), sameBits(got.v, ref.v)]).toEqual([
+              true,
+              true,
+              true,
+            ]);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('float64 and small float32 variables stay with the reference', () => {
+    const calls: number[] = [];
+    const spy: typeof referenceKernels.adamUpdate = (...args) => {
+      calls.push(args[0].length);
+      referenceKernels.adamUpdate(...args);
+    };
+    const thresholded = wasmAdamUpdate(runtime, spy, 1024);
+    const h: AdamHyperparameters = { lr: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 };
+    const f64 = () => new Float64Array(2000);
+    thresholded(f64(), f64(), f64(), f64(), h, f64(), f64(), f64());
+    const small = () => new Float32Array(10);
+    thresholded(small(), small(), small(), small(), h, small(), small(), small());
+    const big = () => new Float32Array(2000);
+    thresholded(big(), big(), big(), big(), h, big(), big(), big());
+    expect(calls).toEqual([2000, 10]);
+  });
+
+  test('is installed with the WebAssembly kernels', () => {
+    if (backend() === 'wasm-simd') expect(kernels.adamUpdate).not.toBe(referenceKernels.adamUpdate);
+  });
+});
