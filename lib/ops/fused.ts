@@ -13,6 +13,7 @@
  * const w = tensor([[1, 0], [0, 1]]);
  * fused.matMul({ a: x, b: w, bias: tensor([0.5, 0.5]), activation: 'relu' }); // [[1.5, 0]]
  * ```
+ * @packageDocumentation
  */
 import { describeValue } from '../format.js';
 import { convertToTensor } from '../creation.js';

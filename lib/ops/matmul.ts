@@ -17,7 +17,16 @@ interface MatmulAttrs {
   readonly transposeB: boolean;
 }
 
-/** The activations a fused op applies to its result (TensorFlow.js's `fused` ops name more; these are fused here). */
+/**
+ * The activations a fused op applies to its result (TensorFlow.js's `fused` ops name more; these are fused here).
+ *
+ * @example
+ * ```ts
+ * import { fused, tensor } from 'tapegrad';
+ * const activation: fused.FusedActivation = 'relu';
+ * fused.matMul({ a: tensor([[1, -1]]), b: tensor([[1], [2]]), activation }); // [[0]]
+ * ```
+ */
 export type FusedActivation = 'linear' | 'relu';
 
 interface FusedMatmulAttrs extends MatmulAttrs {
