@@ -4,10 +4,13 @@
  * thread). A thread pool with no size threshold is built here, so the shared
  * path runs even for tiny products; `workerOnly` makes the worker run every
  * task, so the task code also runs from the worker’s source (its own text).
+ * Each case runs with tasks cut by shape (`auto`), and forced to blocks of
+ * rows and to blocks of columns.
  */
 import fc from 'fast-check';
 import { lastJson, runBundled } from './bundled-child.js';
 import { caseArb, sizeOf, values, type Case } from './matmul-cases.js';
+import { referenceKernels } from '../../lib/kernels/index.js';
 import { wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
 import { MatmulThreads, threadsWanted } from '../../lib/kernels/wasm/threads.js';
@@ -41,7 +44,36 @@ function differences(kernel: typeof shared, c: Case, seed: number): number[] {
   return differ;
 }
 
-describe('the two-thread matmul gives the one-thread kernel’s bits', () => {
+/**
+ * The largest amount by which an element of the shared kernel's result is
+ * further from the reference kernel's than a rounding bound: float64 1e-13
+ * and float32 k * 2^-22 of the sum of |a_ip * b_pj| (as in `wasm.spec.ts`).
+ */
+function excessError(c: Case, seed: number): number {
+  const { dtype, aBatch, bBatch, outBatch, m, k, n, transposeA, transposeB } = c;
+  const a = values(dtype, sizeOf(aBatch) * m * k, seed);
+  const b = values(dtype, sizeOf(bBatch) * k * n, seed + 1);
+  const size = sizeOf(outBatch) * m * n;
+  const alloc = () => (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size));
+  const [got, ref, bound] = [alloc().fill(NaN), alloc(), alloc()];
+  shared(a, aBatch, b, bBatch, outBatch, m, k, n, transposeA, transposeB, got);
+  referenceKernels.matmul(a, aBatch, b, bBatch, outBatch, m, k, n, transposeA, transposeB, ref);
+  const [absA, absB] = [a.map(Math.abs), b.map(Math.abs)];
+  referenceKernels.matmul(absA, aBatch, absB, bBatch, outBatch, m, k, n, transposeA, transposeB, bound);
+  const eps = dtype === 'float32' ? k * 2 ** -22 : 1e-13;
+  let worst = 0;
+  for (let i = 0; i < size; i++) {
+    const err = Math.abs(got[i]! - ref[i]!) - eps * bound[i]!;
+    if (!(err <= 0)) worst = Number.isNaN(err) ? NaN : Math.max(worst, err);
+  }
+  return worst;
+}
+
+const SPLITS = ['auto', 'rows', 'columns'] as const;
+
+describe.each(SPLITS)('the two-thread matmul gives the one-thread kernel’s bits (tasks: %s)', (split) => {
+  beforeEach(() => (threads.split = split));
+  afterEach(() => (threads.split = 'auto'));
   for (const dtype of ['float32', 'float64'] as const) {
     test(`${dtype}: random shapes, transposes and broadcast batches`, () => {
       fc.assert(
@@ -103,6 +135,60 @@ describe('the two-thread matmul gives the one-thread kernel’s bits', () => {
       }
     });
   }
+});
+
+describe('tasks of columns (products with few rows, as in a training step)', () => {
+  // The W4 training step's products: X @ W1, and the weight gradient Xᵀ @ dH (forced to columns here).
+  const w4: [number, number, number, boolean][] = [
+    [128, 784, 256, false],
+    [784, 128, 256, true],
+    [20, 300, 61, false], // ragged: n not a multiple of NR, k across KC
+  ];
+  for (const dtype of ['float32', 'float64'] as const) {
+    test(`${dtype}: the one-thread kernel’s bits, and the reference within rounding`, () => {
+      threads.split = 'columns';
+      try {
+        for (const [m, k, n, transposeA] of w4) {
+          for (const transposeB of [false, true]) {
+            const c: Case = { dtype, aBatch: [], bBatch: [], outBatch: [], m, k, n, transposeA, transposeB };
+            expect({ m, k, n, transposeB, differ: differences(shared, c, m) }).toEqual({
+              m,
+              k,
+              n,
+              transposeB,
+              differ: [],
+            });
+            expect({ m, k, n, transposeB, excess: excessError(c, m) }).toEqual({ m, k, n, transposeB, excess: 0 });
+          }
+        }
+      } finally {
+        threads.split = 'auto';
+      }
+    });
+  }
+
+  test('by default (split by shape), a batched product with fewer rows than columns, all on the worker', () => {
+    const before = threads.workerTasks;
+    threads.workerOnly = true;
+    try {
+      const c: Case = {
+        dtype: 'float32',
+        aBatch: [3],
+        bBatch: [],
+        outBatch: [3],
+        m: 9,
+        k: 40,
+        n: 70,
+        transposeA: false,
+        transposeB: false,
+      };
+      expect(differences(shared, c, 11)).toEqual([]);
+      expect(excessError(c, 11)).toBe(0);
+    } finally {
+      threads.workerOnly = false;
+    }
+    expect(threads.workerTasks).toBeGreaterThan(before);
+  });
 });
 
 describe('without a worker', () => {

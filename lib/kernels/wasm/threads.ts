@@ -2,17 +2,22 @@
  * A second thread for large matrix products (Node only). The kernel module
  * then works in a shared WebAssembly memory, and one worker thread
  * instantiates the same module on the same memory. A product is cut into
- * tasks, each a block of rows of C across all of k; this thread copies the
- * operands in (only it can read the input arrays) and packs B, publishes the
- * tasks, and both threads claim tasks from a shared counter until none are
- * left; each task packs its own rows of A (in WebAssembly) as it runs. Each element of C is still summed in k order by the one
- * thread that owns its rows, so results are bit for bit those of one thread.
+ * tasks, each a block of rows (or of columns) of C across all of k; this
+ * thread copies the operands in (only it can read the input arrays) and packs
+ * B (or A), publishes the tasks, and both threads claim tasks from a shared
+ * counter until none are left; each task packs its own rows of A (or columns
+ * of B, in WebAssembly) as it runs. Each element of C is still summed in k
+ * order by the one thread that owns it, so results are bit for bit those of
+ * one thread.
  *
  * Synchronisation is `Atomics` on a small control array: the main thread
- * blocks in `Atomics.wait` only for a task the worker is running (Node allows
- * that on its main thread; browsers never start the worker). A task that
- * was published but not yet claimed is simply taken by the main thread, so a
- * slow, busy or dead worker costs speed, never correctness. The worker is
+ * waits only for a task the worker is running, spinning for up to SPIN_US
+ * (while the worker keeps up), then blocking in `Atomics.wait` (Node allows
+ * that on its main thread; browsers never start the worker); the worker
+ * likewise spins a little before it sleeps, and each thread notifies the
+ * other only when it sleeps. A task that was published but not yet claimed
+ * is simply taken by the main thread, so a slow, busy or dead worker costs
+ * speed, never correctness. The worker is
  * `unref()`ed, so it never keeps Node alive, and it starts only when first
  * needed (`launch()`, called by the first large product or by `ready()`): a
  * program with no large products never has a second thread.
@@ -38,12 +43,32 @@ const PACKED = 48; // tasks whose operands are packed
 const DONE = 64; // tasks finished
 const FAILED = 80; // 1 + a task the worker failed on, or 0
 const WORKER_TASKS = 96; // tasks the worker has run, in all (for tests)
+// 1 while that thread may sleep in Atomics.wait on PACKED (the worker) or DONE (this thread); the other thread
+// notifies only then. A notify takes a lock that the woken thread takes too, and one per task measured up to
+// 1 ms on a busy machine. (Each thread stores its flag before reading the slot it would wait on, and the other
+// stores that slot before reading the flag, so at least one of them sees the other's store.)
+const WORKER_WAITING = 112;
+const MAIN_WAITING = 128;
 /** The job: byte addresses of packed A, packed B and C, then sizes (see {@link Job}). */
-const P = 112;
+const P = 160;
 const [P_F64, P_A, P_B, P_C, P_M, P_MPAD, P_NPAD, P_K, P_KC, P_MR, P_ROWS, P_TPB, P_TASKS, P_RAW, P_TA] = [
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 ];
-const CONTROL_INTS = P + 16;
+const [P_COLS, P_NR, P_RAWB, P_TB] = [15, 16, 17, 18];
+const CONTROL_INTS = P + 32;
+/**
+ * How long a thread spins on a slot before it sleeps in `Atomics.wait` (us): the worker between jobs and while a
+ * task's operands are packed, this thread while the worker finishes its last task. Waking a sleeping thread
+ * measured 30 to 50 us on this thread's critical path, per wake, and the products of a training step come well
+ * within this of each other. But a thread that spins is one the scheduler then ranks behind other processes, so
+ * on a busy machine the worker, once asleep, wakes late: the spin is on only after CALM_JOBS jobs in a row in
+ * which the worker kept up (see `run`), and the current setting travels in the control array's SPIN slot.
+ */
+const SPIN_US = 1000;
+/** Jobs in a row in which the worker kept up, before both threads spin (see {@link SPIN_US}). */
+const CALM_JOBS = 4;
+/** The spin (us) the worker uses, set by this thread for each job. */
+const SPIN = 144;
 
 /**
  * One product (or a group of batches of one) cut into tasks. Task t covers
@@ -56,6 +81,15 @@ const CONTROL_INTS = P + 16;
  * `raw + batch * mPad * k`, zero-padded to `mPad` rows of op(A): as mPad x k
  * rows, or with `transposeA` as k rows of mPad; each task packs its own rows
  * of it (in WebAssembly, block of k by block of k, just before multiplying).
+ *
+ * With `cols` (a multiple of `nr`), tasks are blocks of columns instead, for
+ * products with few rows: task t covers batch `floor(t / tasksPerBatch)` and,
+ * in it, all rows and columns `j0 = (t mod tasksPerBatch) * cols` up to
+ * `min(j0 + cols, nPad)`. A arrives packed (block of k `pc` at
+ * `a + batch * mPad * k + pc * mPad`, in panels of `mr` rows over all `mPad`
+ * rows), B raw at `rawB + batch * k * nPad`, zero-padded to `nPad` columns of
+ * op(B): as k rows of nPad, or with `transposeB` as nPad rows of k; each task
+ * packs its own columns of it, into packed B's place for them, and multiplies.
  */
 export interface Job {
   readonly f64: boolean;
@@ -78,6 +112,13 @@ export interface Job {
   /** Element offset of raw A (see above). */
   readonly raw: number;
   readonly transposeA: boolean;
+  /** Columns per task (a multiple of `nr`), or 0 or absent for tasks of rows. */
+  readonly cols?: number;
+  /** The register tile's columns (only with `cols`). */
+  readonly nr?: number;
+  /** Element offset of raw B (only with `cols`). */
+  readonly rawB?: number;
+  readonly transposeB?: boolean;
 }
 
 /** Every slot of the control array, for {@link taskCode} (which cannot see this module's constants). */
@@ -89,6 +130,9 @@ const LAYOUT = {
   DONE,
   FAILED,
   WORKER_TASKS,
+  WORKER_WAITING,
+  MAIN_WAITING,
+  SPIN,
   P,
   CONTROL_INTS,
   P_F64,
@@ -106,6 +150,10 @@ const LAYOUT = {
   P_TASKS,
   P_RAW,
   P_TA,
+  P_COLS,
+  P_NR,
+  P_RAWB,
+  P_TB,
 } as const;
 type Layout = typeof LAYOUT;
 
@@ -147,6 +195,10 @@ function taskCode(L: Layout) {
         p[L.P_TPB]!,
       ];
       const batch = Math.floor(t / tpb);
+      if (p[L.P_COLS]! > 0) {
+        code.runColumns(t - batch * tpb, batch, p, x);
+        return;
+      }
       const r0 = (t - batch * tpb) * rows;
       const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
       const a = (p[L.P_A]! >>> 0) + (batch * mPad * k + r0 * k) * bytes;
@@ -171,6 +223,43 @@ function taskCode(L: Layout) {
       }
     },
 
+    /** Runs task `j` of batch `batch` of a job of column tasks (see `Job`): packs its columns of B, multiplies. */
+    runColumns(j: number, batch: number, p: Int32Array, x: KernelExports): void {
+      const bytes = p[L.P_F64] ? 8 : 4;
+      const [gemm, gemmSet] = p[L.P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
+      const [mPad, nPad, k, kc, nr, cols] = [
+        p[L.P_MPAD]!,
+        p[L.P_NPAD]!,
+        p[L.P_K]!,
+        p[L.P_KC]!,
+        p[L.P_NR]!,
+        p[L.P_COLS]!,
+      ];
+      const j0 = j * cols;
+      const width = Math.min(cols, nPad - j0);
+      const a = (p[L.P_A]! >>> 0) + batch * mPad * k * bytes;
+      const b = (p[L.P_B]! >>> 0) + batch * nPad * k * bytes;
+      const c = (p[L.P_C]! >>> 0) + (batch * mPad * nPad + j0) * bytes;
+      const raw = (p[L.P_RAWB]! >>> 0) + batch * k * nPad * bytes;
+      const tb = p[L.P_TB] === 1;
+      const pack = tb ? x[`packCols${bytes}x${nr}`]! : x[`packRuns${nr * bytes}`]!;
+      for (let pc = 0; pc < k; pc += kc) {
+        const steps = Math.min(kc, k - pc);
+        const dst = b + (pc * nPad + j0 * steps) * bytes;
+        if (tb) pack(raw + (j0 * k + pc) * bytes, k * bytes, steps, width / nr, dst);
+        else pack(raw + (pc * nPad + j0) * bytes, nPad * bytes, steps, width / nr, dst);
+        (pc === 0 ? gemmSet : gemm)(a + pc * mPad * bytes, dst, c, mPad, width, steps, nPad * bytes);
+      }
+    },
+
+    /** Returns once `ready()` holds or `us` microseconds have passed, whichever is first. */
+    spin(ready: () => boolean, us: number): void {
+      if (us <= 0 || ready()) return;
+      const clock = (globalThis as unknown as { performance: { now(): number } }).performance;
+      const until = clock.now() + us / 1000;
+      while (!ready() && clock.now() < until);
+    },
+
     /** Claims the next task of the job tagged `tag`, or returns -1 when none is left. */
     claim(ctl: Int32Array, tag: number, tasks: number): number {
       for (;;) {
@@ -192,10 +281,14 @@ function taskCode(L: Layout) {
       Atomics.store(ctl, L.UP, 1);
       Atomics.notify(ctl, L.UP);
       let seen = 0;
+      const posted = (seq: number) => seq !== seen && (seq & 1) === 0;
       for (;;) {
+        code.spin(() => posted(Atomics.load(ctl, L.SEQ)), Atomics.load(ctl, L.SPIN));
         const seq = Atomics.load(ctl, L.SEQ);
-        if (seq === seen || (seq & 1) === 1) {
+        if (!posted(seq)) {
+          Atomics.store(ctl, L.WORKER_WAITING, 1);
           Atomics.wait(ctl, L.SEQ, seq);
+          Atomics.store(ctl, L.WORKER_WAITING, 0);
           continue;
         }
         const p = ctl.slice(L.P, L.CONTROL_INTS);
@@ -203,7 +296,13 @@ function taskCode(L: Layout) {
         seen = seq;
         const tag = (seq >>> 1) & 0xfff;
         for (let t; (t = code.claim(ctl, tag, p[L.P_TASKS]!)) >= 0;) {
-          for (let packed; (packed = Atomics.load(ctl, L.PACKED)) <= t;) Atomics.wait(ctl, L.PACKED, packed);
+          if (Atomics.load(ctl, L.PACKED) <= t)
+            code.spin(() => Atomics.load(ctl, L.PACKED) > t, Atomics.load(ctl, L.SPIN));
+          if (Atomics.load(ctl, L.PACKED) <= t) {
+            Atomics.store(ctl, L.WORKER_WAITING, 1);
+            for (let packed; (packed = Atomics.load(ctl, L.PACKED)) <= t;) Atomics.wait(ctl, L.PACKED, packed);
+            Atomics.store(ctl, L.WORKER_WAITING, 0);
+          }
           try {
             code.runTask(t, p, x);
           } catch (error) {
@@ -213,7 +312,7 @@ function taskCode(L: Layout) {
           }
           Atomics.add(ctl, L.WORKER_TASKS, 1);
           Atomics.add(ctl, L.DONE, 1);
-          Atomics.notify(ctl, L.DONE);
+          if (Atomics.load(ctl, L.MAIN_WAITING) === 1) Atomics.notify(ctl, L.DONE);
         }
       }
     },
@@ -221,7 +320,7 @@ function taskCode(L: Layout) {
   return code;
 }
 
-const { runTask, claim } = taskCode(LAYOUT);
+const { runTask, claim, spin } = taskCode(LAYOUT);
 
 /**
  * The worker's script (CommonJS, run with `eval: true`): {@link taskCode}'s
@@ -302,6 +401,8 @@ export class MatmulThreads {
   groupElements = 2 ** 22;
   /** For tests: the main thread only packs and waits, so the worker runs every task. */
   workerOnly = false;
+  /** How `matmul` cuts a product into tasks: by its shape (`auto`), or always into blocks of rows or of columns (tests). */
+  split: 'auto' | 'rows' | 'columns' = 'auto';
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
   private worker: NodeWorker | undefined;
   /** When `launch()` constructed the worker (undefined before). */
@@ -313,6 +414,8 @@ export class MatmulThreads {
   /** Large products left to run on this thread alone, and how many the next backing-off skips. */
   private skip = 0;
   private backoff = 1;
+  /** Jobs in a row in which the worker kept up (see {@link SPIN_US}). */
+  private calm = 0;
 
   /** `runtime` must be shared. */
   constructor(private readonly runtime: Runtime) {}
@@ -430,8 +533,11 @@ export class MatmulThreads {
    * Runs `job` on both threads. `pack(t)` is called on this thread for each
    * task in order and must make its operands ready (raw A copied in, and its batch's B packed before the
    * batch's first task); each task is published as soon as it is packed.
+   * `published()`, if given, is called on this thread once every task is
+   * published, before it takes tasks itself: work there (such as touching the
+   * output's fresh pages) runs alongside the worker's tasks.
    */
-  run(job: Job, pack: (t: number) => void): void {
+  run(job: Job, pack: (t: number) => void, published?: () => void): void {
     const ctl = this.ctl;
     const { tasks } = job;
     const started = now();
@@ -454,25 +560,32 @@ export class MatmulThreads {
     ctl[P + P_TASKS] = tasks;
     ctl[P + P_RAW] = job.raw * bytes;
     ctl[P + P_TA] = job.transposeA ? 1 : 0;
+    ctl[P + P_COLS] = job.cols ?? 0;
+    ctl[P + P_NR] = job.nr ?? 0;
+    ctl[P + P_RAWB] = (job.rawB ?? 0) * bytes;
+    ctl[P + P_TB] = job.transposeB === true ? 1 : 0;
     const tag = ((this.seq + 1) >>> 1) & 0xfff;
     Atomics.store(ctl, PACKED, 0);
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, NEXT, tag << 20);
     Atomics.store(ctl, SEQ, ++this.seq);
-    Atomics.notify(ctl, SEQ);
+    if (Atomics.load(ctl, WORKER_WAITING) === 1) Atomics.notify(ctl, SEQ);
     // Pack and publish every task, then take tasks alongside the worker.
     for (let t = 0; t < tasks; t++) {
       pack(t);
       Atomics.store(ctl, PACKED, t + 1);
-      Atomics.notify(ctl, PACKED);
+      if (Atomics.load(ctl, WORKER_WAITING) === 1) Atomics.notify(ctl, PACKED);
     }
     const p = ctl.subarray(P, CONTROL_INTS);
     const x = this.runtime.exports;
+    published?.();
     if (!this.workerOnly) this.runClaimed(tag, tasks, p, x);
     const waiting = now();
     // Wait for the tasks the worker holds; redo one it failed on (and leave it alone from then on), and
     // after a second without news take whatever it has not claimed (it may be starved of a core, or gone).
+    spin(() => Atomics.load(ctl, DONE) >= tasks, Atomics.load(ctl, SPIN));
+    Atomics.store(ctl, MAIN_WAITING, 1);
     for (let done; (done = Atomics.load(ctl, DONE)) < tasks;) {
       const failed = Atomics.exchange(ctl, FAILED, 0);
       if (failed !== 0) {
@@ -481,13 +594,19 @@ export class MatmulThreads {
         Atomics.add(ctl, DONE, 1);
       } else if (Atomics.wait(ctl, DONE, done, 1000) === 'timed-out') this.runClaimed(tag, tasks, p, x);
     }
+    Atomics.store(ctl, MAIN_WAITING, 0);
     const ended = now();
     const starved =
       Atomics.load(ctl, WORKER_TASKS) - workerBefore < tasks / 4 || ended - waiting > (ended - started) / 4;
     if (starved && !this.workerOnly) {
       this.skip = this.backoff;
       this.backoff = Math.min(2 * this.backoff, 64);
-    } else this.backoff = 1;
+      this.calm = 0;
+    } else {
+      this.backoff = 1;
+      this.calm++;
+    }
+    Atomics.store(ctl, SPIN, this.calm >= CALM_JOBS ? SPIN_US : 0);
   }
 
   /** Claims and runs tasks on this thread until none are left. */
