@@ -4,7 +4,9 @@
  * (strides, dilations, 'same' / 'valid' / explicit padding, odd sizes,
  * channel counts 1, 3, 4, 16, 17, batches 1 to 3), float32 and float64:
  * - bit for bit the reference run with the WebAssembly matmul (same products
- *   summed in the same order; col2im summed in float64 in the same order);
+ *   summed in the same order; col2im summed in float64 in the same order),
+ *   also where the kernels skip the patch matrix (one input channel: direct
+ *   loops) or its packing (the filter gradient, channels a multiple of 4);
  * - within rounding of the reference run with the reference matmul (which
  *   sums in float64);
  * - on two threads, bit for bit one thread.
@@ -128,6 +130,7 @@ describe('the WebAssembly convolutions give the reference kernels’ bits (with 
     [2, 14, 14, 16, 32, 5, 5, 1, 1, 'same'],
     [3, 13, 11, 17, 9, 3, 4, 2, 1, 'valid'],
     [1, 20, 19, 4, 7, 5, 3, 1, 2, 'same'],
+    [4, 15, 15, 8, 6, 3, 3, 1, 2, 'same'], // filter gradient: patches straight into panels, 900 positions in 4 blocks
     [
       2,
       9,
@@ -162,6 +165,72 @@ describe('the WebAssembly convolutions give the reference kernels’ bits (with 
       }
     },
   );
+});
+
+describe('single-channel convolutions (direct kernels, no patch matrix) give the reference kernels’ bits', () => {
+  /** Random float32 convolutions of one input channel, with 4 to 36 output channels (1 to 4 vectors a call, one to three calls). */
+  const singleArb = caseArb('float32')
+    .chain((c) =>
+      fc.constantFrom(4, 8, 12, 16, 20, 36).map((outC) => ({ ...c, g: { ...c.g, inChannels: 1, outChannels: outC } })),
+    )
+    .map((c) => ({ ...c, g: { ...c.g, batch: Math.min(c.g.batch, 2) } }));
+  for (const which of ['conv2d', 'conv2dBackpropFilter'] as const) {
+    test(`${which}: random geometries`, () => {
+      fc.assert(
+        fc.property(singleArb, (c) => {
+          const got = run(fast[which], which, c);
+          const want = run(referenceKernels[which], which, c);
+          expect({ ...show(c), differ: differences(got, want) }).toEqual({ ...show(c), differ: [] });
+        }),
+        { numRuns: 80 },
+      );
+    });
+  }
+
+  test('infinities and NaNs in x, the filter and dy: padding taps multiply them as the patch matrix’s zeros do', () => {
+    const g = windowGeometry('conv2d', [2, 9, 8, 1], [3, 4], 8, [2, 1], [1, 2], {
+      padding: 'same',
+      rounding: undefined,
+    });
+    const special = (a: TypedArray) => {
+      const out = Float32Array.from(a);
+      for (let i = 0; i < out.length; i += 7) out[i] = [Infinity, -Infinity, NaN, -0][(i / 7) % 4]!;
+      return out;
+    };
+    const x = special(values('float32', xSize(g), 1));
+    const filter = special(values('float32', fSize(g), 2));
+    const dy = special(values('float32', ySize(g), 3));
+    for (const [which, a, b, size] of [
+      ['conv2d', x, filter, ySize(g)],
+      ['conv2dBackpropFilter', x, dy, fSize(g)],
+    ] as const) {
+      const got = new Float32Array(size).fill(1);
+      const want = new Float32Array(size).fill(2);
+      fast[which](a, b, g, got, fastMatmul);
+      referenceKernels[which](a, b, g, want, fastMatmul);
+      expect({ which, differ: differences(got, want) }).toEqual({ which, differ: [] });
+    }
+  });
+
+  test('the CNN’s first layer (28x28, 16 filters 5x5, same) and a valid one whose last rows and columns are never read', () => {
+    for (const [shape, outC, fh, stride, pad] of [
+      [[3, 28, 28, 1], 16, 5, 1, 'same'],
+      [[2, 12, 11, 1], 12, 3, 2, 'valid'],
+    ] as const) {
+      const g = windowGeometry('conv2d', shape, [fh, fh], outC, [stride, stride], [1, 1], {
+        padding: pad,
+        rounding: undefined,
+      });
+      for (const which of ['conv2d', 'conv2dBackpropFilter'] as const) {
+        const c = { dtype: 'float32' as const, g, seed: 11 };
+        expect({
+          which,
+          shape,
+          differ: differences(run(fast[which], which, c), run(referenceKernels[which], which, c)),
+        }).toEqual({ which, shape, differ: [] });
+      }
+    }
+  });
 });
 
 describe('the WebAssembly convolutions are within rounding of the reference kernels (float64 sums)', () => {

@@ -154,6 +154,23 @@ describe('the WebAssembly pooling kernels give the reference kernels’ bits', (
   });
 });
 
+test('maxPoolBackprop with signed zeros and NaNs in dy: +0 + dy at each maximum, as the reference sums', () => {
+  for (const [shape, f, s, padding] of [
+    [[2, 8, 8, 6], 2, 2, 'valid'], // windows tile x
+    [[2, 9, 7, 5], 2, 3, 'same'], // gaps between windows, rows and columns in none
+    [[1, 7, 9, 4], 3, 2, 'valid'], // overlapping windows: the float64 scatter
+  ] as const) {
+    const g = windowGeometry('maxPool', shape, [f, f], shape[3], [s, s], [1, 1], { padding, rounding: undefined });
+    const x = values('float32', xSize(g), 3, true);
+    const dy = values('float32', ySize(g), 4, true);
+    const got = new Float32Array(xSize(g)).fill(NaN);
+    const want = new Float32Array(xSize(g)).fill(NaN);
+    fast.maxPoolBackprop(dy, x, g, got);
+    referenceKernels.maxPoolBackprop(dy, x, g, want);
+    expect({ shape, differ: differences(got, want) }).toEqual({ shape, differ: [] });
+  }
+});
+
 describe('the WebAssembly pooling kernels fall back to the reference kernels', () => {
   test('for small inputs, empty windows, and integer dtypes', () => {
     const g = windowGeometry('maxPool', [1, 4, 4, 2], [2, 2], 2, [2, 2], [1, 1], {

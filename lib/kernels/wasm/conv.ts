@@ -14,6 +14,12 @@
  *   threads (blocks finish in any order) col2im gathers, per input element,
  *   the taps that read it from the whole product.
  * - filter gradient: `dFilter = im2col(x)ᵀ @ dy`.
+ * - one thread, float32, channels a multiple of 4: im2col writes A already
+ *   packed (`im2colLanes`, `im2colPanels`), so it is neither written raw nor
+ *   read back to be packed.
+ * - one input channel (float32, the plain multiply-add): direct loops over
+ *   a zero-padded copy of x (`conv1`, `conv1Filter` in `im2col.ts`) with the
+ *   product's operations in its order, on this thread.
  *
  * Each element of a product sums its k terms in order, as `wasmMatmul` does,
  * so the results are bit for bit those of the reference kernels run with
@@ -30,7 +36,7 @@ import {
   type WindowGeometry,
 } from '../conv.js';
 import type { Tile } from './gemm.js';
-import { geometryArgs } from './im2col.js';
+import { CONV1_VECTORS, geometryArgs } from './im2col.js';
 import { packBlock } from './pack.js';
 import type { Runtime } from './runtime.js';
 import type { MatmulThreads } from './threads.js';
@@ -39,6 +45,15 @@ import type { MatmulThreads } from './threads.js';
 export const CONV_MIN_WORK = 4096;
 /** Steps of k per packed block (as in `matmul.ts`). */
 const KC = 256;
+/**
+ * Steps of k per block when im2col writes A packed (`fillPackedA`): its
+ * panels are then `16 * KC_PACKED` bytes apart, and each row of A is written
+ * across all of them; at KC's 4096 bytes every write of a row would fall in
+ * one cache set (measured 25% slower than packing), at 63 cache lines they spread.
+ */
+const KC_PACKED = 252;
+/** The longest k that a product whose A is written packed (not transposed) takes in one block. */
+const KC_LANES_MAX = 512;
 /** Rows per block (task) of a product (as in `matmul.ts`). */
 const MC = 128;
 /** A shared product is cut into about this many tasks. */
@@ -63,6 +78,15 @@ interface Product {
    * of the stored A (steps of k) instead, `ld = mPad` elements apart.
    */
   fillA(mem: Float32Array | Float64Array, at: number, ld: number, r0: number, r1: number): void;
+  /**
+   * If given (float32, MR = 4), used on one thread instead of
+   * `fillA` and packing: writes A at element `at` already packed as
+   * `packBlock` would. With `transposeA` (m a multiple of MR): steps `r0 ..
+   * r1` of k, in panels of all m rows; else rows `r0 .. r1` of op(A) (a
+   * whole number of panels, rows from `m` on as zeros) with all of k, which
+   * is then one block (k at most {@link KC_LANES_MAX}).
+   */
+  fillPackedA?(at: number, r0: number, r1: number): void;
   /**
    * If given, on one thread, C is not kept: after each block of rows `r0 ..
    * r1` (ascending) this is called with the block's C at element `c` (row
@@ -113,10 +137,13 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
   runtime.reserve(free * bytes);
   const mem = bytes === 4 ? runtime.f32() : runtime.f64();
   const x = runtime.exports;
+  // Without threads, A written packed comes in blocks of KC_PACKED steps (transposed) or all of k, and so must B.
+  const packedA = !shared && p.fillPackedA !== undefined;
+  const kcBlock = !packedA ? KC : transposeA ? KC_PACKED : k;
   const prepareB = () => {
     mem.set(p.b, bRaw);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcBlock) {
+      const kc = Math.min(kcBlock, k - pc);
       if (p.transposeB) packBlock(x, mem, false, bRaw + pc, k, n, kc, nr, b + pc * nPad);
       else packBlock(x, mem, true, bRaw + pc * n, n, n, kc, nr, b + pc * nPad);
     }
@@ -139,14 +166,17 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
   const gemmSet = bytes === 4 ? x.gemmSetF32 : x.gemmSetF64;
   if (transposeA) {
     // Block of k by block of k: A's rows pc .. pc+kc (k x mPad) written, then every block of C's rows updated.
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
-      p.fillA(mem, raw, mPad, pc, pc + kc);
+    for (let pc = 0; pc < k; pc += kcBlock) {
+      const kc = Math.min(kcBlock, k - pc);
+      if (packedA) p.fillPackedA!(raw, pc, pc + kc);
+      else p.fillA(mem, raw, mPad, pc, pc + kc);
       for (let r0 = 0; r0 < m; r0 += rows) {
         const rPad = roundUp(Math.min(rows, m - r0), mr);
-        packBlock(x, mem, true, raw + r0, mPad, rPad, kc, mr, a);
+        // Packed, rows r0 .. r0+rPad are panels r0/MR on, kc steps of MR elements each.
+        const packed = packedA ? raw + r0 * kc : a;
+        if (!packedA) packBlock(x, mem, true, raw + r0, mPad, rPad, kc, mr, a);
         (pc === 0 ? gemmSet : gemm)(
-          a * bytes,
+          packed * bytes,
           (b + pc * nPad) * bytes,
           (c + r0 * nPad) * bytes,
           rPad,
@@ -162,6 +192,11 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
   for (let t = 0; t < tasks; t++) {
     const r0 = t * rows;
     const rPad = roundUp(Math.min(rows, m - r0), mr);
+    if (packedA) {
+      p.fillPackedA!(a, r0, r0 + rPad);
+      gemmSet(a * bytes, b * bytes, (c + r0 * nPad) * bytes, rPad, nPad, k, nPad * bytes);
+      continue;
+    }
     fillTask(t, raw);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
@@ -225,6 +260,50 @@ function im2colRows(
   if (r1 > end) mem.fill(0, at + (end - r0) * ld, at + (r1 - r0) * ld);
 }
 
+/**
+ * For the single-channel kernels (`conv1F32v<V>`, `conv1FilterF32v<V>` of
+ * `im2col.ts`), from element `at` of the memory on: the table of the taps'
+ * byte offsets, x, and x copied into zeros padded so that every tap of
+ * every window is in them. Returns where the padded x starts, the kernels'
+ * geometry arguments (from `batch` to `tapAt`) and the first free element after.
+ */
+function singleChannelInput(runtime: Runtime, x: TypedArray, g: WindowGeometry, at: number) {
+  const { batch, inHeight: H, inWidth: W, filterHeight: FH, filterWidth: FW } = g;
+  const paddedH = (g.outHeight - 1) * g.strideHeight + (FH - 1) * g.dilationHeight + 1;
+  const paddedW = (g.outWidth - 1) * g.strideWidth + (FW - 1) * g.dilationWidth + 1;
+  const taps = FH * FW;
+  const raw = roundUp(at + taps, 4);
+  const padded = roundUp(raw + x.length, 4);
+  const end = roundUp(padded + batch * paddedH * paddedW, 4);
+  runtime.reserve(end * 4);
+  const offsets = new Int32Array(runtime.memory.buffer, at * 4, taps);
+  for (let p = 0; p < FH; p++) {
+    for (let q = 0; q < FW; q++) offsets[p * FW + q] = (p * g.dilationHeight * paddedW + q * g.dilationWidth) * 4;
+  }
+  const mem = runtime.f32();
+  mem.set(x, raw);
+  mem.fill(0, padded, end);
+  // Input rows and columns past the last window's reach are never read (negative padding after).
+  const rows = Math.min(H, paddedH - g.padTop);
+  const cols = Math.min(W, paddedW - g.padLeft);
+  if (rows > 0 && cols > 0) {
+    const to = padded + g.padTop * paddedW + g.padLeft;
+    runtime.exports.padRowsF32!(
+      raw * 4,
+      to * 4,
+      batch,
+      rows,
+      cols * 4,
+      W * 4,
+      paddedW * 4,
+      H * W * 4,
+      paddedH * paddedW * 4,
+    );
+  }
+  const args = [batch, g.outHeight, g.outWidth, paddedH * paddedW * 4, g.strideHeight * paddedW * 4, g.strideWidth * 4];
+  return { x: padded, args: [...args, taps, at * 4], end };
+}
+
 /** The conv2d kernels of {@link wasmConv}. */
 export interface ConvKernels {
   /** `y = im2col(x) @ filter`. */
@@ -257,12 +336,40 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
     runtime.reserve((end + size) * tile.bytes);
     return end;
   };
+  /**
+   * Whether `g` goes to the direct single-channel kernels: one input channel
+   * (a patch of a few taps, which the product handles poorly), whole vectors
+   * of output channels, float32, and the plain multiply, then add of the
+   * product's micro-kernel (with fused multiply-adds the product's bits differ).
+   */
+  const singleChannel = (g: WindowGeometry, tile: Tile) =>
+    g.inChannels === 1 && g.outChannels % 4 === 0 && tile.bytes === 4 && tile.fma !== true && positions(g) > 0;
+  /** Calls `kernel` (a `conv1...F32v<V>`) for each group of at most CONV1_VECTORS vectors of output channels. */
+  const byChannelGroups = (g: WindowGeometry, kernel: string, run: (name: string, c0: number) => void) => {
+    for (let c0 = 0; c0 < g.outChannels; c0 += 4 * CONV1_VECTORS) {
+      run(`${kernel}${Math.min(CONV1_VECTORS, (g.outChannels - c0) / 4)}`, c0);
+    }
+  };
   return {
     conv2d(x, filter, g, y, matmul) {
       const tile = tileOf(runtime, x, filter, y);
       if (tile === undefined || work(g) < minWork) return referenceConv2d(x, filter, g, y, matmul);
+      if (singleChannel(g, tile)) {
+        const input = singleChannelInput(runtime, x, g, 0);
+        const f = input.end;
+        const out = roundUp(f + filter.length, 4);
+        runtime.reserve((out + y.length) * 4);
+        const mem = runtime.f32();
+        mem.set(filter, f);
+        const ld = g.outChannels * 4;
+        byChannelGroups(g, 'conv1F32v', (name, c0) =>
+          runtime.exports[name]!(input.x * 4, (f + c0) * 4, (out + c0) * 4, ...input.args, ld, ld),
+        );
+        y.set(mem.subarray(out, out + y.length));
+        return;
+      }
       const k = patch(g);
-      const p: Product = {
+      const p: { -readonly [K in keyof Product]: Product[K] } = {
         m: positions(g),
         k,
         n: g.outChannels,
@@ -271,6 +378,15 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         b: filter,
         fillA: (mem, at, ld, r0, r1) => im2colRows(runtime, mem, g, xAt, at, ld, r0, r1),
       };
+      if (tile.bytes === 4 && tile.mr === 4 && g.inChannels % 4 === 0 && k <= KC_LANES_MAX) {
+        // Each element of a patch row goes straight to its lane of its panel (packCols4x4's layout).
+        p.fillPackedA = (at, r0, r1) => {
+          const end = Math.min(r1, p.m);
+          // Rows past the last position: zeros in the lanes of the last panel (the kernel writes the rest).
+          if (r1 > end) runtime.f32().fill(0, at + (end - r0 - ((end - r0) % 4)) * k, at + (r1 - r0) * k);
+          if (end > r0) runtime.exports.im2colLanesF32!(xAt * 4, at * 4, r0, end - r0, k * 16, ...geometryArgs(g));
+        };
+      }
       const xAt = scratchAfter(tile, p, x.length);
       (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);
       const r = product(runtime, threads, tile, p);
@@ -322,7 +438,22 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
     conv2dBackpropFilter(x, dy, g, dFilter, matmul) {
       const tile = tileOf(runtime, x, dy, dFilter);
       if (tile === undefined || work(g) < minWork) return referenceBackpropFilter(x, dy, g, dFilter, matmul);
-      const p: Product = {
+      if (singleChannel(g, tile)) {
+        const input = singleChannelInput(runtime, x, g, 0);
+        const sums = input.end;
+        const dyAt = roundUp(sums + dFilter.length, 4);
+        runtime.reserve((dyAt + dy.length) * 4);
+        const mem = runtime.f32();
+        mem.fill(0, sums, sums + dFilter.length);
+        mem.set(dy, dyAt);
+        const ld = g.outChannels * 4;
+        byChannelGroups(g, 'conv1FilterF32v', (name, c0) =>
+          runtime.exports[name]!(input.x * 4, (dyAt + c0) * 4, (sums + c0) * 4, ...input.args, ld, ld),
+        );
+        dFilter.set(mem.subarray(sums, sums + dFilter.length));
+        return;
+      }
+      const p: { -readonly [K in keyof Product]: Product[K] } = {
         m: patch(g),
         k: positions(g),
         n: g.outChannels,
@@ -331,6 +462,11 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         b: dy,
         fillA: (mem, at, ld, r0, r1) => im2colRows(runtime, mem, g, xAt, at, ld, r0, r1),
       };
+      if (tile.bytes === 4 && tile.mr === 4 && g.inChannels % 4 === 0) {
+        // Whole chunks of 16 bytes of each patch row come from one tap: im2col writes them straight into panels.
+        p.fillPackedA = (at, r0, r1) =>
+          runtime.exports.im2colPanelsF32!(xAt * 4, at * 4, r0, r1 - r0, (r1 - r0) * 16, ...geometryArgs(g));
+      }
       const xAt = scratchAfter(tile, p, x.length);
       (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);
       const r = product(runtime, threads, tile, p);

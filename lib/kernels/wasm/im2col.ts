@@ -4,10 +4,14 @@
  * matrix, written straight into the kernel memory), and col2im, its
  * transpose, in two forms that both sum in float64 in the reference's order:
  * a scatter of blocks of rows taken in ascending order (`col2imRows`), and a
- * gather per input element over the whole matrix (`col2im`).
+ * gather per input element over the whole matrix (`col2im`). Also im2col
+ * written straight into a product's packed panels (`im2colPanels`,
+ * `im2colLanes`), and the direct convolution of one input channel and its
+ * filter gradient (`conv1`, `conv1Filter`), where a patch is too short for
+ * the product to pay.
  */
 import type { WindowGeometry } from '../conv.js';
-import { type Code, I32, type ModuleBuilder, ScalarOp as O, SimdOp as S } from './emitter.js';
+import { type Code, I32, type ModuleBuilder, ScalarOp as O, SimdOp as S, V128 } from './emitter.js';
 
 /** The geometry parameters of the window kernels, in the order they take them (after their own). */
 export function geometryArgs(g: WindowGeometry): number[] {
@@ -177,6 +181,195 @@ function emitIm2col(module: ModuleBuilder, bytes: 4 | 8): void {
   f.end();
 }
 
+/** Emits a loop storing the 16-byte chunks of `len` bytes (a multiple of 16) from `src` at `dst`, `stride` bytes apart. */
+function copyChunks(
+  f: Code,
+  tmp: { d: number; s: number; l: number },
+  dst: number,
+  src: number,
+  len: number,
+  stride: number,
+) {
+  const { d, s, l } = tmp;
+  f.get(dst).set(d).get(src).set(s).get(len).set(l);
+  f.block().loop();
+  f.get(l).sOp(O.i32Eqz).brIf(1);
+  f.get(d).get(s).v128Load().v128Store();
+  f.get(d).get(stride).i32Add().set(d).get(s).i32(16).i32Add().set(s).get(l).i32(16).i32Sub().set(l);
+  f.br(0).end().end();
+}
+
+/** Emits a loop zeroing `len / 16` chunks of 16 bytes from `dst` on, `stride` bytes apart. */
+function zeroChunks(f: Code, tmp: { d: number; l: number }, dst: number, len: number, stride: number): void {
+  const { d, l } = tmp;
+  f.get(dst).set(d).get(len).set(l);
+  f.block().loop();
+  f.get(l).sOp(O.i32Eqz).brIf(1);
+  f.get(d).i32x4Const(0).v128Store();
+  f.get(d).get(stride).i32Add().set(d).get(l).i32(16).i32Sub().set(l);
+  f.br(0).end().end();
+}
+
+/** Emits a loop storing the `len / 4` elements (`len` a multiple of 16) from `src` at `dst`, 16 bytes apart. */
+function copyLanes(f: Code, tmp: { d: number; s: number; l: number }, dst: number, src: number, len: number): void {
+  const { d, s, l } = tmp;
+  f.get(dst).set(d).get(src).set(s).get(len).set(l);
+  f.block().loop();
+  f.get(l).sOp(O.i32Eqz).brIf(1);
+  for (let e = 0; e < 4; e++)
+    f.get(d)
+      .get(s)
+      .intLoad(4, 4 * e)
+      .intStore(4, 16 * e);
+  f.get(d).i32(64).i32Add().set(d).get(s).i32(16).i32Add().set(s).get(l).i32(16).i32Sub().set(l);
+  f.br(0).end().end();
+}
+
+/** Emits a loop zeroing `len / 4` elements (`len` a multiple of 16) from `dst` on, 16 bytes apart. */
+function zeroLanes(f: Code, tmp: { d: number; l: number }, dst: number, len: number): void {
+  const { d, l } = tmp;
+  f.get(dst).set(d).get(len).set(l);
+  f.block().loop();
+  f.get(l).sOp(O.i32Eqz).brIf(1);
+  for (let e = 0; e < 4; e++)
+    f.get(d)
+      .i32(0)
+      .intStore(4, 16 * e);
+  f.get(d).i32(64).i32Add().set(d).get(l).i32(16).i32Sub().set(l);
+  f.br(0).end().end();
+}
+
+/**
+ * `im2colPanelsF32(x, dst, row0, rows, stride, ...geometry)`: rows `row0 ..
+ * row0+rows` of im2col(x) (float32, C a multiple of 4), written already
+ * packed as the transposed A of a product (`packRuns16`'s layout: panel q,
+ * the patch's elements 4q .. 4q+3, holds their four values for each row in
+ * turn): the 16-byte chunk q of row r at `dst + q * stride + (r - row0) * 16`,
+ * `stride` being 16 times the rows of the block.
+ *
+ * `im2colLanesF32(x, dst, row0, rows, stride, ...geometry)`: the same rows
+ * packed as the (not transposed) A of a product with one block of k
+ * (`packCols4x4`'s layout: panel q, rows 4q .. 4q+3, holds their four
+ * values of each element of the patch in turn): element e of row r at
+ * `dst + floor((r - row0) / 4) * stride + e * 16 + ((r - row0) mod 4) * 4`,
+ * `stride` being 16 times the patch size (`row0` a multiple of 4).
+ *
+ * Both save writing the patch matrix and reading it back to pack it.
+ */
+function emitIm2colPanels(module: ModuleBuilder, lanes: boolean): void {
+  const f = module.func(lanes ? 'im2colLanesF32' : 'im2colPanelsF32', new Array<typeof I32>(18).fill(I32));
+  const [x, dst, row0, rows, stride] = [0, 1, 2, 3, 4];
+  const { H, W, C, outH, outW, FH, FW, sh, sw, dh, dw, top, left } = geometryParams(5);
+  const { n, i, j, o, t, w0, qa, qb, cb, runRow, head, tail, runs, runLen, step, xRow, h, p, r, d, s, c, row } =
+    namedLocals(f, [
+      'n',
+      'i',
+      'j',
+      'o',
+      't',
+      'w0',
+      'qa',
+      'qb',
+      'cb',
+      'runRow',
+      'head',
+      'tail',
+      'runs',
+      'runLen',
+      'step',
+      'xRow',
+      'h',
+      'p',
+      'r',
+      'd',
+      's',
+      'c',
+      'row',
+    ]);
+  const tmp = { d: f.local(I32), s: f.local(I32), l: f.local(I32) };
+  const lane = f.local(I32);
+  /** `bytes` (a local) of a patch row, as the bytes they span in the panels: (bytes / 16) * stride, or bytes * 4. */
+  const spread = (bytes: number) =>
+    lanes ? f.get(bytes).i32(4).i32Mul() : f.get(bytes).i32(4).sOp(O.i32ShrU).get(stride).i32Mul();
+  const copy = (d: number, s: number, len: number) =>
+    lanes ? copyLanes(f, tmp, d, s, len) : copyChunks(f, tmp, d, s, len, stride);
+  const zero = (d: number, len: number) => (lanes ? zeroLanes(f, tmp, d, len) : zeroChunks(f, tmp, d, len, stride));
+  f.get(row0).get(outW).sOp(O.i32RemU).set(j);
+  f.get(row0).get(outW).sOp(O.i32DivU).tee(t).get(outH).sOp(O.i32RemU).set(i);
+  f.get(t).get(outH).sOp(O.i32DivU).set(n);
+  f.get(C).i32(4).i32Mul().set(cb);
+  f.get(FW).get(cb).i32Mul().set(runRow);
+  f.get(dw).get(cb).i32Mul().set(step);
+  f.get(dst).set(row);
+  f.get(rows).set(r);
+  f.loop(); // over rows
+  // The in-bounds taps q of this column: qa <= q < qb (as in im2col).
+  f.get(j).get(sw).i32Mul().get(left).i32Sub().set(w0);
+  f.i32(0).set(qa);
+  f.block().loop();
+  f.get(qa).get(FW).sOp(O.i32GeS).brIf(1);
+  f.get(w0).get(qa).get(dw).i32Mul().i32Add().i32(0).sOp(O.i32GeS).brIf(1);
+  f.get(qa).i32(1).i32Add().set(qa).br(0);
+  f.end().end();
+  f.get(qa).set(qb);
+  f.block().loop();
+  f.get(qb).get(FW).sOp(O.i32GeS).brIf(1);
+  f.get(w0).get(qb).get(dw).i32Mul().i32Add().get(W).sOp(O.i32GeS).brIf(1);
+  f.get(qb).i32(1).i32Add().set(qb).br(0);
+  f.end().end();
+  f.get(qa).get(cb).i32Mul().set(head);
+  f.get(FW).get(qb).i32Sub().get(cb).i32Mul().set(tail);
+  f.i32(1).get(qb).get(qa).i32Sub().get(dw).i32(1).sOp(O.i32Eq).select().set(runs);
+  f.get(qb).get(qa).i32Sub().get(cb).i32Mul().get(cb).get(dw).i32(1).sOp(O.i32Eq).select().set(runLen);
+  f.get(x).get(n).get(H).i32Mul().get(W).i32Mul().get(w0).i32Add().get(qa).get(dw).i32Mul().i32Add().get(cb).i32Mul();
+  f.i32Add().set(xRow);
+  f.get(i).get(sh).i32Mul().get(top).i32Sub().set(h);
+  f.get(row).set(o);
+  f.get(FH).set(p);
+  f.loop(); // over window rows
+  f.get(h).get(H).i32LtU().if();
+  zero(o, head);
+  f.get(xRow).get(h).get(W).i32Mul().get(cb).i32Mul().i32Add().set(s);
+  f.get(o);
+  spread(head);
+  f.i32Add().set(d);
+  f.get(runs).set(c);
+  f.block().loop();
+  f.get(c).sOp(O.i32Eqz).brIf(1);
+  copy(d, s, runLen);
+  f.get(d);
+  spread(runLen);
+  f.i32Add().set(d);
+  f.get(s).get(step).i32Add().set(s).get(c).i32(1).i32Sub().set(c);
+  f.br(0).end().end();
+  zero(d, tail);
+  f.else();
+  zero(o, runRow);
+  f.end();
+  f.get(o);
+  spread(runRow);
+  f.i32Add().set(o);
+  f.get(h).get(dh).i32Add().set(h);
+  f.get(p).i32(1).i32Sub().tee(p).brIf(0);
+  f.end();
+  if (lanes) {
+    // The next lane of the panel, or the first of the next panel.
+    f.get(row).i32(4).i32Add().set(row);
+    f.get(lane).i32(1).i32Add().tee(lane).i32(4).sOp(O.i32Eq).if();
+    f.i32(0).set(lane);
+    f.get(row).get(stride).i32Add().i32(16).i32Sub().set(row);
+    f.end();
+  } else f.get(row).i32(16).i32Add().set(row);
+  // Next output position.
+  f.get(j).i32(1).i32Add().tee(j).get(outW).sOp(O.i32Eq).if();
+  f.i32(0).set(j);
+  f.get(i).i32(1).i32Add().tee(i).get(outH).sOp(O.i32Eq).if();
+  f.i32(0).set(i).get(n).i32(1).i32Add().set(n);
+  f.end().end();
+  f.get(r).i32(1).i32Sub().tee(r).brIf(0);
+  f.end();
+}
+
 /**
  * `col2im<F32|F64>(cols, ldc, dx, acc, batch, ...geometry)`: the reference's
  * col2im of the `[positions, FH*FW*C]` matrix at byte address `cols` (row
@@ -303,7 +496,7 @@ function emitCol2imRows(module: ModuleBuilder, bytes: 4 | 8): void {
   const f = module.func(`col2imRowsF${bytes * 8}`, new Array<typeof I32>(18).fill(I32));
   const [cols, ldc, row0, rows, acc] = [0, 1, 2, 3, 4];
   const { H, W, C, outH, outW, FH, FW, sh, sw, dh, dw, top, left } = geometryParams(5);
-  const { n, i, j, t, w0, qa, qb, h, p, q, r, src, row, a, c, pairs, odd } = namedLocals(f, [
+  const { n, i, j, t, w0, qa, qb, h, p, q, r, src, row, a, e, runs, runLen } = namedLocals(f, [
     'n',
     'i',
     'j',
@@ -318,12 +511,33 @@ function emitCol2imRows(module: ModuleBuilder, bytes: 4 | 8): void {
     'src',
     'row',
     'a',
-    'c',
-    'pairs',
-    'odd',
+    'e',
+    'runs',
+    'runLen',
   ]);
-  f.get(C).i32(1).sOp(O.i32ShrU).set(pairs);
-  f.get(C).i32(1).sOp(O.i32And).set(odd);
+  /** Adds the pair (two elements) `k` pairs past `src` onto the two doubles as far past `a`. */
+  const addPair = (k: number) => {
+    f.get(a)
+      .get(a)
+      .v128Load(16 * k);
+    if (bytes === 4)
+      f.get(src)
+        .v128Load64Zero(8 * k)
+        .vOp(S.f64x2PromoteLowF32x4);
+    else f.get(src).v128Load(16 * k);
+    f.vOp(S.f64x2Add).v128Store(16 * k);
+  };
+  const advance = (elements: number) => {
+    f.get(a)
+      .i32(8 * elements)
+      .i32Add()
+      .set(a);
+    f.get(src)
+      .i32(bytes * elements)
+      .i32Add()
+      .set(src);
+    f.get(e).i32(elements).i32Sub().set(e);
+  };
   f.get(row0).get(outW).sOp(O.i32RemU).set(j);
   f.get(row0).get(outW).sOp(O.i32DivU).tee(t).get(outH).sOp(O.i32RemU).set(i);
   f.get(t).get(outH).sOp(O.i32DivU).set(n);
@@ -343,37 +557,39 @@ function emitCol2imRows(module: ModuleBuilder, bytes: 4 | 8): void {
   f.get(w0).get(qb).get(dw).i32Mul().i32Add().get(W).sOp(O.i32GeS).brIf(1);
   f.get(qb).i32(1).i32Add().set(qb).br(0);
   f.end().end();
+  // Without dilation the in-bounds taps are one run of the sums and of the row; with it, runs of C.
+  f.i32(1).get(qb).get(qa).i32Sub().get(dw).i32(1).sOp(O.i32Eq).select().set(runs);
+  f.get(qb).get(qa).i32Sub().get(C).i32Mul().get(C).get(dw).i32(1).sOp(O.i32Eq).select().set(runLen);
   f.get(i).get(sh).i32Mul().get(top).i32Sub().set(h);
   f.i32(0).set(p);
   f.loop(); // over window rows
   f.get(h).get(H).i32LtU().if();
-  f.get(qa).set(q);
-  f.block().loop(); // over in-bounds taps
-  f.get(q).get(qb).sOp(O.i32GeS).brIf(1);
-  // a = acc + ((n*H + h)*W + w0 + q*dw) * C * 8; src = row + (p*FW + q) * C * bytes
-  f.get(acc).get(n).get(H).i32Mul().get(h).i32Add().get(W).i32Mul().get(w0).i32Add().get(q).get(dw).i32Mul().i32Add();
+  f.get(runs).set(q);
+  f.block().loop(); // over runs of in-bounds taps
+  f.get(q).sOp(O.i32Eqz).brIf(1);
+  // a = acc + ((n*H + h)*W + w0 + qa*dw) * C * 8 (+ dw*C*8 per run); src = row + (p*FW + qa) * C * bytes (+ C*bytes)
+  f.get(acc).get(n).get(H).i32Mul().get(h).i32Add().get(W).i32Mul().get(w0).i32Add();
+  f.get(qa).get(runs).i32Add().get(q).i32Sub().get(dw).i32Mul().i32Add();
   f.get(C).i32Mul().i32(8).i32Mul().i32Add().set(a);
-  f.get(row).get(p).get(FW).i32Mul().get(q).i32Add().get(C).i32Mul().i32(bytes).i32Mul().i32Add().set(src);
-  f.get(pairs).set(c);
-  f.block().loop();
-  f.get(c).sOp(O.i32Eqz).brIf(1);
-  f.get(a).get(a).v128Load();
-  if (bytes === 4) f.get(src).v128Load64Zero().vOp(S.f64x2PromoteLowF32x4);
-  else f.get(src).v128Load();
-  f.vOp(S.f64x2Add).v128Store();
-  f.get(a).i32(16).i32Add().set(a);
-  f.get(src)
-    .i32(2 * bytes)
-    .i32Add()
-    .set(src);
-  f.get(c).i32(1).i32Sub().set(c);
+  f.get(row).get(p).get(FW).i32Mul().get(qa).i32Add().get(runs).i32Add().get(q).i32Sub().get(C).i32Mul();
+  f.i32(bytes).i32Mul().i32Add().set(src);
+  f.get(runLen).set(e);
+  f.block().loop(); // eight elements at a time
+  f.get(e).i32(8).sOp(O.i32LtS).brIf(1);
+  for (let k = 0; k < 4; k++) addPair(k);
+  advance(8);
   f.br(0).end().end();
-  f.get(odd).if();
+  f.block().loop(); // then pairs
+  f.get(e).i32(2).sOp(O.i32LtS).brIf(1);
+  addPair(0);
+  advance(2);
+  f.br(0).end().end();
+  f.get(e).if();
   f.get(a).get(a).floatLoad(8).get(src).floatLoad(bytes);
   if (bytes === 4) f.sOp(O.f64PromoteF32);
   f.sOp(O.f64Add).floatStore(8);
   f.end();
-  f.get(q).i32(1).i32Add().set(q);
+  f.get(q).i32(1).i32Sub().set(q);
   f.br(0).end().end();
   f.end(); // if h in bounds
   f.get(h).get(dh).i32Add().set(h);
@@ -390,11 +606,229 @@ function emitCol2imRows(module: ModuleBuilder, bytes: 4 | 8): void {
   f.end();
 }
 
-/** Adds the im2col and col2im kernels (float32 and float64) to `module`. */
+/** Vectors of output channels the single-channel kernels hold per call: 1 to {@link CONV1_VECTORS}. */
+export const CONV1_VECTORS = 4;
+
+/**
+ * `padRowsF32(src, dst, images, rows, rowBytes, srcRow, dstRow, srcImage,
+ * dstImage)`: copies `rowBytes` (a multiple of 4) per row, for `rows` rows
+ * of `images` images, from byte address `src` to `dst`, rows and images
+ * their strides (bytes) apart: the input of a single-channel convolution
+ * into a zeroed, padded copy, so that every tap is a plain load.
+ */
+function emitPadRows(module: ModuleBuilder): void {
+  const f = module.func('padRowsF32', new Array<typeof I32>(9).fill(I32));
+  const [src, dst, images, rows, rowBytes, srcRow, dstRow, srcImage, dstImage] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const { n, r, s, d } = namedLocals(f, ['n', 'r', 's', 'd']);
+  const tmp = { d: f.local(I32), s: f.local(I32), l: f.local(I32) };
+  f.get(images).set(n);
+  f.loop();
+  f.get(src).set(s).get(dst).set(d).get(rows).set(r);
+  f.loop();
+  copyBytes(f, tmp, d, s, rowBytes);
+  f.get(s).get(srcRow).i32Add().set(s).get(d).get(dstRow).i32Add().set(d);
+  f.get(r).i32(1).i32Sub().tee(r).brIf(0);
+  f.end();
+  f.get(src).get(srcImage).i32Add().set(src).get(dst).get(dstImage).i32Add().set(dst);
+  f.get(n).i32(1).i32Sub().tee(n).brIf(0);
+  f.end();
+}
+
+/**
+ * `conv1F32v<V>(x, f, y, batch, outH, outW, imageStep, rowStep, colStep,
+ * taps, tapAt, ldf, ldy)`: a convolution of one input channel, direct (no
+ * patch matrix): for each output position, `4V` output channels summed over
+ * the taps in order, each `acc + x * f` from +0 (the operations, in the
+ * order, of the packed product of im2col(x) and the filter, so the same
+ * bits). `x` is the zero-padded input (`imageStep`, `rowStep`, `colStep`:
+ * bytes per image, per output row and per output column); tap t reads
+ * `x + i32[tapAt + 4t]`, its filter row is at `f + t * ldf`; output
+ * position p is written at `y + p * ldy`. Two positions at a time share
+ * each load of the filter. Byte addresses; every count at least 1.
+ */
+function emitConv1(module: ModuleBuilder, vectors: number): void {
+  const f = module.func(`conv1F32v${vectors}`, new Array<typeof I32>(13).fill(I32));
+  const [x, filter, y, batch, outH, outW, imageStep, rowStep, colStep, taps, tapAt, ldf, ldy] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ];
+  const { n, i, j, xr, t, tp, fp, at, yp } = namedLocals(f, ['n', 'i', 'j', 'xr', 't', 'tp', 'fp', 'at', 'yp']);
+  const acc = Array.from({ length: 2 * vectors }, () => f.local(V128));
+  const [xs0, xs1, fv, zero] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  /** Sums the taps of `lanes` (1 or 2) positions from `xr` on, and stores them from `yp` on. */
+  const positions = (lanes: 1 | 2) => {
+    for (let a = 0; a < lanes * vectors; a++) f.get(zero).set(acc[a]!);
+    f.get(tapAt).set(tp).get(filter).set(fp).get(taps).set(t);
+    f.loop();
+    f.get(xr).get(tp).intLoad(4).i32Add().tee(at).loadSplat(4).set(xs0);
+    if (lanes === 2) f.get(at).get(colStep).i32Add().loadSplat(4).set(xs1);
+    for (let v = 0; v < vectors; v++) {
+      f.get(fp)
+        .v128Load(v * 16)
+        .set(fv);
+      f.get(acc[v]!).get(xs0).get(fv).vMul(4).vAdd(4).set(acc[v]!);
+      if (lanes === 2)
+        f.get(acc[vectors + v]!)
+          .get(xs1)
+          .get(fv)
+          .vMul(4)
+          .vAdd(4)
+          .set(acc[vectors + v]!);
+    }
+    f.get(tp).i32(4).i32Add().set(tp).get(fp).get(ldf).i32Add().set(fp);
+    f.get(t).i32(1).i32Sub().tee(t).brIf(0);
+    f.end();
+    for (let v = 0; v < vectors; v++) {
+      f.get(yp)
+        .get(acc[v]!)
+        .v128Store(v * 16);
+      if (lanes === 2)
+        f.get(yp)
+          .get(ldy)
+          .i32Add()
+          .get(acc[vectors + v]!)
+          .v128Store(v * 16);
+    }
+  };
+  f.get(y).set(yp);
+  f.i32(0).set(n);
+  f.loop(); // over images
+  f.i32(0).set(i);
+  f.loop(); // over output rows
+  f.get(x).get(n).get(imageStep).i32Mul().i32Add().get(i).get(rowStep).i32Mul().i32Add().set(xr);
+  f.get(outW).set(j);
+  f.block().loop(); // two positions at a time
+  f.get(j).i32(2).sOp(O.i32LtS).brIf(1);
+  positions(2);
+  f.get(yp).get(ldy).get(ldy).i32Add().i32Add().set(yp);
+  f.get(xr).get(colStep).get(colStep).i32Add().i32Add().set(xr);
+  f.get(j).i32(2).i32Sub().set(j);
+  f.br(0).end().end();
+  f.get(j).if();
+  positions(1);
+  f.get(yp).get(ldy).i32Add().set(yp);
+  f.end();
+  f.get(i).i32(1).i32Add().tee(i).get(outH).i32LtU().brIf(0);
+  f.end();
+  f.get(n).i32(1).i32Add().tee(n).get(batch).i32LtU().brIf(0);
+  f.end();
+}
+
+/**
+ * `conv1FilterF32v<V>(x, dy, df, batch, outH, outW, imageStep, rowStep,
+ * colStep, taps, tapAt, lddy, lddf)`: the filter gradient of
+ * {@link emitConv1}'s convolution, direct: `df[t, :4V] += x_t(p) * dy[p, :4V]`
+ * over output positions p in order (each sum is that of the packed product
+ * of im2col(x)ᵀ and dy, term by term, so the same bits; `df` zeroed by the
+ * caller), two taps at a time sharing each load of dy, row of output
+ * positions by row (the sums wait in `df` between rows). Output position p's
+ * dy is at `dy + p * lddy`, tap t's sums at `df + t * lddf`; the rest as in
+ * {@link emitConv1}.
+ */
+function emitConv1Filter(module: ModuleBuilder, vectors: number): void {
+  const f = module.func(`conv1FilterF32v${vectors}`, new Array<typeof I32>(13).fill(I32));
+  const [x, dy, df, batch, outH, outW, imageStep, rowStep, colStep, taps, tapAt, lddy, lddf] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ];
+  const { n, i, j, xr, dyr, t, tp, dp, a0, a1, yp } = namedLocals(f, [
+    'n',
+    'i',
+    'j',
+    'xr',
+    'dyr',
+    't',
+    'tp',
+    'dp',
+    'a0',
+    'a1',
+    'yp',
+  ]);
+  const acc = Array.from({ length: 2 * vectors }, () => f.local(V128));
+  const [xs0, xs1, dv] = [f.local(V128), f.local(V128), f.local(V128)];
+  /** Adds one row of positions onto the sums of `lanes` (1 or 2) taps from `tp` (table) and `dp` (sums) on. */
+  const tapsOfRow = (lanes: 1 | 2) => {
+    for (let v = 0; v < vectors; v++) {
+      f.get(dp)
+        .v128Load(v * 16)
+        .set(acc[v]!);
+      if (lanes === 2)
+        f.get(dp)
+          .get(lddf)
+          .i32Add()
+          .v128Load(v * 16)
+          .set(acc[vectors + v]!);
+    }
+    f.get(xr).get(tp).intLoad(4).i32Add().set(a0);
+    if (lanes === 2) f.get(xr).get(tp).intLoad(4, 4).i32Add().set(a1);
+    f.get(dyr).set(yp).get(outW).set(j);
+    f.loop();
+    f.get(a0).loadSplat(4).set(xs0);
+    if (lanes === 2) f.get(a1).loadSplat(4).set(xs1);
+    for (let v = 0; v < vectors; v++) {
+      f.get(yp)
+        .v128Load(v * 16)
+        .set(dv);
+      f.get(acc[v]!).get(xs0).get(dv).vMul(4).vAdd(4).set(acc[v]!);
+      if (lanes === 2)
+        f.get(acc[vectors + v]!)
+          .get(xs1)
+          .get(dv)
+          .vMul(4)
+          .vAdd(4)
+          .set(acc[vectors + v]!);
+    }
+    f.get(a0).get(colStep).i32Add().set(a0);
+    if (lanes === 2) f.get(a1).get(colStep).i32Add().set(a1);
+    f.get(yp).get(lddy).i32Add().set(yp);
+    f.get(j).i32(1).i32Sub().tee(j).brIf(0);
+    f.end();
+    for (let v = 0; v < vectors; v++) {
+      f.get(dp)
+        .get(acc[v]!)
+        .v128Store(v * 16);
+      if (lanes === 2)
+        f.get(dp)
+          .get(lddf)
+          .i32Add()
+          .get(acc[vectors + v]!)
+          .v128Store(v * 16);
+    }
+  };
+  f.get(dy).set(dyr);
+  f.i32(0).set(n);
+  f.loop(); // over images
+  f.i32(0).set(i);
+  f.loop(); // over output rows
+  f.get(x).get(n).get(imageStep).i32Mul().i32Add().get(i).get(rowStep).i32Mul().i32Add().set(xr);
+  f.get(tapAt).set(tp).get(df).set(dp).get(taps).set(t);
+  f.block().loop(); // two taps at a time
+  f.get(t).i32(2).sOp(O.i32LtS).brIf(1);
+  tapsOfRow(2);
+  f.get(tp).i32(8).i32Add().set(tp);
+  f.get(dp).get(lddf).get(lddf).i32Add().i32Add().set(dp);
+  f.get(t).i32(2).i32Sub().set(t);
+  f.br(0).end().end();
+  f.get(t).if();
+  tapsOfRow(1);
+  f.end();
+  f.get(dyr).get(outW).get(lddy).i32Mul().i32Add().set(dyr);
+  f.get(i).i32(1).i32Add().tee(i).get(outH).i32LtU().brIf(0);
+  f.end();
+  f.get(n).i32(1).i32Add().tee(n).get(batch).i32LtU().brIf(0);
+  f.end();
+}
+
+/** Adds the im2col and col2im kernels (float32 and float64), and the single-channel convolutions, to `module`. */
 export function emitIm2colKernels(module: ModuleBuilder): void {
   for (const bytes of [4, 8] as const) {
     emitIm2col(module, bytes);
     emitCol2im(module, bytes);
     emitCol2imRows(module, bytes);
+  }
+  emitIm2colPanels(module, false);
+  emitIm2colPanels(module, true);
+  emitPadRows(module);
+  for (let v = 1; v <= CONV1_VECTORS; v++) {
+    emitConv1(module, v);
+    emitConv1Filter(module, v);
   }
 }

@@ -40,7 +40,10 @@ function instantiate(module: WasmModule): Partial<Kernels> {
     matmul: wasmMatmul(runtime, undefined, threads),
     unary: wasmUnary(runtime),
     binary: wasmBinary(runtime),
-    ...wasmConv(runtime, undefined, threads),
+    // Convolutions stay on one thread: sharing them with the worker (supported by wasmConv, and tested) gave the
+    // CNN step of the bench no speed on an idle machine (60 ms either way) for 35% more CPU time, and made it
+    // 95 ms against 70 when another process held the second core.
+    ...wasmConv(runtime, undefined, undefined),
     ...wasmPool(runtime),
     adamUpdate: wasmAdamUpdate(runtime, referenceKernels.adamUpdate),
   };

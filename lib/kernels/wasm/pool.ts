@@ -130,63 +130,152 @@ function window(f: Code, v: SweepLocals, e0: number, body: (e: number) => void):
   f.end();
 }
 
+/** The locals of {@link firstMax}. */
+interface MaxLocals {
+  readonly best: number;
+  readonly at: number;
+  readonly val: number;
+  readonly mask: number;
+  readonly iota: number;
+  readonly bestF: number;
+  readonly valF: number;
+  readonly atS: number;
+  readonly cond: number;
+}
+
+function maxLocals(f: Code): MaxLocals {
+  const [best, at, val, mask, iota] = Array.from({ length: 5 }, () => f.local(V128)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [bestF, valF] = [f.local(F32), f.local(F32)];
+  const [atS, cond] = [f.local(I32), f.local(I32)];
+  f.v128Const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).set(iota);
+  return { best, at, val, mask, iota, bestF, valF, atS, cond };
+}
+
+/**
+ * Emits the search of the window from element `e0` of x (byte address `x`)
+ * for its first maximum, a NaN counting as the maximum: of four channels
+ * into `best` (and, with `track`, their flat offsets into `at`), or of one
+ * into `bestF` (and `atS`).
+ */
+function firstMax(f: Code, l: MaxLocals, v: SweepLocals, x: number, e0: number, vector: boolean, track: boolean): void {
+  if (vector) {
+    f.get(x).get(e0).i32(4).i32Mul().i32Add().v128Load().set(l.best);
+    if (track) f.get(e0).vOp(S.i32x4Splat).get(l.iota).vOp(S.i32x4Add).set(l.at);
+    window(f, v, e0, (e) => {
+      f.get(x).get(e).i32(4).i32Mul().i32Add().v128Load().set(l.val);
+      // mask = val > best, or val is NaN and best is not
+      f.get(l.val).get(l.best).vOp(S.f32x4Gt);
+      f.get(l.val).get(l.val).vOp(S.f32x4Ne).get(l.best).get(l.best).vOp(S.f32x4Eq).vOp(S.v128And);
+      f.vOp(S.v128Or).set(l.mask);
+      f.get(l.val).get(l.best).get(l.mask).vOp(S.v128Bitselect).set(l.best);
+      if (track) {
+        f.get(e).vOp(S.i32x4Splat).get(l.iota).vOp(S.i32x4Add).get(l.at).get(l.mask).vOp(S.v128Bitselect).set(l.at);
+      }
+    });
+    return;
+  }
+  f.get(x).get(e0).i32(4).i32Mul().i32Add().floatLoad(4).set(l.bestF);
+  if (track) f.get(e0).set(l.atS);
+  window(f, v, e0, (e) => {
+    f.get(x).get(e).i32(4).i32Mul().i32Add().floatLoad(4).set(l.valF);
+    f.get(l.valF).get(l.bestF).sOp(O.f32Gt);
+    f.get(l.valF).get(l.valF).sOp(O.f32Ne).get(l.bestF).get(l.bestF).sOp(O.f32Eq).sOp(O.i32And);
+    f.sOp(O.i32Or).set(l.cond);
+    f.get(l.valF).get(l.bestF).get(l.cond).select().set(l.bestF);
+    if (track) f.get(e).get(l.atS).get(l.cond).select().set(l.atS);
+  });
+}
+
+/**
+ * Emits a sweep over each output position's channels, four at a time, then
+ * the rest one by one: `body(c, vector)` with `c` the channel (a local) and
+ * `e0` (a local) the window's first element of channel c.
+ */
+function byChannels(f: Code, v: SweepLocals, body: (c: number, e0: number, vector: boolean) => void): void {
+  const c = f.local(I32);
+  const e0 = f.local(I32);
+  f.i32(0).set(c);
+  f.block().loop(); // four channels at a time
+  f.get(v.C).get(c).i32Sub().i32(4).sOp(O.i32LtS).brIf(1);
+  f.get(v.start).get(c).i32Add().set(e0);
+  body(c, e0, true);
+  f.get(c).i32(4).i32Add().set(c);
+  f.br(0).end().end();
+  f.block().loop(); // the channels left, one by one
+  f.get(c).get(v.C).sOp(O.i32GeS).brIf(1);
+  f.get(v.start).get(c).i32Add().set(e0);
+  body(c, e0, false);
+  f.get(c).i32(1).i32Add().set(c);
+  f.br(0).end().end();
+}
+
 /**
  * `maxPoolF32(x, y, arg, ...window)`: y = each window's first maximum (NaN
  * first) and arg = its flat offset in x, per channel; byte addresses.
+ * `maxPoolValuesF32(x, y, ...window)`: y alone.
  */
-function emitMaxPool(module: ModuleBuilder): void {
-  const f = module.func('maxPoolF32', new Array<typeof I32>(15).fill(I32));
+function emitMaxPool(module: ModuleBuilder, withArg: boolean): void {
+  const f = module.func(
+    withArg ? 'maxPoolF32' : 'maxPoolValuesF32',
+    new Array<typeof I32>(withArg ? 15 : 14).fill(I32),
+  );
   const [x, y, arg] = [0, 1, 2];
-  const c = f.local(I32);
-  const e0 = f.local(I32);
-  const best = f.local(V128);
-  const at = f.local(V128);
-  const val = f.local(V128);
-  const mask = f.local(V128);
-  const iota = f.local(V128);
-  const bestF = f.local(F32);
-  const valF = f.local(F32);
-  const atS = f.local(I32);
-  const cond = f.local(I32);
-  f.v128Const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).set(iota);
-  sweep(f, 3, (v) => {
-    f.i32(0).set(c);
-    f.block().loop(); // four channels at a time
-    f.get(v.C).get(c).i32Sub().i32(4).sOp(O.i32LtS).brIf(1);
-    f.get(v.start).get(c).i32Add().set(e0);
-    f.get(x).get(e0).i32(4).i32Mul().i32Add().v128Load().set(best);
-    f.get(e0).vOp(S.i32x4Splat).get(iota).vOp(S.i32x4Add).set(at);
-    window(f, v, e0, (e) => {
-      f.get(x).get(e).i32(4).i32Mul().i32Add().v128Load().set(val);
-      // mask = val > best, or val is NaN and best is not
-      f.get(val).get(best).vOp(S.f32x4Gt);
-      f.get(val).get(val).vOp(S.f32x4Ne).get(best).get(best).vOp(S.f32x4Eq).vOp(S.v128And);
-      f.vOp(S.v128Or).set(mask);
-      f.get(val).get(best).get(mask).vOp(S.v128Bitselect).set(best);
-      f.get(e).vOp(S.i32x4Splat).get(iota).vOp(S.i32x4Add).get(at).get(mask).vOp(S.v128Bitselect).set(at);
-    });
-    f.get(y).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add().get(best).v128Store();
-    f.get(arg).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add().get(at).v128Store();
-    f.get(c).i32(4).i32Add().set(c);
-    f.br(0).end().end();
-    f.block().loop(); // the channels left, one by one
-    f.get(c).get(v.C).sOp(O.i32GeS).brIf(1);
-    f.get(v.start).get(c).i32Add().set(e0);
-    f.get(x).get(e0).i32(4).i32Mul().i32Add().floatLoad(4).set(bestF);
-    f.get(e0).set(atS);
-    window(f, v, e0, (e) => {
-      f.get(x).get(e).i32(4).i32Mul().i32Add().floatLoad(4).set(valF);
-      f.get(valF).get(bestF).sOp(O.f32Gt);
-      f.get(valF).get(valF).sOp(O.f32Ne).get(bestF).get(bestF).sOp(O.f32Eq).sOp(O.i32And);
-      f.sOp(O.i32Or).set(cond);
-      f.get(valF).get(bestF).get(cond).select().set(bestF);
-      f.get(e).get(atS).get(cond).select().set(atS);
-    });
-    f.get(y).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add().get(bestF).floatStore(4);
-    f.get(arg).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add().get(atS).intStore(4);
-    f.get(c).i32(1).i32Add().set(c);
-    f.br(0).end().end();
-  });
+  const l = maxLocals(f);
+  sweep(f, withArg ? 3 : 2, (v) =>
+    byChannels(f, v, (c, e0, vector) => {
+      firstMax(f, l, v, x, e0, vector, withArg);
+      f.get(y).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add();
+      if (vector) f.get(l.best).v128Store();
+      else f.get(l.bestF).floatStore(4);
+      if (withArg) {
+        f.get(arg).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add();
+        if (vector) f.get(l.at).v128Store();
+        else f.get(l.atS).intStore(4);
+      }
+    }),
+  );
+}
+
+/**
+ * `maxPoolBackpropF32(x, dy, dx, ...window)`, for windows that do not
+ * overlap: writes each window of dx whole, `+0 + dy` (as the reference's
+ * sum) at the window's first maximum (NaN first, as {@link emitMaxPool}
+ * finds it) and +0 elsewhere, so no offsets are stored and nothing is
+ * scattered; elements of dx in no window are left as they are (zeroed by
+ * the caller). Byte addresses.
+ */
+function emitMaxPoolBackprop(module: ModuleBuilder): void {
+  const f = module.func('maxPoolBackpropF32', new Array<typeof I32>(15).fill(I32));
+  const [x, dy, dx] = [0, 1, 2];
+  const l = maxLocals(f);
+  const [grad, zero] = [f.local(V128), f.local(V128)]; // zero: never set, +0
+  const [gradF, zeroF] = [f.local(F32), f.local(F32)];
+  sweep(f, 3, (v) =>
+    byChannels(f, v, (c, e0, vector) => {
+      firstMax(f, l, v, x, e0, vector, true);
+      if (vector) {
+        f.get(zero).get(dy).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add().v128Load().vOp(S.f32x4Add).set(grad);
+        window(f, v, e0, (e) => {
+          f.get(dx).get(e).i32(4).i32Mul().i32Add();
+          f.get(grad).get(zero).get(e).vOp(S.i32x4Splat).get(l.iota).vOp(S.i32x4Add).get(l.at).vOp(S.i32x4Eq);
+          f.vOp(S.v128Bitselect).v128Store();
+        });
+      } else {
+        f.get(zeroF).get(dy).get(v.out).get(c).i32Add().i32(4).i32Mul().i32Add().floatLoad(4).sOp(O.f32Add);
+        f.set(gradF);
+        window(f, v, e0, (e) => {
+          f.get(dx).get(e).i32(4).i32Mul().i32Add();
+          f.get(gradF).get(zeroF).get(e).get(l.atS).sOp(O.i32Eq).select().floatStore(4);
+        });
+      }
+    }),
+  );
 }
 
 /**
@@ -269,7 +358,9 @@ function emitAvgPoolBackprop(module: ModuleBuilder, bytes: 4 | 8): void {
 
 /** Adds the pooling kernels to `module`. */
 export function emitPool(module: ModuleBuilder): void {
-  emitMaxPool(module);
+  emitMaxPool(module, true);
+  emitMaxPool(module, false);
+  emitMaxPoolBackprop(module);
   emitScatterAdd(module, 8);
   emitScatterAdd(module, 4);
   for (const bytes of [4, 8] as const) {
@@ -330,28 +421,43 @@ export function wasmPool(runtime: Runtime, minSize = POOL_MIN_SIZE): PoolKernels
     (g.outHeight - 1) * g.strideHeight - g.padTop >= g.inHeight ||
     g.padLeft >= g.filterWidth ||
     (g.outWidth - 1) * g.strideWidth - g.padLeft >= g.inWidth;
+  /** Whether the windows cover the input exactly once (each element of it is in one window). */
+  const tiled = (g: WindowGeometry) =>
+    g.strideHeight === g.filterHeight &&
+    g.strideWidth === g.filterWidth &&
+    g.padTop === 0 &&
+    g.padLeft === 0 &&
+    g.outHeight * g.strideHeight === g.inHeight &&
+    g.outWidth * g.strideWidth === g.inWidth;
   const small = (g: WindowGeometry) => inSize(g) < minSize || outSize(g) === 0 || emptyWindow(g);
   return {
     maxPool(xs, g, y) {
       if (small(g) || !f32(xs, y)) return referenceMaxPool(xs, g, y);
-      const r = argmax(xs, g);
-      y.set(runtime.f32().subarray(r.y, r.y + y.length));
+      const yAt = align(xs.length);
+      runtime.reserve((yAt + y.length) * 4);
+      const mem = runtime.f32();
+      mem.set(xs);
+      x.maxPoolValuesF32!(0, yAt * 4, ...geometryArgs(g));
+      y.set(mem.subarray(yAt, yAt + y.length));
     },
     maxPoolBackprop(dy, xs, g, dx) {
       if (small(g) || !f32(dy, xs, dx)) return referenceMaxPoolBackprop(dy, xs, g, dx);
-      const r = argmax(xs, g);
-      const dyAt = r.end;
       if (g.strideHeight >= g.filterHeight && g.strideWidth >= g.filterWidth) {
-        // Windows do not overlap: each element of dx gets at most one term, +0 + dy (as the reference's sum).
-        const acc = dyAt + align(dy.length);
-        runtime.reserve((acc + dx.length) * 4);
+        // Windows do not overlap: each element of dx gets at most one term, +0 + dy (as the reference's sum),
+        // so each window of dx is written whole, and elements in no window (if any) are zeros.
+        const dyAt = align(xs.length);
+        const dxAt = dyAt + align(dy.length);
+        runtime.reserve((dxAt + dx.length) * 4);
         const mem = runtime.f32();
+        mem.set(xs);
         mem.set(dy, dyAt);
-        mem.fill(0, acc, acc + dx.length);
-        x.scatterAddF32To32!(dyAt * 4, r.arg * 4, dy.length, acc * 4);
-        dx.set(mem.subarray(acc, acc + dx.length));
+        if (!tiled(g)) mem.fill(0, dxAt, dxAt + dx.length);
+        x.maxPoolBackpropF32!(0, dyAt * 4, dxAt * 4, ...geometryArgs(g));
+        dx.set(mem.subarray(dxAt, dxAt + dx.length));
         return;
       }
+      const r = argmax(xs, g);
+      const dyAt = r.end;
       const acc = accumulator(dyAt + align(dy.length), dx.length);
       runtime.f32().set(dy, dyAt);
       x.scatterAddF32To64!(dyAt * 4, r.arg * 4, dy.length, acc * 8);
