@@ -127,6 +127,20 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
   }
 
   /**
+   * @internal Makes `value`'s array the variable's value without copying it: for a fresh array nobody else
+   * holds (an optimizer's fused update), where {@link Variable.assign}'s copy would cost a second array.
+   */
+  adopt(value: Tensor<D>): void {
+    if (!shapesEqual(value.shape, this.shape) || value.dtype !== this.dtype) {
+      throw new Error(
+        `tapegrad.Variable.adopt: variable '${this.name}' is ${this.dtype} ${formatShape(this.shape)} but the ` +
+          `new value is ${value.dtype} ${formatShape(value.shape)}`,
+      );
+    }
+    this.values = value.values;
+  }
+
+  /**
    * Adds `delta` to the value, returning this variable.
    *
    * @param delta - The amount to add, broadcast to the variable's shape.

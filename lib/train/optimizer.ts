@@ -413,7 +413,10 @@ export abstract class Optimizer {
           for (const slot of this.slotNames) slots[slot] = this.initialSlot(slot, v);
           this.state.set(v.name, slots);
         }
-        v.assign(this.update(v, gradient, slots, lr, this.steps));
+        const next = this.update(v, gradient, slots, lr, this.steps);
+        if (fresh.has(next))
+          v.adopt(next); // a fused update's own array: no copy
+        else v.assign(next);
       }
     });
     this.steps += 1;
@@ -465,8 +468,13 @@ export function fusedUpdate(
     inputs.map((x) => x.values),
     outs,
   );
-  return outs.map((values) => new Tensor(values, w.shape, w.dtype));
+  const tensors = outs.map((values) => new Tensor(values, w.shape, w.dtype));
+  fresh.add(tensors[0]!);
+  return tensors;
 }
+
+/** The new values fused updates made: arrays no one else holds, which a variable may take without a copy. */
+const fresh = new WeakSet<Tensor>();
 
 /** A tensor with a copy of x's values (never recorded): slots the optimizer may change in place. */
 function copied(x: Tensor): Tensor {

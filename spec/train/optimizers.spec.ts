@@ -476,6 +476,25 @@ describe('fused updates', () => {
     const after = await optimizer.getWeights();
     expect(after.map((x) => Array.from(x.tensor.dataSync()))).not.toEqual(values);
   });
+  test("a fused update becomes the variable's value without a copy; values read before it keep theirs", () => {
+    const w = variable(tensor([1, -2, 3]));
+    const before = lib.identity(w); // shares the array the variable held
+    let written: unknown;
+    const previous = setKernels({
+      adamUpdate: (...args) => {
+        written = args[5];
+        referenceKernels.adamUpdate(...args);
+      },
+    });
+    try {
+      train.adam(0.1).minimize(() => w.square().sum());
+    } finally {
+      setKernels(previous);
+    }
+    expect((w as unknown as { values: unknown }).values).toBe(written);
+    expect(Array.from(before.dataSync())).toEqual([1, -2, 3]);
+    expect(Array.from(w.dataSync()).map((x) => Math.round(x * 10) / 10)).toEqual([0.9, -1.9, 2.9]);
+  });
   test('adam and sgd run their fused kernels on float32 and float64 variables', () => {
     const calls: string[] = [];
     const previous = setKernels({
