@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { QUICK, lcg, randArray } from './common.mjs';
+import { QUICK, lcg, mlpInit, randArray } from './common.mjs';
 
 export { QUICK };
 
@@ -114,22 +114,11 @@ export function gatherBatch(images, labels, idx, from, n, out = 10) {
   return { X, Y };
 }
 
-/** W6's initial parameters: W4's (LCG seeds 2 and 3, Glorot-uniform ranges, zero biases), and Adam's settings. */
+/** W6's initial parameters: W4's (`mlpInit`: LCG seeds 2 and 3, Glorot-uniform ranges, zero biases), and Adam's settings. */
 export function w6Init() {
   const { inp, hid, out, batch } = W6;
-  const s1 = Math.sqrt(6 / (inp + hid));
-  const s2 = Math.sqrt(6 / (hid + out));
-  return {
-    batch,
-    inp,
-    hid,
-    out,
-    ...ADAM,
-    W1: randArray(inp * hid, 2, -s1, s1),
-    b1: new Float32Array(hid),
-    W2: randArray(hid * out, 3, -s2, s2),
-    b2: new Float32Array(out),
-  };
+  const { W1, b1, W2, b2 } = mlpInit();
+  return { batch, inp, hid, out, ...ADAM, W1, b1, W2, b2 };
 }
 
 /**
