@@ -59,10 +59,7 @@ export function adamUpdate(
   outV: TypedArray,
 ): void {
   const { lr, beta1, beta2, epsilon } = h;
-  const c1 = 1 - beta1;
-  const c2 = 1 - beta2;
-  const b1 = 1 - beta1 ** h.step;
-  const b2 = 1 - beta2 ** h.step;
+  const { c1, c2, b1, b2 } = adamFactors(h);
   for (let i = 0; i < w.length; i++) {
     const gi = g[i]!;
     const mi = beta1 * m[i]! + c1 * gi;
@@ -71,6 +68,16 @@ export function adamUpdate(
     outV[i] = vi;
     outW[i] = w[i]! - (lr * (mi / b1)) / (Math.sqrt(vi / b2) + epsilon);
   }
+}
+
+/**
+ * Adam's factors for one step, shared by every Adam kernel so that they compute with the same numbers:
+ * `c1 = 1 − β₁`, `c2 = 1 − β₂` and the bias corrections `b1 = 1 − β₁ᵗ`, `b2 = 1 − β₂ᵗ`.
+ *
+ * @param h - The step's hyperparameters.
+ */
+export function adamFactors(h: AdamHyperparameters): { c1: number; c2: number; b1: number; b2: number } {
+  return { c1: 1 - h.beta1, c2: 1 - h.beta2, b1: 1 - h.beta1 ** h.step, b2: 1 - h.beta2 ** h.step };
 }
 
 /**

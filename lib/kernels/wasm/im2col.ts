@@ -43,6 +43,32 @@ function namedLocals<K extends string>(f: Code, names: readonly K[]): Record<K, 
   return Object.fromEntries(names.map((name) => [name, f.local(I32)])) as Record<K, number>;
 }
 
+/**
+ * Emits the window taps of output column `j` that fall inside x: `w0 = j*sw - left` (its first input column,
+ * maybe negative) and `qa <= q < qb`, the taps q with `0 <= w0 + q*dw < W` (parameters and locals by index).
+ */
+function inBoundsTaps(
+  f: Code,
+  g: { W: number; FW: number; sw: number; dw: number; left: number },
+  v: { j: number; w0: number; qa: number; qb: number },
+): void {
+  const { W, FW, sw, dw, left } = g;
+  const { j, w0, qa, qb } = v;
+  f.get(j).get(sw).i32Mul().get(left).i32Sub().set(w0);
+  f.i32(0).set(qa);
+  f.block().loop();
+  f.get(qa).get(FW).sOp(O.i32GeS).brIf(1);
+  f.get(w0).get(qa).get(dw).i32Mul().i32Add().i32(0).sOp(O.i32GeS).brIf(1);
+  f.get(qa).i32(1).i32Add().set(qa).br(0);
+  f.end().end();
+  f.get(qa).set(qb);
+  f.block().loop();
+  f.get(qb).get(FW).sOp(O.i32GeS).brIf(1);
+  f.get(w0).get(qb).get(dw).i32Mul().i32Add().get(W).sOp(O.i32GeS).brIf(1);
+  f.get(qb).i32(1).i32Add().set(qb).br(0);
+  f.end().end();
+}
+
 /** Emits a loop copying `len` bytes (a multiple of 4) from `src` to `dst` (locals, left unchanged). */
 function copyBytes(f: Code, tmp: { d: number; s: number; l: number }, dst: number, src: number, len: number): void {
   const { d, s, l } = tmp;
@@ -125,20 +151,7 @@ function emitIm2col(module: ModuleBuilder, bytes: 4 | 8): void {
   f.get(dw).get(cb).i32Mul().set(step);
   f.get(rows).set(r);
   f.loop(); // over rows
-  // The in-bounds taps q of this column: qa <= q < qb.
-  f.get(j).get(sw).i32Mul().get(left).i32Sub().set(w0);
-  f.i32(0).set(qa);
-  f.block().loop();
-  f.get(qa).get(FW).sOp(O.i32GeS).brIf(1);
-  f.get(w0).get(qa).get(dw).i32Mul().i32Add().i32(0).sOp(O.i32GeS).brIf(1);
-  f.get(qa).i32(1).i32Add().set(qa).br(0);
-  f.end().end();
-  f.get(qa).set(qb);
-  f.block().loop();
-  f.get(qb).get(FW).sOp(O.i32GeS).brIf(1);
-  f.get(w0).get(qb).get(dw).i32Mul().i32Add().get(W).sOp(O.i32GeS).brIf(1);
-  f.get(qb).i32(1).i32Add().set(qb).br(0);
-  f.end().end();
+  inBoundsTaps(f, { W, FW, sw, dw, left }, { j, w0, qa, qb });
   f.get(qa).get(cb).i32Mul().set(head);
   f.get(FW).get(qb).i32Sub().get(cb).i32Mul().set(tail);
   // Without dilation the in-bounds taps are one run of x; with it, one run of C per tap.
@@ -303,20 +316,7 @@ function emitIm2colPanels(module: ModuleBuilder, lanes: boolean): void {
   f.get(dst).set(row);
   f.get(rows).set(r);
   f.loop(); // over rows
-  // The in-bounds taps q of this column: qa <= q < qb (as in im2col).
-  f.get(j).get(sw).i32Mul().get(left).i32Sub().set(w0);
-  f.i32(0).set(qa);
-  f.block().loop();
-  f.get(qa).get(FW).sOp(O.i32GeS).brIf(1);
-  f.get(w0).get(qa).get(dw).i32Mul().i32Add().i32(0).sOp(O.i32GeS).brIf(1);
-  f.get(qa).i32(1).i32Add().set(qa).br(0);
-  f.end().end();
-  f.get(qa).set(qb);
-  f.block().loop();
-  f.get(qb).get(FW).sOp(O.i32GeS).brIf(1);
-  f.get(w0).get(qb).get(dw).i32Mul().i32Add().get(W).sOp(O.i32GeS).brIf(1);
-  f.get(qb).i32(1).i32Add().set(qb).br(0);
-  f.end().end();
+  inBoundsTaps(f, { W, FW, sw, dw, left }, { j, w0, qa, qb });
   f.get(qa).get(cb).i32Mul().set(head);
   f.get(FW).get(qb).i32Sub().get(cb).i32Mul().set(tail);
   f.i32(1).get(qb).get(qa).i32Sub().get(dw).i32(1).sOp(O.i32Eq).select().set(runs);
@@ -544,19 +544,7 @@ function emitCol2imRows(module: ModuleBuilder, bytes: 4 | 8): void {
   f.get(cols).set(row);
   f.get(rows).set(r);
   f.loop(); // over rows
-  f.get(j).get(sw).i32Mul().get(left).i32Sub().set(w0);
-  f.i32(0).set(qa);
-  f.block().loop();
-  f.get(qa).get(FW).sOp(O.i32GeS).brIf(1);
-  f.get(w0).get(qa).get(dw).i32Mul().i32Add().i32(0).sOp(O.i32GeS).brIf(1);
-  f.get(qa).i32(1).i32Add().set(qa).br(0);
-  f.end().end();
-  f.get(qa).set(qb);
-  f.block().loop();
-  f.get(qb).get(FW).sOp(O.i32GeS).brIf(1);
-  f.get(w0).get(qb).get(dw).i32Mul().i32Add().get(W).sOp(O.i32GeS).brIf(1);
-  f.get(qb).i32(1).i32Add().set(qb).br(0);
-  f.end().end();
+  inBoundsTaps(f, { W, FW, sw, dw, left }, { j, w0, qa, qb });
   // Without dilation the in-bounds taps are one run of the sums and of the row; with it, runs of C.
   f.i32(1).get(qb).get(qa).i32Sub().get(dw).i32(1).sOp(O.i32Eq).select().set(runs);
   f.get(qb).get(qa).i32Sub().get(C).i32Mul().get(C).get(dw).i32(1).sOp(O.i32Eq).select().set(runLen);

@@ -8,7 +8,7 @@
  * kernel's bit for bit. The arrays go through WebAssembly memory block by
  * block (w, g, m, v in; w, m, v out, in place there).
  */
-import { type adamUpdate as referenceAdamUpdate } from '../optimizers.js';
+import { adamFactors, type adamUpdate as referenceAdamUpdate } from '../optimizers.js';
 import { I32, SimdOp as S, V128, type ModuleBuilder } from './emitter.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,20 +30,12 @@ export const WASM_ADAM_MIN_SIZE = 1024;
 export function emitAdam(module: ModuleBuilder): void {
   const c = module.func(ADAM_F32, [I32, I32, I32, I32, I32, I32]);
   const [pw, pg, pm, pv, ph, n] = [0, 1, 2, 3, 4, 5];
-  const constants = Array.from({ length: 8 }, () => c.local(V128));
-  const [beta1, c1, beta2, c2, lr, b1, b2, eps] = constants as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const [g, m, v] = [c.local(V128), c.local(V128), c.local(V128)];
+  const vector = () => c.local(V128);
+  const constants = [vector(), vector(), vector(), vector(), vector(), vector(), vector(), vector()] as const;
+  const [beta1, c1, beta2, c2, lr, b1, b2, eps] = constants;
+  const [g, m, v] = [vector(), vector(), vector()];
   const end = c.local(I32);
-  [beta1, c1, beta2, c2, lr, b1, b2, eps].forEach((local, i) =>
+  constants.forEach((local, i) =>
     c
       .get(ph)
       .loadSplat(8, i * 8)
@@ -98,10 +90,8 @@ export function wasmAdamUpdate(
       return;
     }
     const f64 = runtime.f64();
-    f64.set(
-      [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lr, 1 - h.beta1 ** h.step, 1 - h.beta2 ** h.step, h.epsilon],
-      H / 8,
-    );
+    const { c1, c2, b1, b2 } = adamFactors(h);
+    f64.set([h.beta1, c1, h.beta2, c2, h.lr, b1, b2, h.epsilon], H / 8);
     const f32 = runtime.f32();
     for (let start = 0; start < n; start += BLOCK) {
       const size = Math.min(BLOCK, n - start);
