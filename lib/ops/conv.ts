@@ -13,7 +13,7 @@ import { kernels } from '../kernels/index.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { applyEpilogue } from './epilogue.js';
+import { applyEpilogue, biasInput } from './epilogue.js';
 import { reluGrad } from './fused-grads.js';
 import type { FusedActivation } from './matmul.js';
 import { installMethods, type Method } from './methods.js';
@@ -151,10 +151,7 @@ export function fusedConv2d(
 ): Tensor {
   const op = 'fused.conv2d';
   const { x4, f, batched, g } = convolution(op, x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
-  const b = bias === undefined ? undefined : convertToTensor(op, 'bias', bias, x4.dtype);
-  if (b !== undefined && b.dtype !== x4.dtype) {
-    throw new TypeError(`tapegrad.${op}: the bias is ${b.dtype} but x is ${x4.dtype}; give them one dtype`);
-  }
+  const b = biasInput(op, bias, x4.dtype, 'x is');
   return unbatch(fusedConv2dOp(b === undefined ? [x4, f] : [x4, f, b], { g, activation }), batched);
 }
 

@@ -16,12 +16,10 @@
  * @packageDocumentation
  */
 import { describeValue } from '../format.js';
-import { convertToTensor } from '../creation.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { fusedConv2d } from './conv.js';
-import { binaryInputs } from './elementwise.js';
-import { fusedMatMul, type FusedActivation } from './matmul.js';
-import { formatShape } from '../shape.js';
+import { biasInput } from './epilogue.js';
+import { fusedMatMul, matmulInputs, type FusedActivation } from './matmul.js';
 
 export type { FusedActivation } from './matmul.js';
 
@@ -85,17 +83,8 @@ export function matMul(args: {
     preluActivationWeights: args.preluActivationWeights,
     leakyreluAlpha: args.leakyreluAlpha,
   });
-  const [x, y] = binaryInputs(op, args.a, args.b, true);
-  if (x.rank < 2 || y.rank < 2) {
-    throw new Error(
-      `tapegrad.${op}: both operands need rank 2 or more, got ${formatShape(x.shape)} and ${formatShape(y.shape)}; ` +
-        'reshape a vector to [1, n] or [n, 1] first',
-    );
-  }
-  const b = bias === undefined ? undefined : convertToTensor(op, 'bias', bias, x.dtype);
-  if (b !== undefined && b.dtype !== x.dtype) {
-    throw new TypeError(`tapegrad.${op}: the bias is ${b.dtype} but a and b are ${x.dtype}; give them one dtype`);
-  }
+  const [x, y] = matmulInputs(op, args.a, args.b);
+  const b = biasInput(op, bias, x.dtype, 'a and b are');
   return fusedMatMul(x, y, b, Boolean(transposeA), Boolean(transposeB), act);
 }
 

@@ -148,14 +148,19 @@ export function fusedMatMul(
  * ```
  */
 export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
-  const [x, y] = binaryInputs('matmul', a, b, true);
+  return matmulOp(matmulInputs('matmul', a, b), { transposeA: Boolean(transposeA), transposeB: Boolean(transposeB) });
+}
+
+/** The operands of a matrix product (`op` names it in errors): one numeric dtype, rank 2 or more each. */
+export function matmulInputs(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  const [x, y] = binaryInputs(op, a, b, true);
   if (x.rank < 2 || y.rank < 2) {
     throw new Error(
-      `tapegrad.matmul: both operands need rank 2 or more, got ${formatShape(x.shape)} and ${formatShape(y.shape)}; ` +
+      `tapegrad.${op}: both operands need rank 2 or more, got ${formatShape(x.shape)} and ${formatShape(y.shape)}; ` +
         'reshape a vector to [1, n] or [n, 1] first',
     );
   }
-  return matmulOp([x, y], { transposeA: Boolean(transposeA), transposeB: Boolean(transposeB) });
+  return [x, y];
 }
 
 interface MatmulMethods {
