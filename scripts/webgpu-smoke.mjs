@@ -1,5 +1,6 @@
 // A compute shader on whatever adapter Dawn finds (SwiftShader here): prints the adapter, checks the result,
 // and times a dispatch and a read-back. Run: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node scripts/webgpu-smoke.mjs
+/* global GPUBufferUsage, GPUMapMode -- copied from the package's globals */
 import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);
