@@ -25,11 +25,13 @@ async function time(label: string, reps: number, body: () => Promise<void> | voi
 for (const n of [1024, 1 << 16, 1 << 20]) {
   const a = kernels.upload(new Float32Array(n).fill(1));
   const b = kernels.upload(new Float32Array(n).fill(2));
+  // Each output goes straight back to the pool: the queue orders the next write to it after this dispatch.
+  const add = () => kernels.pool.release(kernels.binary('add', a, [n], b, [n], [n]).buffer);
   await time(`add of ${n} elements, waited for`, 20, async () => {
-    kernels.binary('add', a, [n], b, [n], [n]);
+    add();
     await kernels.finish();
   });
-  await time(`add of ${n} elements, 20 queued`, 20, () => void kernels.binary('add', a, [n], b, [n], [n]));
+  await time(`add of ${n} elements, 20 queued`, 20, add);
   await time(`read-back of ${n} elements`, 20, async () => void (await kernels.read(a)));
 }
 for (const [m, k, n] of [
@@ -39,7 +41,7 @@ for (const [m, k, n] of [
   const a = kernels.upload(new Float32Array(m! * k!).fill(0.5));
   const b = kernels.upload(new Float32Array(k! * n!).fill(0.25));
   await time(`matmul ${m}x${k}x${n}, waited for`, 5, async () => {
-    kernels.matmul(a, [], b, [], [], m!, k!, n!, false, false);
+    kernels.pool.release(kernels.matmul(a, [], b, [], [], m!, k!, n!, false, false).buffer);
     await kernels.finish();
   });
 }

@@ -107,6 +107,13 @@ describeGpu(title, () => {
     },
   );
 
+  it('reports work the device refused at the next read, once', async () => {
+    const array = gpu.upload(Float32Array.of(1, 2));
+    gpu.context.device.createBuffer({ size: 4, usage: 0 }); // no usage: a validation error, raised on the device
+    await expect(gpu.read(array)).rejects.toThrow(/tapegrad.webgpu: the device refused earlier work: /);
+    expect(await gpu.read(array)).toEqual(Float32Array.of(1, 2));
+  });
+
   it('refuses float64 with what to do', () => {
     expect(() => gpu.upload(new Float64Array(2))).toThrow(/float64 has no GPU kernels .*cast to float32.*CPU backend/);
   });

@@ -22,7 +22,7 @@ const MAX_GROUPS = 65535;
 export class WebGpuKernels {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  /** The first error the device reported (a shader or a dispatch it refused), thrown at the next read. */
+  /** The first error the device reported (a shader or a dispatch it refused), thrown at the next read, once. */
   private error: GPUError | undefined;
 
   private constructor(readonly context: WebGpuContext) {
@@ -58,9 +58,11 @@ export class WebGpuKernels {
     encoder.copyBufferToBuffer(array.buffer, 0, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(MAP_MODE_READ);
-    if (this.error !== undefined) {
+    const error = this.error;
+    if (error !== undefined) {
+      this.error = undefined; // reported once
       staging.destroy();
-      throw new Error(`tapegrad.webgpu: the device refused earlier work: ${this.error.message}`);
+      throw new Error(`tapegrad.webgpu: the device refused earlier work: ${error.message}`);
     }
     result.set(
       array.dtype === 'int32' ? new Int32Array(staging.getMappedRange()) : new Float32Array(staging.getMappedRange()),
@@ -83,7 +85,10 @@ export class WebGpuKernels {
     const meta = Uint32Array.from([n, shape.length, ...shape, ...aStrides, ...bStrides]);
     const groups = Math.ceil(n / ELEMENTWISE_WORKGROUP);
     const x = Math.min(groups, MAX_GROUPS);
-    this.dispatch(`binary.${op}.${a.dtype}`, () => binaryShader(op, a.dtype), [a, b, out], meta, [
+    const rank = shape.length;
+    const contiguous = rank === 1 && aStrides[0] === 1 && bStrides[0] === 1;
+    const key = `binary.${op}.${a.dtype}.${contiguous ? 'contiguous' : rank}`;
+    this.dispatch(key, () => binaryShader(op, a.dtype, rank, contiguous), [a, b, out], meta, [
       x,
       Math.ceil(groups / x),
       1,
