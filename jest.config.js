@@ -1,3 +1,12 @@
+const fs = require('node:fs'); // eslint-disable-line @typescript-eslint/no-require-imports -- a CommonJS config
+
+// The WebGPU specs (spec/webgpu/) use Vulkan through Dawn: where no driver is named and Debian's chromium has
+// SwiftShader, name it here, in Jest's own process (a spec's process.env is a copy that native code never sees).
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (process.env.VK_ICD_FILENAMES === undefined && fs.existsSync(swiftshader)) {
+  process.env.VK_ICD_FILENAMES = swiftshader;
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

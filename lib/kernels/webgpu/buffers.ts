@@ -1,0 +1,85 @@
+/// <reference types="@webgpu/types" />
+/**
+ * GPU memory: a pool of storage buffers by size class, and the handle a GPU tensor's storage would be. A handle's
+ * buffer returns to the pool when its owner (the tensor) is garbage-collected, or at once through `free`
+ * (`dispose()`); buffers are reused rather than destroyed, since creating one costs more than a dispatch.
+ */
+
+// The flags of GPUBufferUsage and GPUMapMode, written out so that the module needs no WebGPU globals (Node's
+// `webgpu` package only defines them once its `globals` are copied onto globalThis).
+export const USAGE_MAP_READ = 0x0001;
+export const USAGE_COPY_SRC = 0x0004;
+export const USAGE_COPY_DST = 0x0008;
+export const USAGE_STORAGE = 0x0080;
+export const MAP_MODE_READ = 0x0001;
+
+/** The dtypes a GPU array holds: WGSL has no f64, and bool would be stored as one u32 an element. */
+export type GpuDType = 'float32' | 'int32';
+
+/** A tensor's data in GPU memory: a pooled buffer (possibly larger than needed), its element count and dtype. */
+export interface GpuArray {
+  readonly buffer: GPUBuffer;
+  readonly length: number;
+  readonly dtype: GpuDType;
+}
+
+/** The smallest buffer the pool makes; every size class is a power of two from here. */
+const MIN_BYTES = 256;
+
+/** The size class of a request: the next power of two of at least MIN_BYTES (at most 2x the bytes asked for). */
+function sizeClass(bytes: number): number {
+  return Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+}
+
+/** Storage buffers by size class, with counts of the bytes handed out and held free. */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private readonly collected = new FinalizationRegistry<GPUBuffer>((buffer) => this.release(buffer));
+  /** Bytes in buffers handed out and not yet returned. */
+  bytesInUse = 0;
+  /** Bytes in buffers waiting in the pool. */
+  bytesFree = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** A storage buffer of at least `bytes` bytes that can be copied to and from. */
+  acquire(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes);
+    const buffer = this.free.get(size)?.pop();
+    if (buffer !== undefined) this.bytesFree -= size;
+    this.bytesInUse += size;
+    return buffer ?? this.device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+  }
+
+  /** Returns a buffer to the pool; the caller must not use it again. */
+  release(buffer: GPUBuffer): void {
+    const size = buffer.size;
+    this.bytesInUse -= size;
+    this.bytesFree += size;
+    let list = this.free.get(size);
+    if (list === undefined) this.free.set(size, (list = []));
+    list.push(buffer);
+  }
+
+  /** An array of `length` elements in a pooled buffer; the caller returns it with `release`, or hands it to `track`. */
+  allocate(length: number, dtype: GpuDType): GpuArray {
+    return { buffer: this.acquire(length * 4), length, dtype };
+  }
+
+  /** Returns `array`'s buffer to the pool when `owner` (the tensor holding it) is garbage-collected. */
+  track(owner: object, array: GpuArray): void {
+    this.collected.register(owner, array.buffer, owner);
+  }
+
+  /** Returns `owner`'s array to the pool now (as `dispose()` would), not when `owner` is collected; once only. */
+  freeNow(owner: object, array: GpuArray): void {
+    if (this.collected.unregister(owner)) this.release(array.buffer);
+  }
+
+  /** Destroys the buffers waiting in the pool (their memory goes back to the driver). */
+  trim(): void {
+    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    this.free.clear();
+    this.bytesFree = 0;
+  }
+}
