@@ -6,6 +6,8 @@ const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (process.env.VK_ICD_FILENAMES === undefined && fs.existsSync(swiftshader)) {
   process.env.VK_ICD_FILENAMES = swiftshader;
 }
+// Vulkan's loader complains on every device when this is unset (as it is in containers and CI).
+process.env.XDG_RUNTIME_DIR ??= require('node:os').tmpdir(); // eslint-disable-line @typescript-eslint/no-require-imports
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,8 +1,9 @@
 /// <reference types="@webgpu/types" />
 /**
- * GPU memory: a pool of storage buffers by size class, and the handle a GPU tensor's storage would be. A handle's
- * buffer returns to the pool when its owner (the tensor) is garbage-collected, or at once through `free`
- * (`dispose()`); buffers are reused rather than destroyed, since creating one costs more than a dispatch.
+ * GPU memory: a pool of storage buffers by size class, and the handle a GPU tensor's storage is. A handle's buffer
+ * returns to the pool when the handle is garbage-collected (every tensor sharing it is gone), or at once through
+ * `free` (`dispose()` of its last tensor); buffers are reused rather than destroyed, since creating one costs more
+ * than a dispatch.
  */
 
 // The flags of GPUBufferUsage and GPUMapMode, written out so that the module needs no WebGPU globals (Node's
@@ -13,14 +14,21 @@ export const USAGE_COPY_DST = 0x0008;
 export const USAGE_STORAGE = 0x0080;
 export const MAP_MODE_READ = 0x0001;
 
-/** The dtypes a GPU array holds: WGSL has no f64, and bool would be stored as one u32 an element. */
-export type GpuDType = 'float32' | 'int32';
+/** The dtypes a GPU array holds: WGSL has no f64; bool is stored as one u32 (0 or 1) an element. */
+export type GpuDType = 'float32' | 'int32' | 'bool';
 
-/** A tensor's data in GPU memory: a pooled buffer (possibly larger than needed), its element count and dtype. */
+/**
+ * A tensor's data in GPU memory: a pooled buffer (possibly larger than needed), its element count and dtype, and how
+ * many tensors hold it (reshape and identity share one handle; `dispose()` frees the buffer when the last lets go).
+ */
 export interface GpuArray {
   readonly buffer: GPUBuffer;
   readonly length: number;
   readonly dtype: GpuDType;
+  /** Tensors holding this array that have not been disposed. */
+  holders: number;
+  /** Set once the buffer went back to the pool: any later use is an error. */
+  freed: boolean;
 }
 
 /** The smallest buffer the pool makes; every size class is a power of two from here. */
@@ -39,6 +47,8 @@ export class BufferPool {
   bytesInUse = 0;
   /** Bytes in buffers waiting in the pool. */
   bytesFree = 0;
+  /** Whether the last `acquire` reused a buffer (a new one is zeroed by WebGPU; a reused one holds old data). */
+  reused = false;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -47,6 +57,7 @@ export class BufferPool {
     const size = sizeClass(bytes);
     const buffer = this.free.get(size)?.pop();
     if (buffer !== undefined) this.bytesFree -= size;
+    this.reused = buffer !== undefined;
     this.bytesInUse += size;
     return buffer ?? this.device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
   }
@@ -61,19 +72,21 @@ export class BufferPool {
     list.push(buffer);
   }
 
-  /** An array of `length` elements in a pooled buffer; the caller returns it with `release`, or hands it to `track`. */
+  /**
+   * An array of `length` elements in a pooled buffer, returned to the pool when the handle is garbage-collected
+   * (or earlier by `freeNow`).
+   */
   allocate(length: number, dtype: GpuDType): GpuArray {
-    return { buffer: this.acquire(length * 4), length, dtype };
+    const array: GpuArray = { buffer: this.acquire(length * 4), length, dtype, holders: 0, freed: false };
+    this.collected.register(array, array.buffer, array);
+    return array;
   }
 
-  /** Returns `array`'s buffer to the pool when `owner` (the tensor holding it) is garbage-collected. */
-  track(owner: object, array: GpuArray): void {
-    this.collected.register(owner, array.buffer, owner);
-  }
-
-  /** Returns `owner`'s array to the pool now (as `dispose()` would), not when `owner` is collected; once only. */
-  freeNow(owner: object, array: GpuArray): void {
-    if (this.collected.unregister(owner)) this.release(array.buffer);
+  /** Returns `array`'s buffer to the pool now, not when the handle is collected; once only. */
+  freeNow(array: GpuArray): void {
+    if (array.freed) return;
+    array.freed = true;
+    if (this.collected.unregister(array)) this.release(array.buffer);
   }
 
   /** Destroys the buffers waiting in the pool (their memory goes back to the driver). */

@@ -2,15 +2,28 @@
 /**
  * Acquiring a WebGPU device: from an option, else from `globalThis.navigator.gpu`
  * (browsers; in Node, where the user has set it from the `webgpu` package).
- * Nothing here is wired into tapegrad's ops yet (docs/design/webgpu.md).
+ * `setBackend('webgpu')` (lib/backends.ts) calls it.
  */
 
-/** Where the GPU comes from. */
+/**
+ * The part of WebGPU's `GPU` object that tapegrad calls: `navigator.gpu` in a browser, or in Node `create([])` from
+ * the `webgpu` package. Written out here so that tapegrad's types need no WebGPU type package.
+ */
+export interface GpuLike {
+  /**
+   * Resolves to an adapter, or null where there is none.
+   *
+   * @param options - The adapter wanted: `powerPreference`.
+   */
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown>;
+}
+
+/** Where the GPU comes from, for `setBackend('webgpu', options)`. */
 export interface WebGpuOptions {
   /** The GPU object (`navigator.gpu`, or `create([])` from Node's `webgpu` package); default `globalThis.navigator.gpu`. */
-  readonly gpu?: GPU;
-  /** Passed to `requestAdapter`. */
-  readonly powerPreference?: GPUPowerPreference;
+  readonly gpu?: GpuLike;
+  /** Asks the GPU object for a low-power or a high-performance adapter. */
+  readonly powerPreference?: 'low-power' | 'high-performance';
 }
 
 /** A device with the adapter and GPU object it came from. */
@@ -37,7 +50,7 @@ export function describeAdapter(info: GPUAdapterInfo): string {
  * are smaller than some tensors).
  */
 export async function acquireDevice(options: WebGpuOptions = {}): Promise<WebGpuContext> {
-  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  const gpu = (options.gpu ?? (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu) as GPU | undefined;
   if (gpu === undefined) {
     throw new Error(
       "tapegrad.webgpu: no GPU object: globalThis.navigator.gpu is undefined; in a browser use one with WebGPU, in Node pass { gpu: create([]) } from the 'webgpu' package or set globalThis.navigator = { gpu }",

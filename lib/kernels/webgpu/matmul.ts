@@ -1,4 +1,9 @@
 /// <reference types="@webgpu/types" />
+import type { Kernels } from '../index.js';
+import type { OnArrays } from '../storage.js';
+import type { GpuArray } from './buffers.js';
+import type { GpuContext } from './context.js';
+
 /**
  * The WGSL matrix product: 16x16 output tiles, each workgroup staging 16x16 tiles of A and B in workgroup memory,
  * batched over the z axis of the dispatch with broadcast batch axes, and transposes read through strides (no
@@ -108,4 +113,28 @@ function batchStrides(batch: readonly number[], outBatch: readonly number[], mat
     stride *= batch[d]!;
   }
   return strides;
+}
+
+/** The matmul kernel on GPU arrays (float32), with the CPU kernel's arguments; writes `out`. */
+export function gpuMatmul(ctx: GpuContext): { matmul: OnArrays<Kernels['matmul'], GpuArray> } {
+  return {
+    matmul(a, aBatch, b, bBatch, outBatch, m, k, n, transposeA, transposeB, out) {
+      if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+        throw new TypeError(`tapegrad.webgpu.matmul: float32 only on the GPU, got ${a.dtype} and ${b.dtype}`);
+      }
+      const batch = outBatch.reduce((p, s) => p * s, 1);
+      if (batch > 65535) {
+        throw new RangeError(
+          `tapegrad.webgpu.matmul: ${batch} matrices in a batch; the GPU kernel takes at most 65,535`,
+        );
+      }
+      if (batch * m * n === 0) return;
+      const dims = matmulMeta(aBatch, bBatch, outBatch, m, k, n, transposeA, transposeB);
+      ctx.dispatch('matmul', () => MATMUL_SHADER, [a, b, out], dims, [
+        Math.ceil(n / MATMUL_TILE),
+        Math.ceil(m / MATMUL_TILE),
+        batch,
+      ]);
+    },
+  };
 }

@@ -1,0 +1,279 @@
+/// <reference types="@webgpu/types" />
+/**
+ * A WebGPU device with what every kernel needs: the buffer pool, upload and read-back, compiled pipelines by key, and
+ * `dispatch`, which runs one compute shader over GPU arrays with a small array of parameters (`dims`).
+ *
+ * Conventions for the kernels (lib/kernels/webgpu/*.ts): each takes the same arguments as the CPU kernel of the same
+ * name (lib/kernels/index.ts), with GPU arrays in place of typed arrays, and writes its output array (`out`, `y`,
+ * `dx`, ...) as the CPU kernel does. Shaders bind the arrays in the order given to `dispatch` as
+ * `@group(0) @binding(i)` storage buffers, then `dims` (`array<u32>`; floats go in as their bits, read back with
+ * `bitcast<f32>`). Bool arrays hold one u32 (0 or 1) an element. `meta` is a reserved word in WGSL.
+ */
+import type { TypedArray } from '../../dtype.js';
+import {
+  BufferPool,
+  MAP_MODE_READ,
+  USAGE_COPY_DST,
+  USAGE_COPY_SRC,
+  USAGE_MAP_READ,
+  USAGE_STORAGE,
+  type GpuArray,
+  type GpuDType,
+} from './buffers.js';
+import type { WebGpuContext } from './device.js';
+
+/** The most workgroups a dispatch may have along one axis (WebGPU's default limit). */
+export const MAX_GROUPS = 65535;
+
+/** The invocations of a workgroup of the one-element-per-invocation kernels. */
+export const WORKGROUP = 64;
+
+/**
+ * The WGSL line that gives a flat invocation index `i` over a 2-D grid of workgroups of `WORKGROUP` invocations
+ * (see `GpuContext.grid`); use with `@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u`.
+ */
+export const FLAT_INDEX = `let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;`;
+
+/** A device, its pool and its pipelines: what `setBackend('webgpu')` holds. */
+export class GpuContext {
+  readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** The first error the device reported (a shader or a dispatch it refused), thrown at the next read, once. */
+  private error: GPUError | undefined;
+  /** Dispatches so far (for the bench and the specs). */
+  dispatches = 0;
+  /**
+   * Numeric checks waiting for the next read: a check's number is its key here, and the kernel of `checkFinite`
+   * lowers the flag buffer's one u32 to the number of the first check that found a NaN or ±Infinity.
+   */
+  private readonly checks = new Map<number, () => string>();
+  private nextCheck = 0;
+  private flag: GPUBuffer | undefined;
+
+  constructor(readonly context: WebGpuContext) {
+    this.pool = new BufferPool(context.device);
+    context.device.addEventListener('uncapturederror', (event) => {
+      this.error ??= (event as GPUUncapturedErrorEvent).error;
+    });
+  }
+
+  get device(): GPUDevice {
+    return this.context.device;
+  }
+
+  /**
+   * A new GPU array of `length` zeros, as the CPU's `allocate` gives (a kernel such as stridedWrite keeps the rest of
+   * its output). A reused buffer is cleared by a command that goes out with the next dispatch, read or write.
+   */
+  allocate(length: number, dtype: GpuDType): GpuArray {
+    const array = this.pool.allocate(length, dtype);
+    if (this.pool.reused) this.pendingClears.push(array);
+    return array;
+  }
+
+  /** Copies a typed array into a new GPU array (a write queued on the device: synchronous for the caller). */
+  upload(values: TypedArray, dtype: GpuDType = gpuDType(values)): GpuArray {
+    const array = this.pool.allocate(values.length, dtype); // every element is written: no clear
+    this.write(array, values);
+    return array;
+  }
+
+  /** Overwrites `array` with `values` (same length; bool as 0/1 bytes becomes one u32 an element). */
+  write(array: GpuArray, values: TypedArray): void {
+    if (values.length === 0) return;
+    this.flushClears(); // a queued write runs before command buffers submitted after it
+    const data = values instanceof Uint8Array ? Uint32Array.from(values) : values;
+    this.device.queue.writeBuffer(array.buffer, 0, data.buffer, data.byteOffset, data.length * 4);
+  }
+
+  /** The values of a GPU array, once the device has computed them (WebGPU has no synchronous read). */
+  async read(array: GpuArray): Promise<Float32Array | Int32Array | Uint8Array> {
+    if (array.freed) throw new Error('tapegrad.webgpu: this tensor was disposed; its memory went back to the pool');
+    this.flushClears();
+    const bytes = array.length * 4;
+    const staging =
+      bytes === 0 ? undefined : this.device.createBuffer({ size: bytes, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+    const checked = this.checks.size > 0 ? this.nextCheck : undefined; // the checks this read answers
+    const flagStaging =
+      checked === undefined ? undefined : this.device.createBuffer({ size: 4, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+    if (staging !== undefined || flagStaging !== undefined) {
+      const encoder = this.device.createCommandEncoder();
+      if (staging !== undefined) encoder.copyBufferToBuffer(array.buffer, 0, staging, 0, bytes);
+      if (flagStaging !== undefined) encoder.copyBufferToBuffer(this.flag!, 0, flagStaging, 0, 4);
+      this.device.queue.submit([encoder.finish()]);
+      await Promise.all([staging?.mapAsync(MAP_MODE_READ), flagStaging?.mapAsync(MAP_MODE_READ)]);
+    } else {
+      await this.device.queue.onSubmittedWorkDone();
+    }
+    if (flagStaging !== undefined) {
+      const failed = new Uint32Array(flagStaging.getMappedRange())[0]!;
+      flagStaging.destroy();
+      const describe = failed < checked! ? this.checks.get(failed) : undefined;
+      for (const id of [...this.checks.keys()]) if (id < checked!) this.checks.delete(id);
+      if (describe !== undefined) {
+        this.device.queue.writeBuffer(this.flag!, 0, Uint32Array.of(NO_CHECK_FAILED));
+        staging?.destroy();
+        throw new Error(describe());
+      }
+    }
+    const error = this.error;
+    if (error !== undefined) {
+      this.error = undefined; // reported once
+      staging?.destroy();
+      throw new Error(`tapegrad.webgpu: the device refused earlier work: ${error.message}`);
+    }
+    let result: Float32Array | Int32Array | Uint8Array;
+    if (staging === undefined) {
+      result =
+        array.dtype === 'float32'
+          ? new Float32Array(0)
+          : array.dtype === 'int32'
+            ? new Int32Array(0)
+            : new Uint8Array(0);
+    } else {
+      const range = staging.getMappedRange();
+      if (array.dtype === 'float32') result = new Float32Array(range).slice();
+      else if (array.dtype === 'int32') result = new Int32Array(range).slice();
+      else result = Uint8Array.from(new Uint32Array(range));
+      staging.unmap();
+      staging.destroy();
+    }
+    return result;
+  }
+
+  /** The workgroup grid for `n` invocations of `WORKGROUP` each: x up to MAX_GROUPS, then rows (see FLAT_INDEX). */
+  grid(n: number): [number, number, number] {
+    const groups = Math.ceil(n / WORKGROUP);
+    const x = Math.min(Math.max(groups, 1), MAX_GROUPS);
+    return [x, Math.ceil(groups / x), 1];
+  }
+
+  /**
+   * Runs the pipeline named `key` (compiled from `shader()` on first use) with bindings 0.. for `arrays` and the
+   * last one for `dims`, in one command buffer submitted at once. The dims buffer goes back to the pool straight
+   * after the submit: the queue orders any later write to it after this dispatch. Nothing runs for an empty grid.
+   */
+  dispatch(
+    key: string,
+    shader: () => string,
+    arrays: readonly GpuArray[],
+    dims: Uint32Array,
+    groups: readonly [number, number, number],
+  ): void {
+    if (groups[0] * groups[1] * groups[2] === 0) return;
+    for (const array of arrays) {
+      if (array.freed)
+        throw new Error(`tapegrad.webgpu.${key}: an input was disposed; its memory went back to the pool`);
+    }
+    const device = this.device;
+    let pipeline = this.pipelines.get(key);
+    if (pipeline === undefined) {
+      const module = device.createShaderModule({ label: key, code: shader() });
+      pipeline = device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      this.pipelines.set(key, pipeline);
+    }
+    const dimsBuffer = this.pool.acquire(Math.max(dims.byteLength, 4));
+    device.queue.writeBuffer(dimsBuffer, 0, dims.buffer, dims.byteOffset, dims.byteLength);
+    const buffers = [...arrays.map((array) => array.buffer), dimsBuffer];
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const encoder = device.createCommandEncoder();
+    this.encodeClears(encoder);
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    this.pool.release(dimsBuffer);
+    this.dispatches++;
+  }
+
+  /**
+   * Checks `array` (float32) for NaN and ±Infinity on the device. Nothing is read now: where one is found, the next
+   * `read` throws `describe()`'s message (for the first check that failed, in submission order), since WebGPU has no
+   * synchronous read.
+   */
+  checkFinite(array: GpuArray, describe: () => string): void {
+    if (array.length === 0 || array.dtype !== 'float32') return;
+    const id = this.nextCheck++;
+    this.checks.set(id, describe);
+    if (this.flag === undefined) {
+      this.flag = this.device.createBuffer({ size: 4, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+      this.device.queue.writeBuffer(this.flag, 0, Uint32Array.of(NO_CHECK_FAILED));
+    }
+    const flag: GpuArray = { buffer: this.flag, length: 1, dtype: 'int32', holders: 1, freed: false };
+    this.dispatch(
+      'checkFinite',
+      () => CHECK_FINITE_SHADER,
+      [array, flag],
+      Uint32Array.of(array.length, id),
+      this.grid(array.length),
+    );
+  }
+
+  /** Arrays allocated from reused buffers, to be zeroed before the next command that could read them. */
+  private pendingClears: GpuArray[] = [];
+
+  private encodeClears(encoder: GPUCommandEncoder): void {
+    for (const array of this.pendingClears) if (!array.freed) encoder.clearBuffer(array.buffer, 0, array.buffer.size);
+    this.pendingClears = [];
+  }
+
+  /** Submits the pending clears now (before a queued write or a read). */
+  private flushClears(): void {
+    if (this.pendingClears.length === 0) return;
+    const encoder = this.device.createCommandEncoder();
+    this.encodeClears(encoder);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Resolves once the device has finished the work submitted so far. */
+  async finish(): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  /** Frees the pool's buffers and the device; the context is unusable afterwards. */
+  destroy(): void {
+    this.pool.trim();
+    this.flag?.destroy();
+    this.device.destroy();
+  }
+}
+
+/** The flag's value while no check has failed. */
+const NO_CHECK_FAILED = 0xffffffff;
+
+/** dims = [n, check number]: lowers the flag to the check's number where an element is NaN or ±Infinity (bits). */
+const CHECK_FINITE_SHADER = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<u32>;
+@group(0) @binding(1) var<storage, read_write> flag: array<atomic<u32>>;
+@group(0) @binding(2) var<storage, read> dims: array<u32>;
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  ${FLAT_INDEX}
+  if (i >= dims[0]) { return; }
+  // Exponent all ones: Infinity or NaN (read as bits, which no compiler folds away).
+  if ((x[i] & 0x7f800000u) == 0x7f800000u) { atomicMin(&flag[0], dims[1]); }
+}`;
+
+/** The bits of float32 `x` as a u32, for a `dims` entry a shader reads with `bitcast<f32>`. */
+export function f32Bits(x: number): number {
+  return new Uint32Array(Float32Array.of(x).buffer)[0]!;
+}
+
+/** The GPU dtype of a typed array; float64 is refused with what to do. */
+export function gpuDType(values: TypedArray): GpuDType {
+  if (values instanceof Float32Array) return 'float32';
+  if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Uint8Array) return 'bool';
+  throw new TypeError(
+    "tapegrad.webgpu: float64 has no GPU kernels (WGSL has no f64); cast to float32, or keep this tensor on the CPU backend (await setBackend('wasm-simd'))",
+  );
+}
+
+/** The WGSL element type of each GPU dtype (bool as u32). */
+export const WGSL_TYPE: Record<GpuDType, string> = { float32: 'f32', int32: 'i32', bool: 'u32' };

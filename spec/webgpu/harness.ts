@@ -1,0 +1,39 @@
+/**
+ * Shared set-up of the WebGPU kernel specs: one GPU context for a spec file (on the adapter the child-process probe
+ * found), seeded values, and `describeGpu`, which skips a suite with the reason where there is no adapter.
+ */
+import { acquireDevice } from '../../lib/kernels/webgpu/device.js';
+import { GpuContext } from '../../lib/kernels/webgpu/context.js';
+import { adapterProbe, createGpu } from './adapter.js';
+
+/** `describe` where a WebGPU adapter exists, else `describe.skip` (with the reason printed once). */
+export const describeGpu = adapterProbe.name !== undefined ? describe : describe.skip;
+
+/** A suite title that names the adapter, or why the suite is skipped. */
+export function gpuTitle(what: string): string {
+  if (adapterProbe.name !== undefined) return `${what} on ${adapterProbe.name}`;
+  const title = `${what} (skipped: no WebGPU adapter: ${adapterProbe.reason})`;
+  console.warn(title); // a suite whose tests are all skipped prints no titles
+  return title;
+}
+
+/** A GPU context for this spec file: call in `describeGpu`; created before its tests and destroyed after them. */
+export function useGpuContext(): { readonly ctx: GpuContext } {
+  const holder = {} as { ctx: GpuContext };
+  beforeAll(async () => {
+    holder.ctx = new GpuContext(await acquireDevice({ gpu: createGpu() }));
+  });
+  afterAll(() => holder.ctx?.destroy());
+  return holder;
+}
+
+/** Seeded values in [-1, 1) (a linear congruential generator: the same on every run). */
+export function seeded(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
