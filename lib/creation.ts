@@ -5,6 +5,8 @@
 import { describeValue } from './format.js';
 import { allocate, checkDType, dtypeOfArray, type DataTypeMap, type DType, type TypedArray } from './dtype.js';
 import { kernels } from './kernels/index.js';
+import { active, allocateHere, gpuDTypeOf, placement } from './kernels/placement.js';
+import type { Storage } from './kernels/storage.js';
 import { checkSeed, drawSeed } from './random.js';
 import { checkShape, formatShape, MAX_SIZE, shapesEqual, sizeError, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorLike } from './tensor.js';
@@ -54,7 +56,9 @@ function toTensor(op: string, values: TensorLike, shape: readonly number[] | und
   if (shape !== undefined) checkShape(op, shape);
   if (values instanceof Tensor) {
     const t = values.snapshot();
-    return fromFlat(op, t.values, shape ?? t.shape, dtype ?? t.dtype);
+    return t.onGpu
+      ? copyOnDevice(op, t, shape ?? t.shape, dtype ?? t.dtype)
+      : fromFlat(op, t.values, shape ?? t.shape, dtype ?? t.dtype);
   }
   const arrayDType = dtypeOfArray(values);
   if (arrayDType !== undefined) {
@@ -149,7 +153,43 @@ function fromFlat(op: string, flat: ArrayLike<number>, shape: Shape, dtype: DTyp
     src.set(flat);
     kernels.cast(src, data);
   } else data.set(flat);
-  return new Tensor(data, [...shape], dtype);
+  return made(op, data, [...shape], dtype);
+}
+
+/**
+ * A tensor over data just made on the CPU: as it is on the CPU backends, and copied into device memory when a device
+ * backend (webgpu) is current, where new tensors live. float64 there is an error naming `op`.
+ */
+function made<D extends DType>(op: string, data: DataTypeMap[D], shape: Shape, dtype: D): Tensor<D> {
+  const device = placement.device;
+  if (device === undefined) return new Tensor(data, shape, dtype);
+  return new Tensor(device.upload(data, gpuDTypeOf(dtype, op)), shape, dtype);
+}
+
+/**
+ * A fresh copy of `t`'s data where tensors live now: a typed array on the CPU backends (a GPU tensor there is an
+ * error saying how to move it), device memory on webgpu (uploaded from the CPU, or copied on the device).
+ * @internal
+ */
+export function copyHere(op: string, t: Tensor): Storage {
+  if (placement.device === undefined) return t.values.slice();
+  if (!t.onGpu) return placement.device.upload(t.values, gpuDTypeOf(t.dtype, op));
+  const out = allocateHere(t.dtype, t.size, op);
+  active().cast(t.placed, out);
+  return out;
+}
+
+/** A copy of GPU tensor `t` as `shape` (of its size) and `dtype`, made on the device. */
+function copyOnDevice(op: string, t: Tensor, shape: Shape, dtype: DType): Tensor {
+  if (sizeOf(shape) !== t.size) {
+    throw new Error(
+      `tapegrad.${op}: ${t.size} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements); ` +
+        'give a shape whose sizes multiply to the number of values',
+    );
+  }
+  const out = allocateHere(dtype, t.size, op);
+  active().cast(t.placed, out);
+  return new Tensor(out, [...shape], dtype);
 }
 
 function isInt32(v: number): boolean {
@@ -210,7 +250,7 @@ export function scalar<D extends DType = 'float32'>(value: number | boolean, dty
   checkDType('scalar', d);
   const data = allocate(d, 1);
   data[0] = elementOf('scalar', value, d);
-  return new Tensor(data, [], d);
+  return made('scalar', data, [], d);
 }
 
 /**
@@ -239,13 +279,24 @@ export function fill<D extends DType = 'float32'>(
 
 /** `fill`, with errors naming `op`: the function the caller called. */
 function filled<D extends DType>(op: string, shape: readonly number[], value: number | boolean, dtype?: D) {
+  const [data, d] = filledArray(op, shape, value, dtype);
+  return made(op, data, [...shape], d);
+}
+
+/** The CPU data of `filled`, and its dtype, to be finished (eye, the random draws) before `made` places it. */
+function filledArray<D extends DType>(
+  op: string,
+  shape: readonly number[],
+  value: number | boolean,
+  dtype?: D,
+): [DataTypeMap[D], D] {
   checkShape(op, shape);
   const d = (dtype ?? 'float32') as D;
   checkDType(op, d);
   const v = elementOf(op, value, d);
   const data = allocate(d, sizeOf(shape), op);
   if (v !== 0) data.fill(v);
-  return new Tensor(data as DataTypeMap[D], [...shape], d);
+  return [data, d];
 }
 
 /**
@@ -346,7 +397,7 @@ export function range<D extends DType = 'float32'>(start: number, stop: number, 
   }
   const data = allocate(d, n, 'range');
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return new Tensor(data as DataTypeMap[D], [n], d);
+  return made('range', data as DataTypeMap[D], [n], d);
 }
 
 /** Throws unless `value` is a number (of any value: callers check the range), naming `op` and the argument. */
@@ -369,9 +420,9 @@ function checkNumber(op: string, name: string, value: unknown): asserts value is
  * ```
  */
 export function eye<D extends DType = 'float32'>(numRows: number, numColumns = numRows, dtype?: D): Tensor<D> {
-  const t = filled('eye', [numRows, numColumns], 0, dtype);
-  for (let i = 0; i < Math.min(numRows, numColumns); i++) t.values[i * numColumns + i] = 1;
-  return t;
+  const [data, d] = filledArray('eye', [numRows, numColumns], 0, dtype);
+  for (let i = 0; i < Math.min(numRows, numColumns); i++) data[i * numColumns + i] = 1;
+  return made('eye', data, [numRows, numColumns], d);
 }
 
 /** The dtype a random op draws, after checking its shape and that `dtype` is one it draws. */
@@ -429,9 +480,9 @@ export function randomNormal<D extends 'float32' | 'float64' = 'float32'>(
     throw new RangeError(`tapegrad.${op}: stddev must be a finite number >= 0, got ${stddev}`);
   }
   const s = seedOf(op, seed);
-  const t = filled(op, shape, 0, d);
-  kernels.fillNormal(t.values, mean, stddev, s);
-  return t;
+  const [data] = filledArray(op, shape, 0, d);
+  kernels.fillNormal(data, mean, stddev, s); // on the CPU on every backend: one seed, the same draws
+  return made(op, data, [...shape], d);
 }
 
 /**
@@ -483,9 +534,9 @@ export function randomUniform<D extends 'float32' | 'float64' | 'int32' = 'float
     );
   }
   const s = seedOf(op, seed);
-  const t = filled(op, shape, 0, d);
-  kernels.fillUniform(t.values, minval, maxval, s);
-  return t;
+  const [data] = filledArray(op, shape, 0, d);
+  kernels.fillUniform(data, minval, maxval, s); // on the CPU on every backend: one seed, the same draws
+  return made(op, data, [...shape], d);
 }
 
 /**
@@ -534,7 +585,11 @@ function tensorOfRank(
     }
     return inferred;
   }
-  if (inferred.rank === 1 && shape !== undefined) return fromFlat(op, inferred.values, shape, inferred.dtype);
+  if (inferred.rank === 1 && shape !== undefined) {
+    return inferred.onGpu
+      ? copyOnDevice(op, inferred, shape, inferred.dtype)
+      : fromFlat(op, inferred.values, shape, inferred.dtype);
+  }
   const fix =
     rank === 1
       ? 'give a flat array or a typed array, or use tensor()'
@@ -675,5 +730,5 @@ export function linspace(start: number, stop: number, num: number): Tensor<'floa
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = start + i * step;
   data[num - 1] = num > 1 ? stop : start;
-  return new Tensor(data, [num], 'float32');
+  return made('linspace', data, [num], 'float32');
 }

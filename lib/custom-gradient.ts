@@ -114,7 +114,7 @@ declare module './op.js' {
 
 const customGradientOp = defineOp('customGradient', {
   // The value f computed, in a new tensor: the entry's output must not be one of its inputs.
-  forward: (_inputs, { value }) => new Tensor(value.values, value.shape, value.dtype),
+  forward: (_inputs, { value }) => new Tensor(value.storage, value.shape, value.dtype),
   // The user's rule, checked: one gradient per input, in its shape (or one it broadcasts to) and dtype.
   vjp: (dy, inputs, _y, { name, gradFunc, saved }, needs) =>
     checkedGradients(name, gradFunc(dy, saved.slice()), inputs, needs),

@@ -93,7 +93,16 @@ export {
   type WindowGeometry,
   type AdamHyperparameters,
 } from './kernels/index.js';
-export { ready, backend, type BackendName } from './kernels/wasm/index.js';
+export { ready, type CpuBackendName } from './kernels/wasm/index.js';
+export {
+  setBackend,
+  backend,
+  toBackend,
+  type BackendName,
+  type SettableBackend,
+  type WebGpuOptions,
+  type GpuLike,
+} from './backends.js';
 export { enableCheckNumerics, disableCheckNumerics, withCheckNumerics } from './numerics.js';
 export * as train from './train/index.js';
 export { clipByGlobalNorm, clipByNorm } from './train/clip.js';

@@ -108,7 +108,9 @@ export function checkRowsIndependent(
   rows: readonly Tensor[],
 ): void {
   const batch = target.shape[0]!;
-  if (batch < 2) return;
+  // GPU rows cannot be read synchronously: on webgpu the premise goes unchecked, as TensorFlow's batch_jacobian
+  // never checks it (docs/guides/gpu.md says so).
+  if (batch < 2 || rows.some((r) => r.onGpu)) return;
   const perRow = rows.length;
   const sourceRow = source.size / batch;
   const w = allocate(target.dtype, target.size) as Float32Array | Float64Array;

@@ -9,6 +9,8 @@
  * recording.ts and backprop.ts can all call it.
  */
 import { isFloat, type TypedArray } from './dtype.js';
+import { placement } from './kernels/placement.js';
+import type { GpuArray } from './kernels/storage.js';
 import type { OpDef } from './op.js';
 import type { TapeNode } from './recording.js';
 import { formatShape } from './shape.js';
@@ -141,6 +143,10 @@ export function checkOutput(
   runner: (...args: never[]) => unknown,
 ): void {
   if (!isFloat(output.dtype)) return;
+  if (output.onGpu) {
+    checkOnGpu(output, op.name, inputs, runner);
+    return;
+  }
   const bad = firstNonFinite(output.values);
   if (bad < 0) return;
   const what = describeBad(output, bad);
@@ -171,6 +177,16 @@ export function checkVjpOutputs(inVjp: InVjp, dy: Tensor, dxs: readonly (Tensor 
   for (let j = 0; j < dxs.length; j++) {
     const dx = dxs[j];
     if (dx === undefined || !isFloat(dx.dtype)) continue;
+    if (dx.onGpu) {
+      const context = backwardContext(inVjp);
+      placement.held!.checkFinite(
+        dx.storage as GpuArray,
+        () =>
+          `${C}: the VJP of '${inVjp.op.name}' gave NaN or ±Infinity in the backward pass (in the gradient for ` +
+          `input ${j}, a ${dx.dtype} ${formatShape(dx.shape)} result on webgpu, found at this read); ${context}`,
+      );
+      continue;
+    }
     const bad = firstNonFinite(dx.values);
     if (bad < 0) continue;
     const what = describeBad(dx, bad);
@@ -187,6 +203,34 @@ export function checkVjpOutputs(inVjp: InVjp, dy: Tensor, dxs: readonly (Tensor 
 }
 
 const C = 'tapegrad.checkNumerics';
+
+/**
+ * checkOutput on webgpu: the output is checked on the device, and a NaN or ±Infinity is reported at the next read
+ * (`await data()`), naming the op, the pass and where the op was called; the call site is taken now.
+ */
+function checkOnGpu(
+  output: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  runner: (...args: never[]) => unknown,
+): void {
+  const inVjp = numerics.inVjp;
+  const where = `a ${output.dtype} ${formatShape(output.shape)} result on webgpu, found at this read`;
+  let describe: () => string;
+  if (inVjp !== undefined) {
+    const context = backwardContext(inVjp);
+    describe = () =>
+      `${C}: the VJP of '${inVjp.op.name}' gave NaN or ±Infinity in the backward pass (in '${name}' inside it, ` +
+      `${where}); ${context}`;
+  } else {
+    const site = callSite(runner);
+    const given = shapes(inputs);
+    describe = () =>
+      `${C}: '${name}' gave NaN or ±Infinity in the forward pass (${where}); its inputs were ${given}. ` +
+      `The op was called at:\n${userFrames(site)}`;
+  }
+  placement.held!.checkFinite(output.storage as GpuArray, describe);
+}
 
 /** The index of the first NaN or ±Infinity, or -1. */
 export function firstNonFinite(values: TypedArray): number {

@@ -7,6 +7,7 @@
  * which one of its inputs has one.
  */
 import { isFloat } from './dtype.js';
+import { placement } from './kernels/placement.js';
 import { checkOutput, noteCallSite, numerics } from './numerics.js';
 import { forwardMode, recordOp, recording } from './recording.js';
 import type { Tensor } from './tensor.js';
@@ -132,7 +133,14 @@ export function defineOp<A>(name: OpName | SpecOpName, def: Omit<OpDef<A>, 'name
   opRegistry.set(name, op as OpDef<never>);
   const differentiable = op.vjp !== 'none';
   const run: OpRunner<A> = (inputs, attrs) => {
-    const output = op.forward(inputs, attrs);
+    const caller = placement.op;
+    placement.op = name;
+    let output: Tensor;
+    try {
+      output = op.forward(inputs, attrs);
+    } finally {
+      placement.op = caller;
+    }
     if (numerics.on) checkOutput(op as OpDef<unknown>, inputs, output, run);
     if (recording.tapes > 0) {
       recordOp(op as OpDef<unknown>, differentiable, inputs, output, attrs);

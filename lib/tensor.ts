@@ -6,6 +6,8 @@
  */
 import type { DataTypeMap, DType, TypedArray } from './dtype.js';
 import { formatValues } from './format.js';
+import { gpuDTypeOf, placement } from './kernels/placement.js';
+import type { GpuArray, Storage } from './kernels/storage.js';
 import type { ReadEpoch, TapeNode } from './recording.js';
 import { sizeOf, type Shape } from './shape.js';
 
@@ -99,10 +101,25 @@ export class Tensor<D extends DType = DType> {
    */
   readonly dtype: D;
   /**
-   * The data, row-major. Shared, never copied, never mutated.
+   * The data, row-major: a typed array on the CPU, or a GPU array on webgpu. Shared, never copied, never mutated.
    * @internal
    */
-  values: DataTypeMap[D];
+  storage: DataTypeMap[D] | GpuArray;
+  /**
+   * Whether `storage` is in GPU memory.
+   * @internal
+   */
+  onGpu: boolean;
+  /**
+   * This CPU tensor's copy in GPU memory, made the first time a GPU op read it (a tensor never changes, so once).
+   * @internal
+   */
+  uploaded: GpuArray | undefined;
+  /**
+   * Set by `dispose()` on a GPU tensor: its memory went back to the pool.
+   * @internal
+   */
+  disposed: boolean;
   /**
    * The op that computed this tensor, when a tape could want it (lib/recording.ts).
    * @internal
@@ -135,13 +152,80 @@ export class Tensor<D extends DType = DType> {
    * const t = new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2], 'float32'); // [[1, 2], [3, 4]]
    * ```
    */
-  constructor(values: DataTypeMap[D], shape: Shape, dtype: D, id = nextId++) {
-    this.values = values;
+  constructor(values: DataTypeMap[D] | GpuArray, shape: Shape, dtype: D, id = nextId++) {
+    this.storage = values;
+    this.onGpu = !ArrayBuffer.isView(values);
+    if (this.onGpu) (values as GpuArray).holders++;
+    this.uploaded = undefined;
+    this.disposed = false;
     this.shape = shape;
     this.dtype = dtype;
     this.id = id;
     this.node = undefined;
     this.watched = false;
+  }
+
+  /**
+   * The data as a typed array, on the CPU. A GPU tensor's data cannot be read synchronously: this throws, saying to
+   * await `data()`.
+   * @internal
+   */
+  get values(): DataTypeMap[D] {
+    if (this.onGpu) throw this.onGpuError('read synchronously');
+    return this.storage as DataTypeMap[D];
+  }
+
+  /**
+   * Replaces the data (a variable's assign): the old data stays with the tensors that share it, and GPU memory no
+   * tensor holds any more goes back to the pool at once.
+   * @internal
+   */
+  replaceStorage(storage: DataTypeMap[D] | GpuArray): void {
+    if (this.onGpu && --(this.storage as GpuArray).holders === 0) placement.held?.free(this.storage as GpuArray);
+    this.storage = storage;
+    this.onGpu = !ArrayBuffer.isView(storage);
+    if (this.onGpu) (storage as GpuArray).holders++;
+    this.uploaded = undefined;
+  }
+
+  /**
+   * The data where ops run now: the typed array on the CPU backends; on webgpu the GPU array, uploading a CPU
+   * tensor's data the first time (a queued write, kept for later ops). A GPU tensor given to a CPU op is an error that
+   * says how to move it.
+   * @internal
+   */
+  get placed(): Storage {
+    const device = placement.device;
+    if (device === undefined) {
+      if (this.onGpu) throw this.onGpuError('used by a CPU op');
+      return this.storage as TypedArray;
+    }
+    if (this.onGpu) {
+      if (this.disposed) throw this.disposedError();
+      return this.storage as GpuArray;
+    }
+    return (this.uploaded ??= device.upload(this.storage as TypedArray, gpuDTypeOf(this.dtype, placement.op)));
+  }
+
+  /** The error for a synchronous use of GPU data, naming the op running (if any) and what to do. */
+  private onGpuError(what: string): Error {
+    if (this.disposed) return this.disposedError();
+    const where = placement.op === undefined ? 'Tensor' : placement.op;
+    const shape = `[${this.shape.join(',')}]`;
+    return new Error(
+      placement.device === undefined
+        ? `tapegrad.${where}: a ${this.dtype} tensor of shape ${shape} lives on webgpu, but the backend is now a CPU ` +
+            `one; move it first with await toBackend(t, 'wasm-simd') (reading GPU memory is asynchronous)`
+        : `tapegrad.${where}: a ${this.dtype} tensor of shape ${shape} lives on webgpu and cannot be ${what}; ` +
+            'await t.data() or t.array() (WebGPU has no synchronous read)',
+    );
+  }
+
+  private disposedError(): Error {
+    return new Error(
+      `tapegrad.${placement.op ?? 'Tensor'}: a ${this.dtype} tensor of shape [${this.shape.join(',')}] was disposed; ` +
+        'its GPU memory went back to the pool. Keep tensors you still use out of dispose() and tidy()',
+    );
   }
 
   /**
@@ -210,6 +294,41 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
+   * A copy of the data as a typed array of the dtype, on every backend: on the
+   * CPU it resolves at once; on webgpu once the GPU has computed the tensor
+   * (WebGPU has no synchronous read, so `dataSync()` throws there). As
+   * TensorFlow.js's `data()`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from 'tapegrad';
+   * const values = await tensor([1, 2, 3]).mul(2).data(); // Float32Array [2, 4, 6]
+   * ```
+   */
+  async data(): Promise<DataTypeMap[D]> {
+    if (!this.onGpu) return this.dataSync();
+    const device = placement.held;
+    if (this.disposed) throw this.disposedError();
+    if (device === undefined)
+      throw new Error('tapegrad.Tensor.data: the webgpu backend that holds this tensor is gone');
+    return (await device.read(this.storage as GpuArray)) as DataTypeMap[D];
+  }
+
+  /**
+   * The values as nested JavaScript arrays (bool as 0 and 1), on every
+   * backend: `arraySync()` that also waits for the GPU. As TensorFlow.js's `array()`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from 'tapegrad';
+   * const rows = await tensor([[1, 2], [3, 4]]).array(); // [[1, 2], [3, 4]]
+   * ```
+   */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape);
+  }
+
+  /**
    * The values as nested JavaScript arrays (bool as 0 and 1, as TensorFlow.js).
    *
    * @example
@@ -220,17 +339,7 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   arraySync(): NestedArray {
-    const values = this.values;
-    const shape = this.shape;
-    const build = (axis: number, offset: number, stride: number): NestedArray => {
-      if (axis === shape.length) return values[offset]!;
-      const n = shape[axis]!;
-      const inner = stride / (n || 1);
-      const out: NestedArray[] = new Array<NestedArray>(n);
-      for (let i = 0; i < n; i++) out[i] = build(axis + 1, offset + i * inner, inner);
-      return out;
-    };
-    return build(0, 0, values.length);
+    return nest(this.values, this.shape);
   }
 
   /**
@@ -242,6 +351,7 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   item(): number {
+    if (this.onGpu) throw this.onGpuError('read synchronously by item()');
     if (this.values.length !== 1) {
       throw new Error(
         `tapegrad.Tensor.item: the tensor has ${this.values.length} elements (shape [${this.shape.join(',')}]); ` +
@@ -294,7 +404,9 @@ export class Tensor<D extends DType = DType> {
     if (verbose) {
       lines.push(`  dtype: ${this.dtype}`, `  rank: ${this.rank}`, `  shape: [${this.shape.join(',')}]`, '  values:');
     }
-    lines.push(`    ${formatValues(this.values, this.shape, this.dtype)}`);
+    lines.push(
+      this.onGpu ? '    (on webgpu: await data() to read)' : `    ${formatValues(this.values, this.shape, this.dtype)}`,
+    );
     return lines.join('\n');
   }
 
@@ -354,7 +466,10 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   dispose(): void {
-    // Nothing to free on the CPU backends; a device-memory backend hooks in here.
+    if (!this.onGpu || this.disposed) return; // the garbage collector owns CPU memory
+    this.disposed = true;
+    const array = this.storage as GpuArray;
+    if (--array.holders === 0) placement.held?.free(array);
   }
 
   /**
@@ -366,6 +481,20 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   toString(): string {
-    return `Tensor(${formatValues(this.values, this.shape, this.dtype)}, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    const values = this.onGpu ? 'on webgpu' : formatValues(this.values, this.shape, this.dtype);
+    return `Tensor(${values}, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
   }
+}
+
+/** `values` (row-major, of `shape`) as nested arrays; a scalar as a number. */
+function nest(values: TypedArray, shape: Shape): NestedArray {
+  const build = (axis: number, offset: number, stride: number): NestedArray => {
+    if (axis === shape.length) return values[offset]!;
+    const n = shape[axis]!;
+    const inner = stride / (n || 1);
+    const out: NestedArray[] = new Array<NestedArray>(n);
+    for (let i = 0; i < n; i++) out[i] = build(axis + 1, offset + i * inner, inner);
+    return out;
+  };
+  return build(0, 0, values.length);
 }

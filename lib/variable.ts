@@ -3,7 +3,7 @@
  * A variable is a Tensor whose value `assign` replaces (never mutating the
  * old data in place, so what a tape saved stays valid).
  */
-import { convertToTensor, tensor } from './creation.js';
+import { convertToTensor, copyHere, tensor } from './creation.js';
 import type { DataTypeMap, DType } from './dtype.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { withoutRecording } from './recording.js';
@@ -72,7 +72,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
    * ```
    */
   constructor(initial: Tensor<D>, trainable: boolean, name: string | undefined) {
-    super(initial.values.slice() as DataTypeMap[D], initial.shape, initial.dtype);
+    super(copyHere('variable', initial.snapshot()) as DataTypeMap[D], initial.shape, initial.dtype);
     this.trainable = trainable;
     this.name = name ?? `Variable_${nextVariable++}`;
     rememberVariable(this); // weakly: optimizers resolve gradients by name among the live variables
@@ -90,7 +90,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
 
   /** @internal The current value, as an immutable tensor with this variable's id. */
   override snapshot(): Tensor<D> {
-    const value = new Tensor(this.values, this.shape, this.dtype, this.id);
+    const value = new Tensor(this.storage, this.shape, this.dtype, this.id);
     // Ops on the value (a backward pass reads it) are recorded by tapes that track the variable.
     value.watched = this.watched || this.trainable;
     return value;
@@ -122,7 +122,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
       );
     }
     // A fresh array: tensors and tape entries that share the old data keep it.
-    this.values = t.snapshot().values.slice() as DataTypeMap[D];
+    this.replaceStorage(copyHere('Variable.assign', t.snapshot()) as DataTypeMap[D]);
     return this;
   }
 
@@ -137,7 +137,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
           `new value is ${value.dtype} ${formatShape(value.shape)}`,
       );
     }
-    this.values = value.values;
+    this.replaceStorage(value.storage);
   }
 
   /**

@@ -94,7 +94,7 @@ describe('every example type checks, runs, and its value comments hold', () => {
     expect(typeCheckExamples(entry, examples, exportNames)).toEqual([]);
   });
 
-  test.each(examples.map((e) => [e.title, e] as const))('%s', (_title, { code }) => {
-    runExample(code, lib as unknown as Record<string, unknown>);
+  test.each(examples.map((e) => [e.title, e] as const))('%s', async (_title, { code }) => {
+    await runExample(code, lib as unknown as Record<string, unknown>);
   });
 });

@@ -38,6 +38,6 @@ test('the blocks type check (strict) against the library', () => {
   expect(typeCheckExamples(entry, examples, exportNames)).toEqual([]);
 });
 
-test.each(blocks)('%s', (_title, code) => {
-  runExample(code, lib as unknown as Record<string, unknown>);
+test.each(blocks)('%s', async (_title, code) => {
+  await runExample(code, lib as unknown as Record<string, unknown>);
 });

@@ -6,9 +6,9 @@
  */
 import { describeValue } from '../format.js';
 import { convertToTensor } from '../creation.js';
-import { allocate, type DType } from '../dtype.js';
+import type { DType } from '../dtype.js';
 import { SELU_ALPHA, SELU_SCALE } from '../kernels/elementwise.js';
-import { kernels } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp } from '../op.js';
 import { normalizeAxes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -175,8 +175,8 @@ export const softplus = defineUnaryOp('softplus', true, (dy, [x]) => [mul(dy, si
 export const logSigmoid = defineUnaryOp('logSigmoid', true, (dy, [x]) => [mul(dy, sigmoid(neg(x!)))]);
 
 function softmaxWith(x: Tensor, axis: number, log: boolean): Tensor {
-  const out = allocate(x.dtype, x.size);
-  kernels.softmax(x.values, x.shape, axis, log, out);
+  const out = allocateHere(x.dtype, x.size);
+  active().softmax(x.placed, x.shape, axis, log, out);
   return new Tensor(out, x.shape, x.dtype);
 }
 

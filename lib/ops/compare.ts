@@ -3,8 +3,8 @@
  * two tensors and passes each its gradient where it was chosen.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import type { DType } from '../dtype.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -119,17 +119,8 @@ export const greaterEqual = comparison('greaterEqual');
 const whereOp = defineOp('where', {
   forward: ([condition, a, b]) => {
     const shape = broadcastShapes('where', broadcastShapes('where', condition!.shape, a!.shape), b!.shape);
-    const out = allocate(a!.dtype, sizeOf(shape));
-    kernels.select(
-      condition!.values as Uint8Array,
-      condition!.shape,
-      a!.values,
-      a!.shape,
-      b!.values,
-      b!.shape,
-      out,
-      shape,
-    );
+    const out = allocateHere(a!.dtype, sizeOf(shape));
+    active().select(condition!.placed, condition!.shape, a!.placed, a!.shape, b!.placed, b!.shape, out, shape);
     return new Tensor(out, shape, a!.dtype);
   },
   // Each branch gets dy where it was chosen and zero elsewhere. An infinite or NaN

@@ -7,9 +7,10 @@
  * convolution again.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, isFloat, promoteTypes, type DType, type TypedArray } from '../dtype.js';
+import { isFloat, promoteTypes, type DType } from '../dtype.js';
 import { checkDataFormat, checkPadding, checkPair, windowGeometry, type WindowGeometry } from '../kernels/conv.js';
-import { kernels } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
+import type { Storage } from '../kernels/storage.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -44,17 +45,17 @@ const depthwiseFilterShapeOf = (g: WindowGeometry) => [
 ];
 
 /** A new tensor of `shape` and `like`'s dtype, filled by `fill` (`op` names it in a size error). */
-function computed(op: string, like: Tensor, shape: number[], fill: (out: TypedArray) => void): Tensor {
-  const out = allocate(like.dtype, sizeOf(shape), op);
+function computed(op: string, like: Tensor, shape: number[], fill: (out: Storage) => void): Tensor {
+  const out = allocateHere(like.dtype, sizeOf(shape), op);
   fill(out);
   return new Tensor(out, shape, like.dtype);
 }
 
 /** The kernels of one kind of convolution, and the shape of its filter. */
 interface ConvolutionKernels {
-  conv(x: TypedArray, w: TypedArray, g: WindowGeometry, out: TypedArray): void;
-  backpropInput(dy: TypedArray, w: TypedArray, g: WindowGeometry, out: TypedArray): void;
-  backpropFilter(x: TypedArray, dy: TypedArray, g: WindowGeometry, out: TypedArray): void;
+  conv(x: Storage, w: Storage, g: WindowGeometry, out: Storage): void;
+  backpropInput(dy: Storage, w: Storage, g: WindowGeometry, out: Storage): void;
+  backpropFilter(x: Storage, dy: Storage, g: WindowGeometry, out: Storage): void;
   filterShape(g: WindowGeometry): number[];
 }
 
@@ -71,7 +72,7 @@ function convolutionOps(
   k: ConvolutionKernels,
 ): { conv: ConvolutionOp; backpropInput: ConvolutionOp; backpropFilter: ConvolutionOp } {
   const conv: ConvolutionOp = defineOp(name, {
-    forward: ([x, w], g) => computed(name, x!, yShapeOf(g), (out) => k.conv(x!.values, w!.values, g, out)),
+    forward: ([x, w], g) => computed(name, x!, yShapeOf(g), (out) => k.conv(x!.placed, w!.placed, g, out)),
     vjp: (dy, [x, w], _y, g, needs) => [
       needs[0] ? backpropInput([dy, w!], g) : undefined,
       needs[1] ? backpropFilter([x!, dy], g) : undefined,
@@ -79,7 +80,7 @@ function convolutionOps(
   });
   const backpropInput: ConvolutionOp = defineOp(`${name}BackpropInput`, {
     forward: ([dy, w], g) =>
-      computed(`${name}BackpropInput`, dy!, xShapeOf(g), (out) => k.backpropInput(dy!.values, w!.values, g, out)),
+      computed(`${name}BackpropInput`, dy!, xShapeOf(g), (out) => k.backpropInput(dy!.placed, w!.placed, g, out)),
     // dx = backpropInput(dy, w): d<dx, G>/d dy = conv(G, w); d<dx, G>/dw = backpropFilter(G, dy).
     vjp: (ddx, [dy, w], _dx, g, needs) => [
       needs[0] ? conv([ddx, w!], g) : undefined,
@@ -88,7 +89,7 @@ function convolutionOps(
   });
   const backpropFilter: ConvolutionOp = defineOp(`${name}BackpropFilter`, {
     forward: ([x, dy], g) =>
-      computed(`${name}BackpropFilter`, x!, k.filterShape(g), (out) => k.backpropFilter(x!.values, dy!.values, g, out)),
+      computed(`${name}BackpropFilter`, x!, k.filterShape(g), (out) => k.backpropFilter(x!.placed, dy!.placed, g, out)),
     // dw = backpropFilter(x, dy): d<dw, G>/dx = backpropInput(dy, G); d<dw, G>/d dy = conv(x, G).
     vjp: (dw, [x, dy], _w, g, needs) => [
       needs[0] ? backpropInput([dy!, dw], g) : undefined,
@@ -100,16 +101,16 @@ function convolutionOps(
 
 // Kernels are read when an op runs, so kernels installed later (setKernels) are used.
 const conv2dOps = convolutionOps('conv2d', {
-  conv: (x, w, g, out) => kernels.conv2d(x, w, g, out, kernels.matmul),
-  backpropInput: (dy, w, g, out) => kernels.conv2dBackpropInput(dy, w, g, out, kernels.matmul),
-  backpropFilter: (x, dy, g, out) => kernels.conv2dBackpropFilter(x, dy, g, out, kernels.matmul),
+  conv: (x, w, g, out) => active().conv2d(x, w, g, out, active().matmul),
+  backpropInput: (dy, w, g, out) => active().conv2dBackpropInput(dy, w, g, out, active().matmul),
+  backpropFilter: (x, dy, g, out) => active().conv2dBackpropFilter(x, dy, g, out, active().matmul),
   filterShape: filterShapeOf,
 });
 
 const depthwiseOps = convolutionOps('depthwiseConv2d', {
-  conv: (x, w, g, out) => kernels.depthwiseConv2d(x, w, g, out),
-  backpropInput: (dy, w, g, out) => kernels.depthwiseConv2dBackpropInput(dy, w, g, out),
-  backpropFilter: (x, dy, g, out) => kernels.depthwiseConv2dBackpropFilter(x, dy, g, out),
+  conv: (x, w, g, out) => active().depthwiseConv2d(x, w, g, out),
+  backpropInput: (dy, w, g, out) => active().depthwiseConv2dBackpropInput(dy, w, g, out),
+  backpropFilter: (x, dy, g, out) => active().depthwiseConv2dBackpropFilter(x, dy, g, out),
   filterShape: depthwiseFilterShapeOf,
 });
 
@@ -120,7 +121,9 @@ const fusedConv2dOp = defineOp('fusedConv2d', {
   forward: ([x, w, bias], { g, activation }) =>
     applyEpilogue(
       'fused.conv2d',
-      computed('fused.conv2d', x!, yShapeOf(g), (out) => kernels.conv2d(x!.values, w!.values, g, out, kernels.matmul)),
+      computed('fused.conv2d', x!, yShapeOf(g), (out) =>
+        active().conv2d(x!.placed, w!.placed, g, out, active().matmul),
+      ),
       bias,
       activation,
     ),

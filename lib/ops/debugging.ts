@@ -7,6 +7,8 @@
 import { convertToTensor } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { describeValue } from '../format.js';
+import { placement } from '../kernels/placement.js';
+import type { GpuArray } from '../kernels/storage.js';
 import { countNonFinite, firstNonFinite } from '../numerics.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape } from '../shape.js';
@@ -20,7 +22,16 @@ declare module '../op.js' {
 
 const checkNumericsOp: OpRunner<string> = defineOp('checkNumerics', {
   forward: ([x], message) => {
-    if (isFloat(x!.dtype)) {
+    if (x!.onGpu) {
+      // No synchronous read on webgpu: the device checks, and the next read (await data()) throws.
+      const t = x!;
+      placement.held!.checkFinite(
+        t.storage as GpuArray,
+        () =>
+          `tapegrad.checkNumerics: ${message}: the ${t.dtype} ${formatShape(t.shape)} tensor on webgpu holds NaN ` +
+          'or ±Infinity (found at this read)',
+      );
+    } else if (isFloat(x!.dtype)) {
       const bad = firstNonFinite(x!.values);
       if (bad >= 0) {
         const count = countNonFinite(x!.values);
@@ -30,7 +41,7 @@ const checkNumericsOp: OpRunner<string> = defineOp('checkNumerics', {
         );
       }
     }
-    return new Tensor(x!.values, x!.shape, x!.dtype);
+    return new Tensor(x!.storage, x!.shape, x!.dtype);
   },
   // The gradient is checked too, as TensorFlow's CheckNumerics gradient does: d check(x) = dx.
   vjp: (dy, _x, _y, message) => [checkNumericsOp([dy], `${message} (its gradient)`)],

@@ -4,8 +4,9 @@
  * the kernel calls with broadcasting.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, isFloat, promoteTypes, type DType } from '../dtype.js';
-import { kernels, type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
+import { isFloat, promoteTypes, type DType } from '../dtype.js';
+import { type BinaryKernel, type UnaryKernel } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp, type DifferentiableOpName, type VjpRule } from '../op.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -46,16 +47,16 @@ export function unaryInput(op: string, x: TensorLike, floatOnly: boolean): Tenso
 
 /** Runs a unary kernel into a new tensor of `x`'s shape and dtype. */
 export function mapUnary(kernel: UnaryKernel, x: Tensor): Tensor {
-  const out = allocate(x.dtype, x.values.length);
-  kernels.unary(kernel, x.values, out);
+  const out = allocateHere(x.dtype, x.size);
+  active().unary(kernel, x.placed, out);
   return new Tensor(out, x.shape, x.dtype);
 }
 
 /** Runs a binary kernel with broadcasting into a new tensor (of `dtype`, default the inputs'). */
 export function mapBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor, dtype: DType = a.dtype): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(dtype, sizeOf(shape), op);
-  kernels.binary(kernel, a.values, a.shape, b.values, b.shape, out, shape);
+  const out = allocateHere(dtype, sizeOf(shape), op);
+  active().binary(kernel, a.placed, a.shape, b.placed, b.shape, out, shape);
   return new Tensor(out, shape, dtype);
 }
 

@@ -6,12 +6,20 @@
  */
 import { broadcastsTo, formatShape } from '../shape.js';
 import { kernels } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
+import type { Storage } from '../kernels/storage.js';
 import { convertToTensor } from '../creation.js';
 import type { DType } from '../dtype.js';
-import type { Tensor, TensorLike } from '../tensor.js';
+import { Tensor, type TensorLike } from '../tensor.js';
 
-/** `y ← act(y + bias)` in place on y's values; `bias` must broadcast to y's shape without growing it. */
-export function applyEpilogue(op: string, y: Tensor, bias: Tensor | undefined, activation: 'linear' | 'relu'): Tensor {
+/** `y ← act(y + bias)`, in place on the CPU (a new array on the GPU); `bias` must broadcast to y's shape without growing it. */
+export function applyEpilogue(
+  op: string,
+  product: Tensor,
+  bias: Tensor | undefined,
+  activation: 'linear' | 'relu',
+): Tensor {
+  let y = product;
   if (bias !== undefined) {
     if (!broadcastsTo(bias.shape, y.shape)) {
       throw new Error(
@@ -20,10 +28,28 @@ export function applyEpilogue(op: string, y: Tensor, bias: Tensor | undefined, a
           "whose dimensions are 1 or the result's",
       );
     }
-    kernels.binary('add', y.values, y.shape, bias.values, bias.shape, y.values, y.shape);
+    if (product.onGpu) {
+      y = gpuStep(product, (out) =>
+        active().binary('add', product.placed, product.shape, bias.placed, bias.shape, out, product.shape),
+      );
+    } else kernels.binary('add', y.values, y.shape, bias.values, bias.shape, y.values, y.shape);
   }
-  if (activation === 'relu') kernels.unary('relu', y.values, y.values);
+  if (activation === 'relu') {
+    const x = y;
+    if (x.onGpu) y = gpuStep(x, (out) => active().unary('relu', x.placed, out));
+    else kernels.unary('relu', y.values, y.values);
+  }
   return y;
+}
+
+/**
+ * One epilogue step on the GPU, into a new array: a dispatch may not write a buffer it also reads (WebGPU forbids
+ * aliased writable bindings), and the extra array costs no copy there.
+ */
+function gpuStep(y: Tensor, run: (out: Storage) => void): Tensor {
+  const out = allocateHere(y.dtype, y.size);
+  run(out);
+  return new Tensor(out, y.shape, y.dtype);
 }
 
 /** A fused op's optional bias as a tensor of `dtype` (`operands` says what has that dtype, for the error). */

@@ -4,8 +4,8 @@
  * again), and oneHot.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, checkDType, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import { checkDType, type DType } from '../dtype.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, normalizeAxes, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -52,8 +52,8 @@ const gatherOp: OpRunner<GatherAttrs> = defineOp('gather', {
   forward: ([x, indices], attrs) => {
     const { axis, batchDims } = attrs;
     const shape = [...x!.shape.slice(0, axis), ...indices!.shape.slice(batchDims), ...x!.shape.slice(axis + 1)];
-    const out = allocate(x!.dtype, sizeOf(shape), 'gather');
-    kernels.gatherAxis(x!.values, indices!.values as Int32Array, ...gatherGeometry(x!.shape, attrs), out);
+    const out = allocateHere(x!.dtype, sizeOf(shape), 'gather');
+    active().gatherAxis(x!.placed, indices!.placed, ...gatherGeometry(x!.shape, attrs), out);
     return new Tensor(out, shape, x!.dtype);
   },
   jvp: ([t], [, indices], _y, attrs) => [t && gatherOp([t, indices!], attrs), undefined],
@@ -71,8 +71,8 @@ const gatherGradOp: OpRunner<GatherGradAttrs> = defineOp('gatherGrad', {
     const { axis, batchDims, dim } = attrs;
     const indexRank = indices!.rank - batchDims;
     const shape = [...dy!.shape.slice(0, axis), dim, ...dy!.shape.slice(axis + indexRank)];
-    const out = allocate(dy!.dtype, sizeOf(shape));
-    kernels.scatterAddAxis(dy!.values, indices!.values as Int32Array, ...gatherGeometry(shape, attrs), out);
+    const out = allocateHere(dy!.dtype, sizeOf(shape));
+    active().scatterAddAxis(dy!.placed, indices!.placed, ...gatherGeometry(shape, attrs), out);
     return new Tensor(out, shape, dy!.dtype);
   },
   jvp: ([t], [, indices], _y, attrs) => [t && gatherGradOp([t, indices!], attrs), undefined],
@@ -82,9 +82,9 @@ const gatherGradOp: OpRunner<GatherGradAttrs> = defineOp('gatherGrad', {
 
 const oneHotOp = defineOp('oneHot', {
   forward: ([indices], { depth, onValue, offValue, dtype }) => {
-    const out = allocate(dtype, indices!.size * depth, 'oneHot');
+    const out = allocateHere(dtype, indices!.size * depth, 'oneHot');
     const bool = (v: number) => (dtype === 'bool' ? Number(Boolean(v)) : v);
-    kernels.oneHot(indices!.values as Int32Array, depth, bool(onValue), bool(offValue), out);
+    active().oneHot(indices!.placed, depth, bool(onValue), bool(offValue), out);
     return new Tensor(out, [...indices!.shape, depth], dtype);
   },
   vjp: 'none',
@@ -145,7 +145,8 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims =
     }
   }
   const dim = t.shape[a]!;
-  const values = idx.values as Int32Array;
+  // Indices already on the GPU cannot be read here: the GPU kernel reads 0 for one out of range (docs/guides/gpu.md).
+  const values = idx.onGpu ? new Int32Array(0) : (idx.values as Int32Array);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < 0 || v >= dim) {

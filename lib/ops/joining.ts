@@ -4,8 +4,8 @@
  * back into one slice per input.
  */
 import { convertToTensor, zeros } from '../creation.js';
-import { allocate, promoteTypes, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import { promoteTypes, type DType } from '../dtype.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -26,9 +26,9 @@ const concatOp: OpRunner<number> = defineOp('concat', {
     const first = xs[0]!;
     const shape = first.shape.slice();
     shape[axis] = xs.reduce((total, x) => total + x.shape[axis]!, 0);
-    const out = allocate(first.dtype, sizeOf(shape), 'concat');
-    kernels.concat(
-      xs.map((x) => x.values),
+    const out = allocateHere(first.dtype, sizeOf(shape), 'concat');
+    active().concat(
+      xs.map((x) => x.placed),
       xs.map((x) => sizeOf(x.shape.slice(axis))),
       sizeOf(shape.slice(0, axis)),
       out,
@@ -56,8 +56,8 @@ const concatOp: OpRunner<number> = defineOp('concat', {
 const tileOp: OpRunner<readonly number[]> = defineOp('tile', {
   forward: ([x], reps) => {
     const shape = x!.shape.map((n, d) => n * reps[d]!);
-    const out = allocate(x!.dtype, sizeOf(shape), 'tile');
-    kernels.tile(x!.values, x!.shape, reps, out);
+    const out = allocateHere(x!.dtype, sizeOf(shape), 'tile');
+    active().tile(x!.placed, x!.shape, reps, out);
     return new Tensor(out, shape, x!.dtype);
   },
   jvp: ([t], _x, _y, reps) => [t && tileOp([t], reps)],

@@ -3,8 +3,10 @@
  * bool results, no gradient.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, type DType } from '../dtype.js';
-import { kernels, type UnaryKernel } from '../kernels/index.js';
+import type { DType } from '../dtype.js';
+import { type UnaryKernel } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
+import type { GpuArray } from '../kernels/storage.js';
 import { defineOp } from '../op.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryInputs, mapBinary, unaryInput } from './elementwise.js';
@@ -35,9 +37,9 @@ function boolInput(op: string, name: string, x: TensorLike): Tensor<'bool'> {
 
 /** Runs a unary kernel into a new bool tensor of `x`'s shape. */
 function predicate(kernel: UnaryKernel, x: Tensor): Tensor<'bool'> {
-  const out = allocate('bool', x.values.length);
-  kernels.unary(kernel, x.values, out);
-  return new Tensor(out, x.shape, 'bool');
+  const out = allocateHere('bool', x.size);
+  active().unary(kernel, x.placed, out);
+  return new Tensor(out as Uint8Array | GpuArray, x.shape, 'bool');
 }
 
 function logicalBinary(name: 'logicalAnd' | 'logicalOr'): (a: TensorLike, b: TensorLike) => Tensor<'bool'> {

@@ -2,8 +2,8 @@
  * Matrix product of the last two axes, batched over the leading axes with
  * broadcasting, as TensorFlow.js `matMul`.
  */
-import { allocate, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import type { DType } from '../dtype.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes, formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -68,8 +68,8 @@ function product(op: string, A: Tensor, B: Tensor, transposeA: boolean, transpos
       ),
   );
   const shape = [...batch, m, n];
-  const out = allocate(A.dtype, sizeOf(shape), op);
-  kernels.matmul(A.values, aBatch, B.values, bBatch, batch, m, k, n, transposeA, transposeB, out);
+  const out = allocateHere(A.dtype, sizeOf(shape), op);
+  active().matmul(A.placed, aBatch, B.placed, bBatch, batch, m, k, n, transposeA, transposeB, out);
   return new Tensor(out, shape, A.dtype);
 }
 

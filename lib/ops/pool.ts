@@ -3,9 +3,10 @@
  * `avgPool`. Each gradient is an internal op whose own VJP is the first op
  * again (or its gather), so higher derivatives stay pooling ops.
  */
-import { allocate, isFloat, type DType, type TypedArray } from '../dtype.js';
+import { isFloat, type DType } from '../dtype.js';
 import { checkPadding, checkPair, windowGeometry, type WindowGeometry } from '../kernels/conv.js';
-import { kernels } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
+import type { Storage } from '../kernels/storage.js';
 import { defineOp } from '../op.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -27,14 +28,14 @@ const xShapeOf = (g: WindowGeometry) => [g.batch, g.inHeight, g.inWidth, g.inCha
 const yShapeOf = (g: WindowGeometry) => [g.batch, g.outHeight, g.outWidth, g.inChannels];
 
 /** A new tensor of `shape` and `like`'s dtype, filled by `fill`. */
-function computed(like: Tensor, shape: number[], fill: (out: TypedArray) => void): Tensor {
-  const out = allocate(like.dtype, sizeOf(shape));
+function computed(like: Tensor, shape: number[], fill: (out: Storage) => void): Tensor {
+  const out = allocateHere(like.dtype, sizeOf(shape));
   fill(out);
   return new Tensor(out, shape, like.dtype);
 }
 
 const maxPoolOp = defineOp('maxPool', {
-  forward: ([x], g) => computed(x!, yShapeOf(g), (out) => kernels.maxPool(x!.values, g, out)),
+  forward: ([x], g) => computed(x!, yShapeOf(g), (out) => active().maxPool(x!.placed, g, out)),
   // y picks one element per window, so dx is dy scattered onto the picked
   // elements. A tie goes to the first maximum in row-major window order
   // (TensorFlow's MaxPoolGrad also gives it to a single element).
@@ -45,24 +46,25 @@ const maxPoolOp = defineOp('maxPool', {
 // same positions) and piecewise constant in x, whose gradient is zero almost
 // everywhere (left undefined, as TensorFlow's MaxPoolGradGrad gives zeros).
 const maxPoolBackpropOp = defineOp('maxPoolBackprop', {
-  forward: ([dy, x], g) => computed(dy!, xShapeOf(g), (out) => kernels.maxPoolBackprop(dy!.values, x!.values, g, out)),
+  forward: ([dy, x], g) => computed(dy!, xShapeOf(g), (out) => active().maxPoolBackprop(dy!.placed, x!.placed, g, out)),
   vjp: (ddx, [, x], _dx, g) => [maxPoolGather(ddx, x!, g), undefined],
 });
 
 // y = ddx gathered at the argmax of x: the transpose of maxPoolBackprop.
 const maxPoolGatherOp = defineOp('maxPoolGather', {
-  forward: ([ddx, x], g) => computed(ddx!, yShapeOf(g), (out) => kernels.maxPoolGather(ddx!.values, x!.values, g, out)),
+  forward: ([ddx, x], g) =>
+    computed(ddx!, yShapeOf(g), (out) => active().maxPoolGather(ddx!.placed, x!.placed, g, out)),
   vjp: (dy, [, x], _y, g) => [maxPoolBackprop(dy, x!, g), undefined],
 });
 
 // avgPool is linear, y = A x; its VJP is Aᵀ dy (avgPoolBackprop), whose VJP is A again.
 const avgPoolOp = defineOp('avgPool', {
-  forward: ([x], g) => computed(x!, yShapeOf(g), (out) => kernels.avgPool(x!.values, g, out)),
+  forward: ([x], g) => computed(x!, yShapeOf(g), (out) => active().avgPool(x!.placed, g, out)),
   vjp: (dy, _x, _y, g) => [avgPoolBackprop(dy, g)],
 });
 
 const avgPoolBackpropOp = defineOp('avgPoolBackprop', {
-  forward: ([dy], g) => computed(dy!, xShapeOf(g), (out) => kernels.avgPoolBackprop(dy!.values, g, out)),
+  forward: ([dy], g) => computed(dy!, xShapeOf(g), (out) => active().avgPoolBackprop(dy!.placed, g, out)),
   vjp: (ddx, _dy, _dx, g) => [avgPoolOp([ddx], g)],
 });
 

@@ -3,8 +3,9 @@
  * from the end) or omitted (all axes); `keepDims` keeps reduced axes as 1.
  */
 import { convertToTensor, eye } from '../creation.js';
-import { allocate, isFloat, type DType } from '../dtype.js';
-import { kernels, type ReduceKernel } from '../kernels/index.js';
+import { isFloat, type DType } from '../dtype.js';
+import { type ReduceKernel } from '../kernels/index.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp } from '../op.js';
 import { formatShape, normalizeAxes, reducedShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -40,8 +41,8 @@ declare module '../op.js' {
 
 /** Runs a reduction kernel over `axes` into a new tensor of x's dtype (or `dtype`). */
 function reduceWith(kernel: ReduceKernel, x: Tensor, { axes, keepDims }: ReduceAttrs, dtype: DType = x.dtype): Tensor {
-  const out = allocate(dtype, sizeOf(reducedShape(x.shape, axes, false)));
-  kernels.reduce(kernel, x.values, x.shape, axes, out);
+  const out = allocateHere(dtype, sizeOf(reducedShape(x.shape, axes, false)));
+  active().reduce(kernel, x.placed, x.shape, axes, out);
   return new Tensor(out, reducedShape(x.shape, axes, keepDims), dtype);
 }
 
@@ -91,7 +92,8 @@ const prodOp = defineOp('prod', {
   // That is y / x_i when no x_i is 0 and y is finite and nonzero (in O(size), exact at every order
   // there, as PyTorch does); otherwise the identity-masked products, which need n times x's memory.
   vjp: (dy, [x], y, { axes }) => {
-    const safe = !any(equal(x!, 0)).item() && !any(equal(y, 0)).item() && all(isFinite(y)).item();
+    // On webgpu the test cannot be read synchronously: the masked products, right everywhere, are used there.
+    const safe = !x!.onGpu && !any(equal(x!, 0)).item() && !any(equal(y, 0)).item() && all(isFinite(y)).item();
     const others = safe ? div(spread(y, x!, axes), x!) : productOfOthers(x!, axes);
     return [mul(spread(dy, x!, axes), others)];
   },
@@ -143,7 +145,7 @@ const argMinOp = defineOp('argMin', {
 function argReduce(kind: 'max' | 'min', x: Tensor, axis: number): Tensor {
   const shape = reducedShape(x.shape, [axis], false);
   const out = new Int32Array(sizeOf(shape));
-  kernels.argReduce(kind, x.values, x.shape, axis, out);
+  active().argReduce(kind, x.placed, x.shape, axis, out);
   return new Tensor(out, shape, 'int32');
 }
 

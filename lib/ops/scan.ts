@@ -1,7 +1,7 @@
 /** Scans along one axis: cumulative sums. */
 import { convertToTensor } from '../creation.js';
-import { allocate, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import type { DType } from '../dtype.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { normalizeAxes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -22,8 +22,8 @@ declare module '../op.js' {
 
 const cumsumOp: OpRunner<CumsumAttrs> = defineOp('cumsum', {
   forward: ([x], { axis, exclusive, reverse }) => {
-    const out = allocate(x!.dtype, x!.size);
-    kernels.cumsum(x!.values, x!.shape, axis, exclusive, reverse, out);
+    const out = allocateHere(x!.dtype, x!.size);
+    active().cumsum(x!.placed, x!.shape, axis, exclusive, reverse, out);
     return new Tensor(out, x!.shape, x!.dtype);
   },
   // Each x_j enters every sum at or after it, so its gradient is the sum of dy from

@@ -4,8 +4,8 @@
  * expandDims, squeeze and identity share the input's data.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, checkDType, isFloat, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import { checkDType, isFloat, type DType } from '../dtype.js';
+import { active, allocateHere } from '../kernels/placement.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { broadcastsTo, checkShape, formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -26,7 +26,7 @@ declare module '../op.js' {
 }
 
 const reshapeOp = defineOp('reshape', {
-  forward: ([x], shape) => new Tensor(x!.values, shape, x!.dtype),
+  forward: ([x], shape) => new Tensor(x!.storage, shape, x!.dtype),
   vjp: (dy, [x]) => [reshape(dy, x!.shape)],
   // JVP: a linear op moves the tangent as it moves the values.
   jvp: ([t], _x, _y, shape) => [reshape(t!, shape)],
@@ -34,8 +34,8 @@ const reshapeOp = defineOp('reshape', {
 
 const transposeOp = defineOp('transpose', {
   forward: ([x], perm) => {
-    const out = allocate(x!.dtype, x!.values.length);
-    kernels.transpose(x!.values, x!.shape, perm, out);
+    const out = allocateHere(x!.dtype, x!.size);
+    active().transpose(x!.placed, x!.shape, perm, out);
     return new Tensor(
       out,
       perm.map((p) => x!.shape[p]!),
@@ -53,8 +53,8 @@ const transposeOp = defineOp('transpose', {
 
 const broadcastToOp = defineOp('broadcastTo', {
   forward: ([x], shape) => {
-    const out = allocate(x!.dtype, sizeOf(shape));
-    kernels.broadcastTo(x!.values, x!.shape, out, shape);
+    const out = allocateHere(x!.dtype, sizeOf(shape));
+    active().broadcastTo(x!.placed, x!.shape, out, shape);
     return new Tensor(out, shape, x!.dtype);
   },
   // dy has the broadcast shape; the tape sums it back to x's shape.
@@ -64,8 +64,8 @@ const broadcastToOp = defineOp('broadcastTo', {
 
 const castOp = defineOp('cast', {
   forward: ([x], dtype) => {
-    const out = allocate(dtype, x!.values.length);
-    kernels.cast(x!.values, out);
+    const out = allocateHere(dtype, x!.size);
+    active().cast(x!.placed, out);
     return new Tensor(out, x!.shape, dtype);
   },
   // Only a float input has a gradient: the incoming one, cast back.
@@ -79,8 +79,8 @@ const reverseOp: OpRunner<readonly number[]> = defineOp('reverse', {
     // Read each reversed axis from its last element backward.
     const begin = x!.shape.map((n, d) => (axes.includes(d) ? n - 1 : 0));
     const step = x!.shape.map((_, d) => (axes.includes(d) ? -1 : 1));
-    const out = allocate(x!.dtype, x!.values.length);
-    kernels.stridedRead(x!.values, x!.shape, begin, step, x!.shape, out);
+    const out = allocateHere(x!.dtype, x!.size);
+    active().stridedRead(x!.placed, x!.shape, begin, step, x!.shape, out);
     return new Tensor(out, x!.shape, x!.dtype);
   },
   jvp: ([t], _x, _y, axes) => [t && reverseOp([t], axes)],
@@ -89,7 +89,7 @@ const reverseOp: OpRunner<readonly number[]> = defineOp('reverse', {
 });
 
 const identityOp = defineOp('identity', {
-  forward: ([x]) => new Tensor(x!.values, x!.shape, x!.dtype),
+  forward: ([x]) => new Tensor(x!.storage, x!.shape, x!.dtype),
   vjp: (dy) => [dy],
   jvp: ([t]) => [t],
 });
@@ -245,7 +245,7 @@ export function stopGradient<D extends DType>(x: Tensor<D>): Tensor<D> {
 // An op with no gradient, so that tapes note where it cut a path (for tape.explain). It shares
 // the data: an input's values array is never written, and assigning a variable replaces it.
 const stopGradientOp = defineOp('stopGradient', {
-  forward: ([x]) => new Tensor(x!.values, x!.shape, x!.dtype),
+  forward: ([x]) => new Tensor(x!.storage, x!.shape, x!.dtype),
   vjp: 'none',
 });
 

@@ -5,14 +5,14 @@
  * derivative order is available.
  */
 import { convertToTensor } from '../creation.js';
-import { allocate, type DType } from '../dtype.js';
-import { kernels } from '../kernels/index.js';
+import type { DType } from '../dtype.js';
+import { active, allocateHere, fillHere } from '../kernels/placement.js';
 import { defineOp, type OpRunner } from '../op.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { installMethods, type Method } from './methods.js';
 
-/** A window per axis: first index, step and length (as kernels.stridedRead takes it). */
+/** A window per axis: first index, step and length (as active().stridedRead takes it). */
 interface WindowAttrs {
   readonly begin: readonly number[];
   readonly step: readonly number[];
@@ -42,8 +42,8 @@ declare module '../op.js' {
 
 /** Reads the window `attrs` of x into a new tensor. */
 function readWindow(x: Tensor, { begin, step, size, shape }: WindowAttrs): Tensor {
-  const out = allocate(x.dtype, sizeOf(size));
-  kernels.stridedRead(x.values, x.shape, begin, step, size, out);
+  const out = allocateHere(x.dtype, sizeOf(size));
+  active().stridedRead(x.placed, x.shape, begin, step, size, out);
   return new Tensor(out, shape, x.dtype);
 }
 
@@ -61,11 +61,12 @@ const padOp: OpRunner<PadAttrs> = defineOp('pad', {
   forward: ([x], { paddings, constantValue }) => {
     const t = x!;
     const shape = t.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
-    const out = allocate(t.dtype, sizeOf(shape), 'pad');
-    if (constantValue !== 0) out.fill(t.dtype === 'bool' ? Number(Boolean(constantValue)) : constantValue);
+    const out = allocateHere(t.dtype, sizeOf(shape), 'pad');
+    if (constantValue !== 0)
+      fillHere(out, t.dtype, t.dtype === 'bool' ? Number(Boolean(constantValue)) : constantValue);
     const begin = paddings.map((p) => p[0]);
-    kernels.stridedWrite(
-      t.values,
+    active().stridedWrite(
+      t.placed,
       out,
       shape,
       begin,
@@ -91,8 +92,8 @@ const stridedSliceOp: OpRunner<WindowAttrs> = defineOp('stridedSlice', {
 /** stridedSlice's adjoint: dy written into its window of a zero tensor shaped like x. */
 const stridedSliceGradOp: OpRunner<StridedSliceGradAttrs> = defineOp('stridedSliceGrad', {
   forward: ([dy], { begin, step, size, xShape }) => {
-    const out = allocate(dy!.dtype, sizeOf(xShape));
-    kernels.stridedWrite(dy!.values, out, xShape, begin, step, size);
+    const out = allocateHere(dy!.dtype, sizeOf(xShape));
+    active().stridedWrite(dy!.placed, out, xShape, begin, step, size);
     return new Tensor(out, xShape, dy!.dtype);
   },
   jvp: ([t], _x, _y, attrs) => [t && stridedSliceGradOp([t], attrs)],

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import { abs, add, div, maximum, mul, sqrt, square, sub } from '../ops/index.js';
-import { kernels } from '../kernels/index.js';
+import { active } from '../kernels/placement.js';
 import { checkHyperparameter, fusedUpdate, Optimizer, type LearningRate, type Slots } from './optimizer.js';
 import { DEFAULT_EPSILON } from './optimizers.js';
 
@@ -56,7 +56,7 @@ export class AdamOptimizer extends Optimizer {
     // The slots are the optimizer's own (getWeights gives copies): m and v are updated in place,
     // which spares two fresh arrays (and their page faults) per variable and step.
     const fused = fusedUpdate([w, g, slots.m!, slots.v!], 1, ([w, g, m, v], [outW]) =>
-      kernels.adamUpdate(w!, g!, m!, v!, { lr, beta1, beta2, epsilon, step: t }, outW!, m!, v!),
+      active().adamUpdate(w!, g!, m!, v!, { lr, beta1, beta2, epsilon, step: t }, outW!, m!, v!),
     );
     if (fused !== undefined) return fused[0]!;
     const m = add(mul(slots.m!, beta1), mul(g, 1 - beta1));

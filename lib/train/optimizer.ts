@@ -6,9 +6,11 @@
  * that is a number or a schedule of the step count. Each optimizer supplies
  * only its slot names and its update rule.
  */
-import { allocate, isFloat, type TypedArray } from '../dtype.js';
+import { isFloat } from '../dtype.js';
 import { describeValue } from '../format.js';
-import { fill, scalar, zerosLike } from '../creation.js';
+import { copyHere, fill, scalar, zerosLike } from '../creation.js';
+import { allocateHere } from '../kernels/placement.js';
+import type { Storage } from '../kernels/storage.js';
 import { variableGrads, type VariableGrads } from '../functional.js';
 import { numerics } from '../numerics.js';
 import { withoutRecording } from '../recording.js';
@@ -457,15 +459,14 @@ export abstract class Optimizer {
 export function fusedUpdate(
   inputs: readonly Tensor[],
   outputs: number,
-  run: (values: TypedArray[], outs: TypedArray[]) => void,
+  run: (values: Storage[], outs: Storage[]) => void,
 ): Tensor[] | undefined {
   const [w] = inputs as [Tensor];
-  const fusable =
-    !numerics.on && isFloat(w.dtype) && inputs.every((x) => x.dtype === w.dtype && x.values.length === w.values.length);
+  const fusable = !numerics.on && isFloat(w.dtype) && inputs.every((x) => x.dtype === w.dtype && x.size === w.size);
   if (!fusable) return undefined;
-  const outs = Array.from({ length: outputs }, () => allocate(w.dtype, w.values.length));
+  const outs = Array.from({ length: outputs }, () => allocateHere(w.dtype, w.size));
   run(
-    inputs.map((x) => x.values),
+    inputs.map((x) => x.placed),
     outs,
   );
   const tensors = outs.map((values) => new Tensor(values, w.shape, w.dtype));
@@ -478,7 +479,7 @@ const fresh = new WeakSet<Tensor>();
 
 /** A tensor with a copy of x's values (never recorded): slots the optimizer may change in place. */
 function copied(x: Tensor): Tensor {
-  return new Tensor(x.values.slice(), x.shape, x.dtype);
+  return new Tensor(copyHere('Optimizer', x), x.shape, x.dtype);
 }
 
 /** The fill value of a slot, for optimizers that do not start at zero. */

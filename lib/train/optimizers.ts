@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import { add, div, mul, sqrt, square, sub } from '../ops/index.js';
-import { kernels } from '../kernels/index.js';
+import { active } from '../kernels/placement.js';
 import { checkHyperparameter, filledLike, fusedUpdate, Optimizer, type LearningRate, type Slots } from './optimizer.js';
 
 /** TensorFlow.js's default epsilon: its float32 backends' `epsilon()`. */
@@ -38,7 +38,7 @@ export class SGDOptimizer extends Optimizer {
 
   /** {@inheritDoc Optimizer.update} */
   protected update(w: Tensor, g: Tensor, _slots: Slots, lr: number): Tensor {
-    const fused = fusedUpdate([w, g], 1, ([w, g], [out]) => kernels.sgdUpdate(w!, g!, lr, out!));
+    const fused = fusedUpdate([w, g], 1, ([w, g], [out]) => active().sgdUpdate(w!, g!, lr, out!));
     return fused?.[0] ?? sub(w, mul(g, lr));
   }
 }

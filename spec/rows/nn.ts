@@ -7,7 +7,6 @@
 import {
   GradientTape,
   avgPool,
-  cast,
   conv2d,
   conv2dTranspose,
   depthwiseConv2d,
@@ -35,7 +34,7 @@ function vjpOf(f: (x: Tensor) => Tensor, x: Tensor, dy: Tensor): Tensor {
 }
 
 /** A fixed float tensor of `shape` in the dtype of `like` (a point the rows' VJPs are taken at). */
-const fixed = (shape: Shape, like: Tensor): Tensor => cast(sampleInput(shape, 'any', 0, 5), like.dtype);
+const fixed = (shape: Shape, like: Tensor): Tensor => sampleInput(shape, 'any', 0, 5, like.dtype);
 const zerosOf = (shape: Shape, like: Tensor): Tensor => zeros(shape, like.dtype as 'float32' | 'float64');
 
 /** A convolution: input shape, filter shape, output shape, strides, pad, dilations. */

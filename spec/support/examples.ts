@@ -514,7 +514,7 @@ export interface RunResult {
  * `require('tapegrad')` giving `lib`. Throws if it throws, if it does not
  * transpile, or if a value comment is false.
  */
-export function runExample(code: string, lib: Record<string, unknown>): RunResult {
+export function runExample(code: string, lib: Record<string, unknown>): RunResult | Promise<RunResult> {
   const instrumented = instrument(code);
   if (instrumented.problems.length > 0) throw new Error(instrumented.problems.join('\n'));
   const { outputText, diagnostics } = ts.transpileModule(instrumented.code, {
@@ -546,16 +546,29 @@ export function runExample(code: string, lib: Record<string, unknown>): RunResul
     throw new Error(`examples may import only from 'tapegrad', not '${id}'`);
   };
   const names = Object.keys(lib).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
-  const run = new Function('require', 'exports', 'module', 'console', CHECK, ...names, outputText) as (
+  // An example that awaits (reading a GPU tensor, setBackend) runs as an async function, as a module's top level would.
+  const asynchronous = /\bawait\b/.test(outputText);
+  const Fn = asynchronous ? (Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor) : Function;
+  const run = new Fn('require', 'exports', 'module', 'console', CHECK, ...names, outputText) as (
     ...args: unknown[]
-  ) => void;
+  ) => unknown;
   const moduleExports = {};
-  run(requireLib, moduleExports, { exports: moduleExports }, quietConsole, check, ...names.map((name) => lib[name]));
-  instrumented.checks.forEach((c, i) => {
-    if (!seen.has(i)) failures.push(`line ${c.line}: \`${c.code}\` never ran`);
-  });
-  if (failures.length > 0) throw new Error(`wrong value comments:\n${failures.join('\n')}`);
-  return { checked: instrumented.checks.length, logs };
+  const finish = (): RunResult => {
+    instrumented.checks.forEach((c, i) => {
+      if (!seen.has(i)) failures.push(`line ${c.line}: \`${c.code}\` never ran`);
+    });
+    if (failures.length > 0) throw new Error(`wrong value comments:\n${failures.join('\n')}`);
+    return { checked: instrumented.checks.length, logs };
+  };
+  const done = run(
+    requireLib,
+    moduleExports,
+    { exports: moduleExports },
+    quietConsole,
+    check,
+    ...names.map((name) => lib[name]),
+  );
+  return asynchronous ? (done as Promise<unknown>).then(finish) : finish();
 }
 
 // ---------------------------------------------------------------------------

@@ -21,8 +21,8 @@ import { wasmPool } from './pool.js';
 import { kernelModuleBytes, Runtime, wasmApi, type WasmModule } from './runtime.js';
 import { MatmulThreads, threadsWanted } from './threads.js';
 
-/** The name {@link backend} gives each set of kernels. */
-export type BackendName = 'wasm-simd' | 'typescript' | 'custom';
+/** The name {@link backend} gives each set of CPU kernels. */
+export type CpuBackendName = 'wasm-simd' | 'typescript' | 'custom';
 
 let fast: Partial<Kernels> | undefined;
 let failure: unknown;
@@ -75,7 +75,7 @@ function validBytes(): Uint8Array | undefined {
  * loading instanceof Promise; // true
  * ```
  */
-export async function ready(): Promise<BackendName> {
+export async function ready(): Promise<CpuBackendName> {
   if (!wasmWanted()) return backend();
   if (fast === undefined && failure === undefined) {
     try {
@@ -104,7 +104,7 @@ export async function ready(): Promise<BackendName> {
  * setKernels(previous);
  * ```
  */
-export function backend(): BackendName {
+export function backend(): CpuBackendName {
   const names = Object.keys(referenceKernels) as (keyof Kernels)[];
   const expected = (name: keyof Kernels) => fast?.[name] ?? referenceKernels[name];
   if (fast !== undefined && names.every((name) => kernels[name] === expected(name))) return 'wasm-simd';

@@ -1,0 +1,96 @@
+/**
+ * The gradient-check table (spec/rows/) on the webgpu backend, in float32. Central differences in float32 on the GPU
+ * would measure rounding, not gradients; instead each case runs twice, on the CPU backend and on webgpu, from the
+ * same float32 inputs, and every value, first-order gradient (a VJP with a seeded cotangent) and, for rows of order
+ * 2, second-order gradient (the gradient of <VJP, seeded vector> through a nested tape) is compared within float32
+ * tolerances. Skipped, with the reason in its title, where there is no adapter.
+ */
+import { GradientTape, cast, mul, randomUniform, setBackend, sum, toBackend, type Tensor } from '../../lib/index.js';
+import { ROWS, type Case, type Row } from '../rows/index.js';
+import { sampleInput } from '../support/inputs.js';
+import { createGpu } from './adapter.js';
+import { describeGpu, gpuTitle } from './harness.js';
+
+const label = (c: Case): string =>
+  c.shapes.map((s) => JSON.stringify(s)).join(' with ') + (c.note ? `, ${c.note}` : '');
+
+/**
+ * Rows whose f leaves float32: cast's row casts to float64 and back, and float64 has no GPU kernels (WGSL has no
+ * f64; the backend spec checks the error). Here its VJP runs between the GPU dtypes: float32 to int32 is not
+ * differentiable, so float32 to float32, which still records cast and runs its VJP.
+ */
+const ON_GPU: Partial<Record<Row['op'], (...xs: Tensor[]) => Tensor>> = {
+  cast: (x) => cast(x!, 'float32'),
+};
+
+/** What one run of a case gives: its value, its VJP per float input, and (order 2) the second-order gradients. */
+function run(row: Row, c: Case, inputs: readonly Tensor[], seed: number): Tensor[] {
+  const f = ON_GPU[row.op] ?? c.f ?? row.f;
+  const floats = inputs.filter((x) => x.dtype !== 'bool');
+  const outer = new GradientTape({ persistent: false });
+  outer.watch(floats);
+  const tape = new GradientTape();
+  tape.watch(floats);
+  const y = f(...inputs);
+  const dy = randomUniform(y.shape, -1, 1, 'float32', seed);
+  const grads = tape.gradient(y, floats, dy).map((g, i) => g ?? mul(floats[i]!, 0));
+  if (row.order === 1) return [y, ...grads];
+  const probe = grads.reduce<Tensor | undefined>((acc, g, i) => {
+    const v = randomUniform(g.shape, -1, 1, 'float32', seed + 1 + i);
+    const term = sum(mul(g, v));
+    return acc === undefined ? term : acc.add(term);
+  }, undefined);
+  const second = probe === undefined ? [] : outer.gradient(probe, floats).map((g, i) => g ?? mul(floats[i]!, 0));
+  return [y, ...grads, ...second];
+}
+
+/** The largest |gpu - cpu| relative to the case's scale, per output, with where it happened. */
+function worst(gpu: ArrayLike<number>, cpu: ArrayLike<number>): { err: number; at: number } {
+  let scale = 1;
+  for (let i = 0; i < cpu.length; i++) if (Number.isFinite(cpu[i]!)) scale = Math.max(scale, Math.abs(cpu[i]!));
+  let err = 0;
+  let at = -1;
+  for (let i = 0; i < cpu.length; i++) {
+    const a = gpu[i]!;
+    const b = cpu[i]!;
+    const e = Number.isNaN(a) && Number.isNaN(b) ? 0 : a === b ? 0 : Math.abs(a - b) / scale;
+    if (!(e <= err)) {
+      err = Number.isNaN(e) ? Infinity : e;
+      at = i;
+    }
+  }
+  return { err, at };
+}
+
+/** Relative error allowed: float32 rounding through a chain of ops, more for second order. */
+const TOLERANCE = { 1: 2e-4, 2: 1e-3 } as const;
+
+describeGpu(gpuTitle('the gradient table on webgpu, against the CPU backend, in float32'), () => {
+  const gpu = createGpu(); // kept reachable for as long as the device is used
+  afterAll(async () => {
+    await setBackend('wasm-simd');
+  });
+
+  describe.each(ROWS.map((row) => [row.op, row] as const))('%s', (_op, row) => {
+    test.each(row.cases.map((c, k) => [label(c), c, k] as const))(`order ${row.order}: %s`, async (_label, c, k) => {
+      const domain = c.domain ?? row.domain;
+      await setBackend('wasm-simd');
+      const inputs = c.shapes.map((shape, i) => {
+        const x = sampleInput(shape, domain[i]!, i, 100 + k);
+        return x.dtype === 'bool' ? x : cast(x, 'float32');
+      });
+      const cpu = run(row, c, inputs, 500 + k).map((t) => t.dataSync());
+      expect(await setBackend('webgpu', { gpu })).toBe(true);
+      const onGpu = await Promise.all(inputs.map((x) => toBackend(x, 'webgpu')));
+      const outputs = run(row, c, onGpu, 500 + k);
+      expect(outputs.every((t) => t.onGpu)).toBe(true);
+      const got = await Promise.all(outputs.map((t) => t.data()));
+      const report = got.map((g, i) => {
+        const { err, at } = worst(g, cpu[i]!);
+        return { output: i, shape: outputs[i]!.shape, err, at, gpu: g[at], cpu: cpu[i]![at] };
+      });
+      const bad = report.filter((r) => !(r.err <= TOLERANCE[row.order]));
+      expect(bad).toEqual([]);
+    });
+  });
+});
