@@ -155,7 +155,11 @@ export class Tensor<D extends DType = DType> {
   constructor(values: DataTypeMap[D] | GpuArray, shape: Shape, dtype: D, id = nextId++) {
     this.storage = values;
     this.onGpu = !ArrayBuffer.isView(values);
-    if (this.onGpu) (values as GpuArray).holders++;
+    if (this.onGpu) {
+      (values as GpuArray).holders++;
+      const scopes = placement.scopes;
+      if (scopes.length > 0) scopes[scopes.length - 1]!.push(this); // tidy frees it at the scope's end
+    }
     this.uploaded = undefined;
     this.disposed = false;
     this.shape = shape;
@@ -451,13 +455,14 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
-   * Frees the tensor's memory early, as TensorFlow.js's `dispose()`: here it
-   * does nothing, because on the CPU backends (JavaScript and WebAssembly) a
-   * tensor's memory is the garbage collector's, freed once nothing refers to
-   * the tensor. It is kept so that TensorFlow.js code runs unchanged, and as
-   * the place where a backend that holds device memory (WebGPU) will free it.
-   * The tensor stays usable here; do not rely on that, as such a backend will
-   * not keep it.
+   * Frees the tensor's memory early, as TensorFlow.js's `dispose()`. On
+   * webgpu its GPU memory goes back to the pool now, once no other tensor
+   * (a reshape, a variable's value) shares it, and using the tensor afterwards
+   * is an error. On the CPU backends (JavaScript and WebAssembly) it does
+   * nothing: a tensor's memory is the garbage collector's, freed once nothing
+   * refers to the tensor, and the tensor stays usable; do not rely on that.
+   * Without `dispose()`, GPU memory goes back to the pool when the collector
+   * takes the tensor.
    *
    * @example
    * ```ts

@@ -6,6 +6,7 @@
 import { allocate, type DType, type TypedArray } from '../dtype.js';
 import { MAX_SIZE, sizeError } from '../shape.js';
 import { kernels, type Kernels } from './index.js';
+import type { Tensor } from '../tensor.js';
 import type { GpuArray, GpuDType, OnArrays, Storage } from './storage.js';
 
 /** The kernel table over either kind of array: what ops call through {@link active}. */
@@ -41,7 +42,9 @@ export const placement: {
   device: DeviceBackend | undefined;
   held: DeviceBackend | undefined;
   op: string | undefined;
-} = { device: undefined, held: undefined, op: undefined };
+  /** The open `tidy` scopes, innermost last: the GPU tensors made in each (lib/memory.ts frees them at its end). */
+  scopes: Tensor[][];
+} = { device: undefined, held: undefined, op: undefined, scopes: [] };
 
 /** The kernels ops call now: the device's, or the CPU table. */
 export function active(): DeviceKernels {

@@ -12,6 +12,7 @@ import { copyHere, fill, scalar, zerosLike } from '../creation.js';
 import { allocateHere } from '../kernels/placement.js';
 import type { Storage } from '../kernels/storage.js';
 import { variableGrads, type VariableGrads } from '../functional.js';
+import { keep, tidy } from '../memory.js';
 import { numerics } from '../numerics.js';
 import { withoutRecording } from '../recording.js';
 import { formatShape, shapesEqual } from '../shape.js';
@@ -182,9 +183,13 @@ export abstract class Optimizer {
   minimize(f: () => Tensor, returnCost: true, varList?: readonly Variable[]): Tensor;
   minimize(f: () => Tensor, returnCost?: boolean, varList?: readonly Variable[]): Tensor | null;
   minimize(f: () => Tensor, returnCost = false, varList?: readonly Variable[]): Tensor | null {
-    const { value, grads, variables } = this.differentiate(f, varList);
-    this.apply(grads, variables);
-    return returnCost ? value : null;
+    // In a tidy scope, as TensorFlow.js's minimize: on webgpu the step's activations and gradients go back to the
+    // pool when it ends (the slots are kept; on the CPU this costs nothing).
+    return tidy(() => {
+      const { value, grads, variables } = this.differentiate(f, varList);
+      this.apply(grads, variables);
+      return returnCost ? value : null;
+    });
   }
 
   /**
@@ -416,6 +421,7 @@ export abstract class Optimizer {
           this.state.set(v.name, slots);
         }
         const next = this.update(v, gradient, slots, lr, this.steps);
+        for (const slot of this.slotNames) keep(slots[slot]!); // state outlives the step's tidy scope
         if (fresh.has(next))
           v.adopt(next); // a fused update's own array: no copy
         else v.assign(next);

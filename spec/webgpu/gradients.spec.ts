@@ -3,9 +3,19 @@
  * would measure rounding, not gradients; instead each case runs twice, on the CPU backend and on webgpu, from the
  * same float32 inputs, and every value, first-order gradient (a VJP with a seeded cotangent) and, for rows of order
  * 2, second-order gradient (the gradient of <VJP, seeded vector> through a nested tape) is compared within float32
- * tolerances. Skipped, with the reason in its title, where there is no adapter.
+ * tolerances; and forward mode (a JVP along seeded tangents) the same way. Skipped, with the reason in its title, where there is no adapter.
  */
-import { GradientTape, cast, mul, randomUniform, setBackend, sum, toBackend, type Tensor } from '../../lib/index.js';
+import {
+  GradientTape,
+  cast,
+  jvp,
+  mul,
+  randomUniform,
+  setBackend,
+  sum,
+  toBackend,
+  type Tensor,
+} from '../../lib/index.js';
 import { ROWS, type Case, type Row } from '../rows/index.js';
 import { sampleInput } from '../support/inputs.js';
 import { createGpu } from './adapter.js';
@@ -44,6 +54,21 @@ function run(row: Row, c: Case, inputs: readonly Tensor[], seed: number): Tensor
   return [y, ...grads, ...second];
 }
 
+/** Forward mode: the value and the JVP along seeded tangents of the float inputs (bool inputs held fixed). */
+function runForward(row: Row, c: Case, inputs: readonly Tensor[], seed: number): Tensor[] {
+  const f = ON_GPU[row.op] ?? c.f ?? row.f;
+  const floatAt = inputs.flatMap((x, i) => (x.dtype === 'bool' ? [] : [i]));
+  const tangents = floatAt.map((i, k) => randomUniform(inputs[i]!.shape, -1, 1, 'float32', seed + k));
+  const g = (...floats: Tensor[]) =>
+    f(...inputs.map((x, i) => (floatAt.includes(i) ? floats[floatAt.indexOf(i)]! : x)));
+  const [y, dy] = jvp(
+    g,
+    floatAt.map((i) => inputs[i]!),
+    tangents,
+  );
+  return [y, dy];
+}
+
 /** The largest |gpu - cpu| relative to the case's scale, per output, with where it happened. */
 function worst(gpu: ArrayLike<number>, cpu: ArrayLike<number>): { err: number; at: number } {
   let scale = 1;
@@ -71,26 +96,39 @@ describeGpu(gpuTitle('the gradient table on webgpu, against the CPU backend, in 
     await setBackend('wasm-simd');
   });
 
+  /** Runs `compute` on the CPU backend and on webgpu from the same float32 inputs; the outputs that differ. */
+  async function compare(
+    row: Row,
+    c: Case,
+    k: number,
+    compute: (row: Row, c: Case, inputs: readonly Tensor[], seed: number) => Tensor[],
+    tolerance: number,
+  ) {
+    const domain = c.domain ?? row.domain;
+    await setBackend('wasm-simd');
+    const inputs = c.shapes.map((shape, i) => sampleInput(shape, domain[i]!, i, 100 + k, 'float32'));
+    const cpu = compute(row, c, inputs, 500 + k).map((t) => t.dataSync());
+    expect(await setBackend('webgpu', { gpu })).toBe(true);
+    const onGpu = await Promise.all(inputs.map((x) => toBackend(x, 'webgpu')));
+    const outputs = compute(row, c, onGpu, 500 + k);
+    expect(outputs.every((t) => t.onGpu)).toBe(true);
+    const got = await Promise.all(outputs.map((t) => t.data()));
+    const report = got.map((g, i) => {
+      const { err, at } = worst(g, cpu[i]!);
+      return { output: i, shape: outputs[i]!.shape, err, at, gpu: g[at], cpu: cpu[i]![at] };
+    });
+    return report.filter((r) => !(r.err <= tolerance));
+  }
+
   describe.each(ROWS.map((row) => [row.op, row] as const))('%s', (_op, row) => {
-    test.each(row.cases.map((c, k) => [label(c), c, k] as const))(`order ${row.order}: %s`, async (_label, c, k) => {
-      const domain = c.domain ?? row.domain;
-      await setBackend('wasm-simd');
-      const inputs = c.shapes.map((shape, i) => {
-        const x = sampleInput(shape, domain[i]!, i, 100 + k);
-        return x.dtype === 'bool' ? x : cast(x, 'float32');
-      });
-      const cpu = run(row, c, inputs, 500 + k).map((t) => t.dataSync());
-      expect(await setBackend('webgpu', { gpu })).toBe(true);
-      const onGpu = await Promise.all(inputs.map((x) => toBackend(x, 'webgpu')));
-      const outputs = run(row, c, onGpu, 500 + k);
-      expect(outputs.every((t) => t.onGpu)).toBe(true);
-      const got = await Promise.all(outputs.map((t) => t.data()));
-      const report = got.map((g, i) => {
-        const { err, at } = worst(g, cpu[i]!);
-        return { output: i, shape: outputs[i]!.shape, err, at, gpu: g[at], cpu: cpu[i]![at] };
-      });
-      const bad = report.filter((r) => !(r.err <= TOLERANCE[row.order]));
-      expect(bad).toEqual([]);
+    test.each(row.cases.map((c, k) => [label(c), c, k] as const))(
+      `reverse, order ${row.order}: %s`,
+      async (_l, c, k) => {
+        expect(await compare(row, c, k, run, TOLERANCE[row.order])).toEqual([]);
+      },
+    );
+    test.each(row.cases.map((c, k) => [label(c), c, k] as const))('forward (jvp): %s', async (_l, c, k) => {
+      expect(await compare(row, c, k, runForward, TOLERANCE[1])).toEqual([]);
     });
   });
 });

@@ -6,13 +6,27 @@ import { acquireDevice } from '../../lib/kernels/webgpu/device.js';
 import { GpuContext } from '../../lib/kernels/webgpu/context.js';
 import { adapterProbe, createGpu } from './adapter.js';
 
-/** `describe` where a WebGPU adapter exists, else `describe.skip` (with the reason printed once). */
-export const describeGpu = adapterProbe.name !== undefined ? describe : describe.skip;
+/**
+ * `describe` where a WebGPU adapter exists, else `describe.skip` (with the reason printed once). With
+ * `TAPEGRAD_REQUIRE_WEBGPU=1` (CI sets it) a missing adapter fails the suite instead, with the reason.
+ */
+export const describeGpu: jest.Describe =
+  adapterProbe.name !== undefined
+    ? describe
+    : process.env.TAPEGRAD_REQUIRE_WEBGPU === '1'
+      ? (((title: string) =>
+          describe(title, () => {
+            it('has a WebGPU adapter (TAPEGRAD_REQUIRE_WEBGPU=1)', () => {
+              throw new Error(`no WebGPU adapter: ${adapterProbe.reason}`);
+            });
+          })) as unknown as jest.Describe)
+      : describe.skip;
 
 /** A suite title that names the adapter, or why the suite is skipped. */
 export function gpuTitle(what: string): string {
   if (adapterProbe.name !== undefined) return `${what} on ${adapterProbe.name}`;
-  const title = `${what} (skipped: no WebGPU adapter: ${adapterProbe.reason})`;
+  const skipped = process.env.TAPEGRAD_REQUIRE_WEBGPU === '1' ? '' : 'skipped: ';
+  const title = `${what} (${skipped}no WebGPU adapter: ${adapterProbe.reason})`;
   console.warn(title); // a suite whose tests are all skipped prints no titles
   return title;
 }
