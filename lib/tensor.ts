@@ -152,6 +152,12 @@ export class Tensor<D extends DType = DType> {
    * const t = new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2], 'float32'); // [[1, 2], [3, 4]]
    * ```
    */
+  constructor(values: DataTypeMap[D], shape: Shape, dtype: D, id?: number);
+  /**
+   * A tensor over data in GPU memory (or either kind of storage): for tapegrad's own ops.
+   * @internal
+   */
+  constructor(values: DataTypeMap[D] | GpuArray, shape: Shape, dtype: D, id?: number);
   constructor(values: DataTypeMap[D] | GpuArray, shape: Shape, dtype: D, id = nextId++) {
     this.storage = values;
     this.onGpu = !ArrayBuffer.isView(values);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lib from '../lib/index.js';
 import { codeBlocks, publicApi, runExample, typeCheckExamples } from './support/examples.js';
+import { adapterProbe, createGpu } from './webgpu/adapter.js';
 
 const root = path.join(__dirname, '..');
 const guides = fs
@@ -19,8 +20,15 @@ const blocks = ['README.md', path.join('docs', 'index.md'), ...guides].flatMap((
   codeBlocks(fs.readFileSync(path.join(root, file), 'utf8')).map((code, i) => [`${file} (${i + 1})`, code] as const),
 );
 
-afterEach(() => {
-  lib.setKernels(lib.referenceKernels);
+// The GPU guide's blocks run on WebGPU: the GPU object comes from Node's webgpu package, as navigator.gpu would in a
+// browser (kept referenced for the whole file). Where there is no adapter they are skipped, with the reason (or fail,
+// with TAPEGRAD_REQUIRE_WEBGPU=1, as in CI).
+const gpuGuide = path.join('docs', 'guide', 'gpu.md');
+const gpu = adapterProbe.name !== undefined ? createGpu() : undefined;
+if (gpu !== undefined) (globalThis as { navigator?: unknown }).navigator = { gpu, userAgent: 'node' };
+
+afterEach(async () => {
+  await lib.setBackend('typescript'); // the reference kernels, on the CPU
 });
 
 test('there are guide code blocks to run', () => {
@@ -38,6 +46,11 @@ test('the blocks type check (strict) against the library', () => {
   expect(typeCheckExamples(entry, examples, exportNames)).toEqual([]);
 });
 
-test.each(blocks)('%s', async (_title, code) => {
+test.each(blocks)('%s', async (title, code) => {
+  if (title.startsWith(gpuGuide) && gpu === undefined) {
+    if (process.env.TAPEGRAD_REQUIRE_WEBGPU === '1') throw new Error(`no WebGPU adapter: ${adapterProbe.reason}`);
+    console.warn(`${title}: skipped, no WebGPU adapter: ${adapterProbe.reason}`);
+    return;
+  }
   await runExample(code, lib as unknown as Record<string, unknown>);
 });
