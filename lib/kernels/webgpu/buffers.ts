@@ -62,13 +62,31 @@ export class BufferPool {
     return buffer ?? this.device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
   }
 
+  /**
+   * Set while commands that may use released buffers are recorded but not yet submitted: a buffer released then waits
+   * in `deferred` until `endDefer` (after the submit), so that no queued write can reach it before those commands run.
+   */
+  deferring = false;
+  private deferred: GPUBuffer[] = [];
+
   /** Returns a buffer to the pool; the caller must not use it again. */
   release(buffer: GPUBuffer): void {
-    const size = buffer.size;
-    this.bytesInUse -= size;
-    this.bytesFree += size;
-    let list = this.free.get(size);
-    if (list === undefined) this.free.set(size, (list = []));
+    this.bytesInUse -= buffer.size;
+    if (this.deferring) this.deferred.push(buffer);
+    else this.addFree(buffer);
+  }
+
+  /** Puts the buffers released while deferring into the pool: the commands that used them are submitted. */
+  endDefer(): void {
+    this.deferring = false;
+    for (const buffer of this.deferred) this.addFree(buffer);
+    this.deferred = [];
+  }
+
+  private addFree(buffer: GPUBuffer): void {
+    this.bytesFree += buffer.size;
+    let list = this.free.get(buffer.size);
+    if (list === undefined) this.free.set(buffer.size, (list = []));
     list.push(buffer);
   }
 
@@ -91,6 +109,7 @@ export class BufferPool {
 
   /** Destroys the buffers waiting in the pool (their memory goes back to the driver). */
   trim(): void {
+    this.endDefer();
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.free.clear();
     this.bytesFree = 0;

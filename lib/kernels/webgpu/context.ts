@@ -81,7 +81,9 @@ export class GpuContext {
   /** Overwrites `array` with `values` (same length; bool as 0/1 bytes becomes one u32 an element). */
   write(array: GpuArray, values: TypedArray): void {
     if (values.length === 0) return;
-    this.flushClears(); // a queued write runs before command buffers submitted after it
+    // A queued write runs before commands recorded earlier and submitted later: submit those that use the array.
+    if (this.recorded.has(array.buffer)) this.flush();
+    this.pendingClears = this.pendingClears.filter((pending) => pending !== array); // overwritten anyway
     const data = values instanceof Uint8Array ? Uint32Array.from(values) : values;
     this.device.queue.writeBuffer(array.buffer, 0, data.buffer, data.byteOffset, data.length * 4);
   }
@@ -89,7 +91,7 @@ export class GpuContext {
   /** The values of a GPU array, once the device has computed them (WebGPU has no synchronous read). */
   async read(array: GpuArray): Promise<Float32Array | Int32Array | Uint8Array> {
     if (array.freed) throw new Error('tapegrad.webgpu: this tensor was disposed; its memory went back to the pool');
-    this.flushClears();
+    this.flush();
     const bytes = array.length * 4;
     const staging =
       bytes === 0 ? undefined : this.device.createBuffer({ size: bytes, usage: USAGE_MAP_READ | USAGE_COPY_DST });
@@ -149,9 +151,10 @@ export class GpuContext {
   }
 
   /**
-   * Runs the pipeline named `key` (compiled from `shader()` on first use) with bindings 0.. for `arrays` and the
-   * last one for `dims`, in one command buffer submitted at once. The dims buffer goes back to the pool straight
-   * after the submit: the queue orders any later write to it after this dispatch. Nothing runs for an empty grid.
+   * Records the pipeline named `key` (compiled from `shader()` on first use) with bindings 0.. for `arrays` and the
+   * last one for `dims`. Dispatches are recorded into one command encoder and submitted together: at a read, at a
+   * write to an array they use, at `finish`, or every {@link DISPATCHES_PER_SUBMIT}. Buffers released meanwhile (the
+   * dims buffers, disposed and collected tensors') reach the pool only after the submit. Nothing runs for an empty grid.
    */
   dispatch(
     key: string,
@@ -179,16 +182,50 @@ export class GpuContext {
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const encoder = device.createCommandEncoder();
-    this.encodeClears(encoder);
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    this.pool.release(dimsBuffer);
+    if (this.encoder === undefined) {
+      this.encoder = device.createCommandEncoder();
+      this.pool.deferring = true;
+    }
+    if (this.pendingClears.length > 0) {
+      // Clears are encoder commands, recorded between passes.
+      this.pass?.end();
+      this.pass = undefined;
+      for (const array of this.pendingClears) {
+        if (array.freed) continue;
+        this.encoder.clearBuffer(array.buffer, 0, array.buffer.size);
+        this.recorded.add(array.buffer);
+      }
+      this.pendingClears = [];
+    }
+    this.pass ??= this.encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    for (const buffer of buffers) this.recorded.add(buffer);
+    this.pool.release(dimsBuffer); // deferred until the submit
     this.dispatches++;
+    if (++this.unsubmitted >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /** The command encoder and compute pass being recorded, with the buffers their commands use. */
+  private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  private readonly recorded = new Set<GPUBuffer>();
+  private unsubmitted = 0;
+
+  /** Submits the recorded commands (and pending clears), then lets the buffers released meanwhile into the pool. */
+  flush(): void {
+    if (this.encoder === undefined && this.pendingClears.length === 0) return;
+    const encoder = this.encoder ?? this.device.createCommandEncoder();
+    this.pass?.end();
+    for (const array of this.pendingClears) if (!array.freed) encoder.clearBuffer(array.buffer, 0, array.buffer.size);
+    this.device.queue.submit([encoder.finish()]);
+    this.encoder = undefined;
+    this.pass = undefined;
+    this.pendingClears = [];
+    this.recorded.clear();
+    this.unsubmitted = 0;
+    this.pool.endDefer();
   }
 
   /**
@@ -217,21 +254,9 @@ export class GpuContext {
   /** Arrays allocated from reused buffers, to be zeroed before the next command that could read them. */
   private pendingClears: GpuArray[] = [];
 
-  private encodeClears(encoder: GPUCommandEncoder): void {
-    for (const array of this.pendingClears) if (!array.freed) encoder.clearBuffer(array.buffer, 0, array.buffer.size);
-    this.pendingClears = [];
-  }
-
-  /** Submits the pending clears now (before a queued write or a read). */
-  private flushClears(): void {
-    if (this.pendingClears.length === 0) return;
-    const encoder = this.device.createCommandEncoder();
-    this.encodeClears(encoder);
-    this.device.queue.submit([encoder.finish()]);
-  }
-
   /** Resolves once the device has finished the work submitted so far. */
   async finish(): Promise<void> {
+    this.flush();
     await this.device.queue.onSubmittedWorkDone();
   }
 
@@ -242,6 +267,11 @@ export class GpuContext {
     this.device.destroy();
   }
 }
+
+/**
+ * Dispatches recorded before a submit: enough to amortise a submit's cost, few enough that the GPU starts early.
+ */
+const DISPATCHES_PER_SUBMIT = 32;
 
 /** The flag's value while no check has failed. */
 const NO_CHECK_FAILED = 0xffffffff;
