@@ -6,6 +6,7 @@ import { convertToTensor, eye } from '../creation.js';
 import { isFloat, type DType } from '../dtype.js';
 import { type ReduceKernel } from '../kernels/index.js';
 import { active, allocateHere } from '../kernels/placement.js';
+import type { GpuArray } from '../kernels/storage.js';
 import { defineOp } from '../op.js';
 import { formatShape, normalizeAxes, reducedShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -144,9 +145,9 @@ const argMinOp = defineOp('argMin', {
 
 function argReduce(kind: 'max' | 'min', x: Tensor, axis: number): Tensor {
   const shape = reducedShape(x.shape, [axis], false);
-  const out = new Int32Array(sizeOf(shape));
+  const out = allocateHere('int32', sizeOf(shape));
   active().argReduce(kind, x.placed, x.shape, axis, out);
-  return new Tensor(out, shape, 'int32');
+  return new Tensor(out as Int32Array | GpuArray, shape, 'int32');
 }
 
 function reduceInput(op: string, x: TensorLike, axis: number | readonly number[] | undefined, keepDims: boolean) {

@@ -165,6 +165,10 @@ export class GpuContext {
   ): void {
     if (groups[0] * groups[1] * groups[2] === 0) return;
     for (const array of arrays) {
+      if (ArrayBuffer.isView(array)) {
+        // An op that allocated its output on the CPU (not with allocateHere): a bug in tapegrad, named plainly.
+        throw new TypeError(`tapegrad.webgpu.${key}: got a CPU typed array where GPU memory belongs`);
+      }
       if (array.freed)
         throw new Error(`tapegrad.webgpu.${key}: an input was disposed; its memory went back to the pool`);
     }
