@@ -20,7 +20,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { encodeSafetensors, parseSafetensors } from './io/safetensors.js';
 import { formatShape, shapesEqual } from './shape.js';
-import { type Tensor, Variable } from './index.js';
+import { Tensor, toBackend, Variable } from './index.js';
 
 /** The error for a file Node could not read or write, with Node's reason. */
 function fileError(op: string, doing: string, path: string, error: unknown): Error {
@@ -50,7 +50,11 @@ export async function saveSafetensors(
   tensors: Record<string, Tensor>,
   metadata?: Record<string, string>,
 ): Promise<void> {
-  const bytes = encodeSafetensors(tensors, metadata);
+  // GPU tensors are read back first (asynchronously, as WebGPU reads are); CPU ones are used as they are.
+  const onCpu: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(tensors))
+    onCpu[name] = t instanceof Tensor && t.onGpu ? await toBackend(t, 'wasm-simd') : t;
+  const bytes = encodeSafetensors(onCpu, metadata);
   try {
     await writeFile(path, bytes);
   } catch (error) {

@@ -157,6 +157,12 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
     if (name === METADATA) {
       throw new Error(`${op}: the name '${METADATA}' is reserved for the file's metadata; rename the tensor`);
     }
+    if (t.onGpu) {
+      throw new Error(
+        `${op}: ${quote(name)} lives on webgpu, which has no synchronous read; move it first with ` +
+          "await toBackend(t, 'wasm-simd'), or save with saveSafetensors from 'tapegrad/node', which does",
+      );
+    }
     const data = littleEndianBytes(t.values, t.dtype);
     const info = { dtype: FORMAT[t.dtype].name, shape: t.shape, data_offsets: [offset, offset + data.length] };
     entries.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);

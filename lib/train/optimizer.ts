@@ -328,7 +328,7 @@ export abstract class Optimizer {
         );
       }
     }
-    this.steps = iter!.tensor.dataSync()[0] as number;
+    this.steps = (await iter!.tensor.data())[0] as number; // a read that works on every backend
     this.state.clear();
     for (const [name, slots] of state) this.state.set(name, slots);
     return Promise.resolve();

@@ -11,6 +11,7 @@ import {
   customGradient,
   grad,
   hessian,
+  io,
   matmul,
   randomNormal,
   setBackend,
@@ -24,7 +25,11 @@ import {
   type SaveFunc,
   type Tensor,
 } from '../../lib/index.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { webgpuBackend } from '../../lib/backends.js';
+import { loadSafetensors, saveSafetensors } from '../../lib/node.js';
 import { createGpu } from './adapter.js';
 import { describeGpu, gpuTitle } from './harness.js';
 
@@ -135,6 +140,29 @@ describeGpu(gpuTitle('programs on the webgpu backend'), () => {
         return [grad((v) => clipped(v).sum())(x), tangent, value, grads['w']!];
       }),
     );
+  });
+
+  it('saves GPU tensors and optimizer state, and loads them back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-gpu-'));
+    const file = path.join(dir, 'w.safetensors');
+    const w = variable(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      { name: 'w' },
+    );
+    const opt = train.adam(0.1);
+    opt.minimize(() => w.square().sum());
+    expect(() => io.encodeSafetensors({ w })).toThrow(/'w' lives on webgpu.*toBackend\(t, 'wasm-simd'\)/);
+    await saveSafetensors(file, { w });
+    const loaded = await loadSafetensors(file);
+    expect(await loaded['w']!.array()).toEqual(await w.array());
+    const state = await opt.getWeights();
+    const again = train.adam(0.1);
+    await again.setWeights(state);
+    expect(again.iterations).toBe(1);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('keeps GPU memory bounded over 1,000 training steps with no dispose()', async () => {
