@@ -7,11 +7,12 @@
 import { referenceKernels, setKernels } from './kernels/index.js';
 import { gpuDTypeOf, placement } from './kernels/placement.js';
 import { backend as cpuBackend, ready } from './kernels/wasm/index.js';
-import { createWebGpuBackend, type WebGpuBackend, type WebGpuOptions } from './kernels/webgpu/index.js';
+import { createWebGpuBackend, type WebGpuBackend } from './kernels/webgpu/index.js';
+import type { WebGpuOptions } from './kernels/webgpu/options.js';
 import type { DataTypeMap, DType } from './dtype.js';
 import { Tensor } from './tensor.js';
 
-export type { GpuLike, WebGpuOptions } from './kernels/webgpu/device.js';
+export type { GpuLike, WebGpuOptions } from './kernels/webgpu/options.js';
 
 /** The name {@link backend} gives the backend in use. */
 export type BackendName = 'wasm-simd' | 'typescript' | 'custom' | 'webgpu';

@@ -461,6 +461,7 @@ export abstract class Optimizer {
  * apply: a dtype other than float32 or float64, inputs of different lengths or
  * dtypes, or numeric checks on (the update then runs as ops, which are checked
  * one by one).
+ * @internal
  */
 export function fusedUpdate(
   inputs: readonly Tensor[],

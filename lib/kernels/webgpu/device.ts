@@ -5,26 +5,9 @@
  * `setBackend('webgpu')` (lib/backends.ts) calls it.
  */
 
-/**
- * The part of WebGPU's `GPU` object that tapegrad calls: `navigator.gpu` in a browser, or in Node `create([])` from
- * the `webgpu` package. Written out here so that tapegrad's types need no WebGPU type package.
- */
-export interface GpuLike {
-  /**
-   * Resolves to an adapter, or null where there is none.
-   *
-   * @param options - The adapter wanted: `powerPreference`.
-   */
-  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown>;
-}
+import type { GpuLike, WebGpuOptions } from './options.js';
 
-/** Where the GPU comes from, for `setBackend('webgpu', options)`. */
-export interface WebGpuOptions {
-  /** The GPU object (`navigator.gpu`, or `create([])` from Node's `webgpu` package); default `globalThis.navigator.gpu`. */
-  readonly gpu?: GpuLike;
-  /** Asks the GPU object for a low-power or a high-performance adapter. */
-  readonly powerPreference?: 'low-power' | 'high-performance';
-}
+export type { GpuLike, WebGpuOptions } from './options.js';
 
 /** A device with the adapter and GPU object it came from. */
 export interface WebGpuContext {
