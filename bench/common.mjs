@@ -30,7 +30,11 @@ export function randArray(n, seed, lo = -1, hi = 1) {
 
 /** W4's data and initial parameters (row-major), identical in every peer. */
 export function mlpInit() {
-  const { batch, inp, hid, out, lr } = CFG.mlp;
+  return mlpInitSized(CFG.mlp);
+}
+
+/** W4's data and initial weights (the LCG, seeds and Glorot-uniform ranges of mlpInit) for any sizes. */
+export function mlpInitSized({ batch, inp, hid, out, lr }) {
   const X = randArray(batch * inp, 1, 0, 1);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % out);
   const Y = new Float32Array(batch * out);

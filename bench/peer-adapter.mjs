@@ -26,9 +26,13 @@ function versionOf(file) {
  * The adapter on the build at `target`: a package folder (its package.json "main") or an entry file. Nothing
  * is imported before init().
  */
-export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(process.env.TAPEGRAD_DIST) : root) {
+export function createAdapter(
+  target = process.env.TAPEGRAD_DIST ? path.resolve(process.env.TAPEGRAD_DIST) : root,
+  { backend, load } = {},
+) {
   let tg;
   let entry;
+  if (backend === 'webgpu') return createWebGpuAdapter(target, load);
 
   /** A scalar tensor back to a JS number. */
   const read = (t) => t.dataSync()[0];
@@ -83,40 +87,8 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
       const grad = read(g);
       return { fwdMs: f1 - f0, bwdMs: performance.now() - f1, grad };
     },
-    w2(n, A, B) {
-      const a = tg.tensor(A, [n, n]);
-      const b = tg.tensor(B, [n, n]);
-      return {
-        fwd: () => {
-          tg.matmul(a, b);
-        },
-        fwdBwd: () => {
-          const tape = new tg.GradientTape();
-          tape.watch([a, b]);
-          const loss = tg.sum(tg.matmul(a, b));
-          tape.gradient(loss, [a, b]);
-          read(loss);
-        },
-        dispose() {},
-      };
-    },
-    w3(N, X, W, B) {
-      const x = tg.tensor(X, [N]);
-      const w = tg.tensor(W, [N]);
-      const b = tg.tensor(B, [N]);
-      const f = () => tg.sum(tg.tanh(tg.add(tg.mul(x, w), b)));
-      return {
-        fwd: () => read(f()),
-        fwdBwd: () => {
-          const tape = new tg.GradientTape();
-          tape.watch(x);
-          const loss = f();
-          tape.gradient(loss, [x]);
-          read(loss);
-        },
-        dispose() {},
-      };
-    },
+    w2: (n, A, B) => w2Of(tg, read, () => {}, n, A, B),
+    w3: (N, X, W, B) => w3Of(tg, read, N, X, W, B),
     mlp(p) {
       const X = tg.tensor(p.X, [p.batch, p.inp]);
       const Y = tg.tensor(p.Y, [p.batch, p.out]);
@@ -141,47 +113,7 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
         dispose() {}, // W5 runs 1,000 steps of this with no disposal calls at all
       };
     },
-    /** W6 (bench/data.mjs): the W4 MLP as variables, trained by `train.adam` on batches of any size. */
-    mlpAdam(p) {
-      const W1 = tg.variable(tg.tensor(p.W1, [p.inp, p.hid]));
-      const b1 = tg.variable(tg.tensor(p.b1, [p.hid]));
-      const W2 = tg.variable(tg.tensor(p.W2, [p.hid, p.out]));
-      const b2 = tg.variable(tg.tensor(p.b2, [p.out]));
-      const vars = [W1, b1, W2, b2];
-      const optimizer = tg.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
-      const forward = (X) => dense(dense(X, W1, b1, 'relu'), W2, b2);
-      return {
-        step(Xa, Ya, n) {
-          const X = tg.tensor(Xa, [n, p.inp]);
-          const Y = tg.tensor(Ya, [n, p.out]);
-          return read(optimizer.minimize(() => softmaxCrossEntropy(Y, forward(X)), true, vars));
-        },
-        logits: (Xa, n) => forward(tg.tensor(Xa, [n, p.inp])).dataSync(),
-        dispose() {},
-      };
-    },
-    /**
-     * W7 (bench/data.mjs): conv 5×5 1→16 'same', relu, maxPool 2×2/2, conv 5×5 16→32 'same', relu, maxPool,
-     * flatten (NHWC), dense 1568→10 with bias, softmax cross-entropy; `train.adam`.
-     */
-    cnn(p) {
-      const { batch, size, k, c1, c2, out, flat } = p;
-      const X = tg.tensor(p.X, [batch, size, size, 1]);
-      const Y = tg.tensor(p.Y, [batch, out]);
-      const K1 = tg.variable(tg.tensor(p.K1, [k, k, 1, c1]));
-      const K2 = tg.variable(tg.tensor(p.K2, [k, k, c1, c2]));
-      const Wd = tg.variable(tg.tensor(p.Wd, [flat, out]));
-      const bd = tg.variable(tg.tensor(p.bd, [out]));
-      const vars = [K1, K2, Wd, bd];
-      const optimizer = tg.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
-      const loss = () => {
-        let h = tg.maxPool(convRelu(X, K1), 2, 2, 'valid');
-        h = tg.maxPool(convRelu(h, K2), 2, 2, 'valid');
-        const logits = tg.add(tg.matmul(tg.reshape(h, [batch, flat]), Wd), bd);
-        return softmaxCrossEntropy(Y, logits);
-      };
-      return { step: () => read(optimizer.minimize(loss, true, vars)), dispose() {} };
-    },
+    ...realShapes(() => tg, { read, readLogits: (t) => t.dataSync(), softmaxCrossEntropy, dense, convRelu }),
     /**
      * One step of leak workload L1 or L2: a tape that is never stopped nor asked for a gradient, and a few
      * ops on a float32 [64] made once. L1: a plain tape that watch()es a tensor; L2: a persistent tape and a
@@ -223,3 +155,194 @@ export function createAdapter(target = process.env.TAPEGRAD_DIST ? path.resolve(
 }
 
 export default createAdapter();
+
+/**
+ * tapegrad on its webgpu backend (`npm run bench -- --backend=webgpu`): the ES-module build (`dist/esm/index.js`
+ * under `target`, or `target` itself when it is an entry file; `load()` instead returns `{ tg, backends }` for a
+ * bundle), with `setBackend('webgpu', { gpu })` on the GPU object of `bench/webgpu.mjs`. Every step ends by awaiting
+ * a read (`await t.data()`), or for W2's forward, which reads nothing, `ctx.finish()` (the queue's
+ * onSubmittedWorkDone): the timings include the GPU work. The pool's byte counts come from `webgpuBackend()` of
+ * `dist/esm/backends.js`, the same module instance the entry imports (nothing is added to the public API).
+ */
+function createWebGpuAdapter(target, load) {
+  let tg;
+  let gpuBackend;
+  let entry;
+  const read = async (t) => (await t.data())[0];
+
+  function softmaxCrossEntropy(labels, logits) {
+    return tg.losses.softmaxCrossEntropy(labels, logits);
+  }
+  const dense = (x, w, b, activation = 'linear') => tg.fused.matMul({ a: x, b: w, bias: b, activation });
+  const convRelu = (x, k) => tg.fused.conv2d({ x, filter: k, strides: 1, pad: 'same', activation: 'relu' });
+
+  /** The ES-module entry for `target` (a package folder, or an index.js of dist/esm or dist/cjs). */
+  function esmEntry() {
+    const t = path.resolve(target);
+    if (fs.existsSync(t) && fs.statSync(t).isDirectory()) {
+      for (const p of ['dist/esm/index.js', 'esm/index.js', 'index.js'])
+        if (fs.existsSync(path.join(t, p))) return path.join(t, p);
+      throw new Error(`tapegrad webgpu bench: no dist/esm/index.js under ${t} (npm run build)`);
+    }
+    return t.replace(/([\\/])cjs([\\/]index\.js)$/, '$1esm$2');
+  }
+
+  const adapter = {
+    name: 'tapegrad',
+    backend: 'webgpu',
+    async init() {
+      if (load) ({ tg, backends: { webgpuBackend: gpuBackend } = {} } = await load());
+      else {
+        entry = esmEntry();
+        tg = await import(pathToFileURL(entry).href);
+        ({ webgpuBackend: gpuBackend } = await import(
+          pathToFileURL(path.join(path.dirname(entry), 'backends.js')).href
+        ));
+      }
+      const { gpuObject } = await import('./webgpu.mjs');
+      const gpu = await gpuObject();
+      if (typeof tg.ready === 'function') await tg.ready();
+      const ok = await tg.setBackend('webgpu', { gpu });
+      if (!ok || tg.backend() !== 'webgpu') throw new Error(`setBackend('webgpu') failed: backend is ${tg.backend()}`);
+      const B = gpuBackend?.();
+      this.adapterName = B?.adapterName ?? '?';
+      const where = entry ? path.relative(root, entry) : 'bundle';
+      return `tapegrad ${entry ? `${versionOf(entry)} ` : ''}(${where}; backend: ${tg.backend()}; adapter: ${this.adapterName})`;
+    },
+    /** The pool's byte counts and the dispatches so far (undefined fields where the build has no webgpuBackend). */
+    gpuStats() {
+      const ctx = gpuBackend?.()?.ctx;
+      return { bytesInUse: ctx?.pool?.bytesInUse, bytesFree: ctx?.pool?.bytesFree, dispatches: ctx?.dispatches };
+    },
+    finish: () => gpuBackend?.()?.ctx?.finish(),
+    // The forward product alone ends by waiting for the queue to empty; forward and backward by reading the loss.
+    w2: (n, A, B) => w2Of(tg, read, () => adapter.finish(), n, A, B),
+    w3: (N, X, W, B) => w3Of(tg, read, N, X, W, B),
+    mlp(p) {
+      const X = tg.tensor(p.X, [p.batch, p.inp]);
+      const Y = tg.tensor(p.Y, [p.batch, p.out]);
+      const lr = tg.scalar(p.lr);
+      const P = [
+        tg.variable(tg.tensor(p.W1, [p.inp, p.hid])),
+        tg.variable(tg.tensor(p.b1, [p.hid])),
+        tg.variable(tg.tensor(p.W2, [p.hid, p.out])),
+        tg.variable(tg.tensor(p.b2, [p.out])),
+      ];
+      return {
+        async step() {
+          // As the TensorFlow.js peers' W4 step: variables assigned inside tidy, which frees the step's GPU tensors
+          // (no dispose() calls).
+          const loss = tg.tidy(() => {
+            const tape = new tg.GradientTape();
+            const [W1, b1, W2, b2] = P;
+            const l = softmaxCrossEntropy(Y, dense(dense(X, W1, b1, 'relu'), W2, b2));
+            const grads = tape.gradient(l, P);
+            P.forEach((v, i) => v.assign(tg.sub(v, tg.mul(grads[i], lr))));
+            return l;
+          });
+          return read(loss); // after the update's dispatches: the step's GPU work is done when it resolves
+        },
+        dispose() {},
+      };
+    },
+    ...realShapes(() => tg, { read, readLogits: (t) => t.data(), softmaxCrossEntropy, dense, convRelu }),
+  };
+  return adapter;
+}
+
+/**
+ * W6 and W7 (bench/data.mjs) on tapegrad `tg()` (read when a workload is made: the adapters import it in init()),
+ * the same program on every backend: `read` gives a step's loss, `readLogits` the logits' values (at once on the
+ * CPU, a promise on webgpu).
+ */
+function realShapes(tg, { read, readLogits, softmaxCrossEntropy, dense, convRelu }) {
+  return {
+    /** W6: the W4 MLP as variables, trained by `train.adam` on batches of any size. */
+    mlpAdam(p) {
+      const t = tg();
+      const W1 = t.variable(t.tensor(p.W1, [p.inp, p.hid]));
+      const b1 = t.variable(t.tensor(p.b1, [p.hid]));
+      const W2 = t.variable(t.tensor(p.W2, [p.hid, p.out]));
+      const b2 = t.variable(t.tensor(p.b2, [p.out]));
+      const vars = [W1, b1, W2, b2];
+      const optimizer = t.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
+      const forward = (X) => dense(dense(X, W1, b1, 'relu'), W2, b2);
+      return {
+        step(Xa, Ya, n) {
+          const X = t.tensor(Xa, [n, p.inp]);
+          const Y = t.tensor(Ya, [n, p.out]);
+          return read(optimizer.minimize(() => softmaxCrossEntropy(Y, forward(X)), true, vars));
+        },
+        logits: (Xa, n) => readLogits(forward(t.tensor(Xa, [n, p.inp]))),
+        dispose() {},
+      };
+    },
+    /**
+     * W7: conv 5×5 1→16 'same', relu, maxPool 2×2/2, conv 5×5 16→32 'same', relu, maxPool, flatten (NHWC),
+     * dense 1568→10 with bias, softmax cross-entropy; `train.adam`.
+     */
+    cnn(p) {
+      const t = tg();
+      const { batch, size, k, c1, c2, out, flat } = p;
+      const X = t.tensor(p.X, [batch, size, size, 1]);
+      const Y = t.tensor(p.Y, [batch, out]);
+      const K1 = t.variable(t.tensor(p.K1, [k, k, 1, c1]));
+      const K2 = t.variable(t.tensor(p.K2, [k, k, c1, c2]));
+      const Wd = t.variable(t.tensor(p.Wd, [flat, out]));
+      const bd = t.variable(t.tensor(p.bd, [out]));
+      const vars = [K1, K2, Wd, bd];
+      const optimizer = t.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
+      const loss = () => {
+        let h = t.maxPool(convRelu(X, K1), 2, 2, 'valid');
+        h = t.maxPool(convRelu(h, K2), 2, 2, 'valid');
+        return softmaxCrossEntropy(Y, t.add(t.matmul(t.reshape(h, [batch, flat]), Wd), bd));
+      };
+      return { step: () => read(optimizer.minimize(loss, true, vars)), dispose() {} };
+    },
+  };
+}
+
+/**
+ * W3 on tapegrad `tg`: `sum(tanh(x * w + b))` forward, and forward and backward; each ends by reading the loss
+ * with `read` (at once on the CPU; on webgpu a promise, resolved once the GPU is done, which the timer awaits).
+ */
+function w3Of(tg, read, N, X, W, B) {
+  const x = tg.tensor(X, [N]);
+  const w = tg.tensor(W, [N]);
+  const b = tg.tensor(B, [N]);
+  const f = () => tg.sum(tg.tanh(tg.add(tg.mul(x, w), b)));
+  return {
+    fwd: () => read(f()),
+    fwdBwd: () => {
+      const tape = new tg.GradientTape();
+      tape.watch(x);
+      const loss = f();
+      tape.gradient(loss, [x]);
+      return read(loss);
+    },
+    dispose() {},
+  };
+}
+
+/**
+ * W2 on tapegrad `tg`: the n x n product, then the product with both gradients; `settle` waits for the forward
+ * product's work (nothing on the CPU; the queue on webgpu), and `read` of the loss ends forward and backward.
+ */
+function w2Of(tg, read, settle, n, A, B) {
+  const a = tg.tensor(A, [n, n]);
+  const b = tg.tensor(B, [n, n]);
+  return {
+    fwd: () => {
+      tg.matmul(a, b);
+      return settle();
+    },
+    fwdBwd: () => {
+      const tape = new tg.GradientTape();
+      tape.watch([a, b]);
+      const loss = tg.sum(tg.matmul(a, b));
+      tape.gradient(loss, [a, b]);
+      return read(loss);
+    },
+    dispose() {},
+  };
+}

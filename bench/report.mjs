@@ -104,6 +104,7 @@ export function report(results) {
     `Node ${results.node}, ${results.cpus} CPUs, load average before ${load(results.loadBefore)}, after ${load(results.loadAfter)}.`,
   );
   out.push(`Workloads from ${results.definitions}. Peer cells: value (ratio), ratio > 1 means tapegrad is better.`);
+  out.push(...webgpuHeader(results));
   out.push('');
   const head = ['workload', 'tapegrad', ...peers.map((p) => p.peer)];
   out.push(
@@ -149,7 +150,8 @@ export function report(results) {
   out.push('');
   out.push(...leakNotes([ours, ...peers]));
   out.push(...baselineLines(results));
-  out.push(...targets(ours, results.peers ?? {}, results.quick));
+  out.push(...poolLines(ours.W4pool));
+  out.push(...targets(ours, results.peers ?? {}, results.quick, results));
   out.push('');
   out.push(`tapegrad: ${ours.info}`);
   for (const p of peers) if (p.info || p.error) out.push(`${p.peer}: ${p.info ?? p.error}`);
@@ -264,8 +266,8 @@ function baselineLines(results) {
 }
 
 /** The targets of issue 5, each with its measured ratio. */
-function targets(ours, peers, quick) {
-  const lines = ['Targets (issues 5, 9 and 12):', ''];
+function targets(ours, peers, quick, results = {}) {
+  const lines = [`Targets (issues 5, 9 and 12${results.webgpu ? '; 14 on webgpu' : ''}):`, ''];
   const check = (name, ok, detail) =>
     lines.push(`- ${ok === undefined ? '?' : ok ? 'met' : 'MISSED'}: ${name}: ${detail}`);
   const mini = peers['js-mini'];
@@ -308,7 +310,7 @@ function targets(ours, peers, quick) {
     const fastest = js.reduce((a, b) => (b.W6.epochMs < a.W6.epochMs ? b : a));
     const r = ours.W6.epochMs / fastest.W6.epochMs;
     check(
-      'W6 ≤ 0.5× the fastest JavaScript peer',
+      `W6 ≤ 0.5× the fastest JavaScript peer${results.webgpu?.swiftshader ? ' (SwiftShader: not meaningful)' : ''}`,
       r <= 0.5,
       `${f(r)}× ${fastest.peer}'s epoch time${fastest.W6.projected ? ' (projected)' : ''}`,
     );
@@ -341,7 +343,15 @@ function targets(ours, peers, quick) {
           : `${f(x.ratio)}×, ${f(x.rssGrowthMB, 1)} MiB`;
       check(`${p === ours ? '' : `${p.peer}: `}${what[L]} (issue 9)`, !!x.pass?.all, detail);
     }
-  if (ours.W4) {
+  if (results.webgpu) webgpuTargets(ours, peers, results, check);
+  if (ours.W4 && ours.W4.lastStep !== undefined && ours.W4.lastStep !== (quick ? 15 : 60)) {
+    // fewer W4 steps than the peers' definition (webgpu on SwiftShader): step 0's loss, and the last step's agreement
+    const ok = Math.abs(ours.W4.loss0 - 2.52784) < 5e-5;
+    check(`W4 loss of step 0 2.52784 to 4 digits`, ok, `${ours.W4.loss0?.toFixed(5)}`);
+    const [same, detail] = agree([ours, ...Object.values(peers)], (p) => p.W4?.loss60, 1e-4);
+    if (same !== undefined)
+      check(`W4 loss of the last step (${ours.W4.lastStep}) agrees across libraries (relative 1e-4)`, same, detail);
+  } else if (ours.W4) {
     const [l0, l60] = [2.52784, quick ? 1.80001 : 0.47105]; // QUICK's "step 60" is step 15
     const ok = Math.abs(ours.W4.loss0 - l0) < 5e-5 && Math.abs(ours.W4.loss60 - l60) < 5e-5;
     check(`W4 losses ${l0} / ${l60} to 4 digits`, ok, `${ours.W4.loss0?.toFixed(5)} / ${ours.W4.loss60?.toFixed(5)}`);
@@ -369,7 +379,89 @@ function targets(ours, peers, quick) {
   return lines;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// (the file name too: in bench/gpu-bundle.mjs's bundle, import.meta.url is the bundle's)
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && /report\.mjs$/.test(process.argv[1])) {
   const file = process.argv[2] ?? fileURLToPath(new URL('./results/latest.json', import.meta.url));
   console.log(report(JSON.parse(fs.readFileSync(file, 'utf8'))));
+}
+
+/** `--backend=webgpu`: the adapter, and what SwiftShader's numbers mean. */
+function webgpuHeader(results) {
+  const g = results.webgpu;
+  if (!g) return [];
+  const lines = [
+    '',
+    `**Backend: webgpu** (every library on the same adapter, each in its own process): **${g.adapter}**` +
+      (g.icd ? ` (VK_ICD_FILENAMES=${g.icd})` : '') +
+      '.',
+  ];
+  if (g.swiftshader) lines.push('', `**Note: ${g.note}**`);
+  if (g.w4 && g.w4.timed !== 50)
+    lines.push(
+      '',
+      `W4 here: ${g.w4.warmup} untimed and ${g.w4.timed} timed steps (the median), not 10 and 50; every step awaits the loss read back.`,
+    );
+  return lines;
+}
+
+/** `--backend=webgpu`: the buffer pool over W4's loop (no dispose(), the loss read back every step). */
+function poolLines(pool) {
+  if (!pool) return [];
+  if (pool.error) return [`W4 pool run failed: ${pool.error}`, ''];
+  const MiB = (b) => (typeof b === 'number' ? (b / 2 ** 20).toFixed(3) : '–');
+  const sh = pool.shape;
+  const lines = [
+    `GPU buffer pool over W4's loop (issue 14): ${pool.steps} steps of the ${pool.model === 'w4' ? 'W4 model' : 'smaller model'} ` +
+      `${sh.inp}-${sh.hid}-${sh.out}, batch ${sh.batch} (SGD lr ${sh.lr}, W4's LCG data and weights; each step in tidy, as the TensorFlow.js peers' W4), no dispose(), ` +
+      `the loss awaited every step${pool.gcEvery ? `, **gc() every ${pool.gcEvery} steps** (the --w4-gc-every variant)` : ''}; ${f(pool.msPerStep)} ms/step, ${f(pool.dispatchesPerStep, 1)} dispatches/step, ` +
+      `loss ${pool.loss0?.toFixed(5)} → ${pool.lossLast?.toFixed(5)}:`,
+    '',
+    table(
+      ['step', 'bytesInUse (MiB)', 'bytesFree (MiB)', 'in use + free (MiB)', 'JS heap MiB'],
+      Object.entries(pool.checkpoints).map(([s, c]) => [
+        s,
+        MiB(c.bytesInUse),
+        MiB(c.bytesFree),
+        MiB(c.bytesInUse + c.bytesFree),
+        f(c.heapMB, 1),
+      ]),
+    ),
+    '',
+    `- ${pool.pass ? 'met' : 'MISSED'}: bytesInUse at step ${pool.steps} ≤ 1.5× step ${pool.refStep}: ${f(pool.ratioInUse, 3)}× ` +
+      `(bytesFree ${f(pool.ratioFree, 3)}×, in use + free ${f(pool.ratioTotal, 3)}×)`,
+  ];
+  const w = pool.windows;
+  if (w)
+    lines.push(
+      `- bytesInUse after each of the ${pool.window} steps up to step ${pool.refStep}: ${MiB(w.ref.min)}–${MiB(w.ref.max)} MiB ` +
+        `(mean ${MiB(w.ref.mean)}); up to step ${pool.steps}: ${MiB(w.last.min)}–${MiB(w.last.max)} MiB (mean ${MiB(w.last.mean)}); ` +
+        `ratio of the maxima ${f(pool.ratioWindowMax, 3)}× (the point values swing with when V8 collects)`,
+    );
+  if (pool.afterGc)
+    lines.push(
+      `- after the loop, gc() and two macrotask turns: bytesInUse ${MiB(pool.afterGc.bytesInUse)} MiB, bytesFree ${MiB(pool.afterGc.bytesFree)} MiB ` +
+        '(not counted above: the loop never calls gc())',
+    );
+  return [...lines, ''];
+}
+
+/** Issue 14's targets against jax-js's WebGPU backend (W2 fwd+bwd ≥ 1.5× its speed, W4 ≤ 0.5× its time). */
+function webgpuTargets(ours, peers, results, check) {
+  const note = results.webgpu.swiftshader ? ' (SwiftShader: not meaningful)' : '';
+  const jax = peers['jaxjs-webgpu'];
+  for (const n of Object.keys(ours.W2 ?? {})) {
+    const a = ours.W2[n];
+    const b = jax?.W2?.[n];
+    if (a?.fwdBwdGflops && b?.fwdBwdGflops) {
+      const r = a.fwdBwdGflops / b.fwdBwdGflops;
+      check(`W2 n=${n} fwd+bwd ≥ 1.5× jaxjs-webgpu's speed${note}`, r >= 1.5, `${f(r)}×`);
+    }
+  }
+  for (const name of ['jaxjs-webgpu', 'jaxjs-webgpu-jit']) {
+    const p = peers[name];
+    if (p?.W4?.msPerStep && ours.W4?.msPerStep) {
+      const r = ours.W4.msPerStep / p.W4.msPerStep;
+      check(`W4 ≤ 0.5× ${name}'s time${note}`, r <= 0.5, `${f(r)}× its time`);
+    }
+  }
 }

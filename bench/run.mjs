@@ -4,6 +4,8 @@
 // revision in the same run, then a markdown table (with each peer's ratio to tapegrad) and the JSON in
 // bench/results/. Needs `npm run build` first (the npm script does it): the bench measures the built package,
 // as a user gets it. See bench/README.md.
+// `--backend=webgpu [--vs-peers] [--w4-steps=1000] [--w4-model=w4|small] [--w4-gc-every=N] [--w4-timed=N]`: tapegrad
+// (and tfjs-webgpu, jaxjs-webgpu[-jit]) on WebGPU, W2/W3/W4/W6/W7 and the buffer pool over W4's loop: run-webgpu.mjs.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,14 +30,40 @@ const w6BudgetS = Number(option('w6-budget-s', '60'));
 // `--dist=<path>` (default: TAPEGRAD_DIST, else this repo). Prints its JSON on stdout; the last line is the
 // result (the leak workloads print partial records before it, in case the parent has to kill them).
 const childOf = option('child');
+const gpuBackend = option('backend');
+if (gpuBackend !== undefined && gpuBackend !== 'webgpu') {
+  console.error(`bench: unknown --backend=${gpuBackend} (webgpu; without it: the CPU)`);
+  process.exit(2);
+}
 if (childOf) {
-  const A = createAdapter(option('dist') ? path.resolve(option('dist')) : undefined);
+  // --backend=webgpu: tapegrad on webgpu, or with --lib=<name> one of the WebGPU peers (bench/peers/webgpu-peers.mjs)
+  let A;
+  if (option('lib')) A = (await import('./peers/webgpu-peers.mjs')).WEBGPU_PEERS[option('lib')]();
+  else
+    A = createAdapter(option('dist') ? path.resolve(option('dist')) : undefined, {
+      ...(gpuBackend ? { backend: gpuBackend } : {}),
+    });
   const info = await A.init();
   log(info);
   const list = childOf.split(',');
   let out;
+  const w4 = option('w4-timed')
+    ? { warmup: Number(option('w4-warmup', '10')), timed: Number(option('w4-timed')) }
+    : undefined;
   if (list[0] === 'W5') out = { info, W5: await runW5(A, log) };
-  else if (list[0] === 'W6' || list[0] === 'W7') {
+  else if (list[0] === 'W4pool') {
+    const { runW4Pool } = await import('./workloads.mjs');
+    const steps = Number(option('w4-steps', '1000'));
+    out = {
+      info,
+      adapter: A.adapterName,
+      W4pool: await runW4Pool(A, log, {
+        steps,
+        model: option('w4-model', 'w4'),
+        gcEvery: Number(option('w4-gc-every', '0')),
+      }),
+    };
+  } else if (list[0] === 'W6' || list[0] === 'W7') {
     out = { info };
     const guard = async (w, fn) => {
       try {
@@ -55,8 +83,16 @@ if (childOf) {
     const emit = (partial) => console.log(JSON.stringify({ info, [list[0]]: partial }));
     const rec = await runLeak(A, list[0], log, { budgetMs: leakBudgetS * 1000, maxRssMB: leakMaxRssMB, emit });
     out = { info, [list[0]]: rec };
-  } else out = { info, ...(await runWorkloads(A, list, log)) };
+  } else out = { info, ...(await runWorkloads(A, list, log, w4 ? { w4 } : {})) };
+  if (A.adapterName) out.adapter = A.adapterName;
   console.log(JSON.stringify(out));
+  process.exit(0);
+}
+
+// --backend=webgpu: its own parent (bench/run-webgpu.mjs); without --backend, the CPU bench below, unchanged.
+if (gpuBackend) {
+  const { runWebGpuBench } = await import('./run-webgpu.mjs');
+  await runWebGpuBench({ option, flag, log, here, runChild, w6BudgetS });
   process.exit(0);
 }
 

@@ -1,14 +1,19 @@
 // Runs W1-W5 on one adapter exactly as ../shared/peers/run.mjs does (same sizes, warm-ups, repetitions and
 // budgets), so tapegrad's numbers and the peers' are measured by the same rules.
 import fs from 'node:fs';
+import { mlpInitSized } from './common.mjs';
 
 const shared = new URL('../../shared/peers/common.mjs', import.meta.url);
 /** The peers' definitions when ../shared/peers is there, else bench/common.mjs (a copy of them). */
 export const common = await import(fs.existsSync(shared) ? shared.href : new URL('./common.mjs', import.meta.url).href);
 export const sharedCommon = fs.existsSync(shared);
 
-/** W1-W4 (those in `which`) on adapter `A`; returns the result object in the peers' JSON format. */
-export async function runWorkloads(A, which, log) {
+/**
+ * W1-W4 (those in `which`) on adapter `A`; returns the result object in the peers' JSON format. `w4` (webgpu on
+ * SwiftShader, where a W4 step takes seconds): `{ warmup, timed }` W4 steps instead of 10 and 50; the record then
+ * says how many ran, and `loss60` is the loss of its last step (`lastStep`).
+ */
+export async function runWorkloads(A, which, log, { w4 } = {}) {
   const { CFG, randArray, mlpInit, timeIt, median } = common;
   const res = {};
   if (which.includes('W1')) {
@@ -72,15 +77,16 @@ export async function runWorkloads(A, which, log) {
   if (which.includes('W4')) {
     const m = await A.mlp(mlpInit());
     const losses = [];
-    for (let i = 0; i < 10; i++) losses.push(await m.step());
+    for (let i = 0; i < (w4?.warmup ?? 10); i++) losses.push(await m.step());
     const ts = [];
-    for (let i = 0; i < CFG.w4Steps; i++) {
+    for (let i = 0; i < (w4?.timed ?? CFG.w4Steps); i++) {
       const t = performance.now();
       losses.push(await m.step());
       ts.push(performance.now() - t);
     }
     await m.dispose();
     res.W4 = { msPerStep: median(ts), loss0: losses[0], loss60: losses.at(-1) };
+    if (w4) Object.assign(res.W4, { warmup: w4.warmup, timedSteps: ts.length, lastStep: losses.length });
     log('W4', res.W4);
   }
   return res;
@@ -364,5 +370,101 @@ export async function runW7(A, log) {
   };
   await m.dispose?.();
   log('W7', r);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// `--backend=webgpu`: the GPU buffer pool over W4's training loop (issue 14). The adapter must have gpuStats().
+
+/** The W4 shapes, and the smaller model run on SwiftShader by default (a CPU emulation; see bench/README.md). */
+export const W4_POOL_MODELS = {
+  w4: { batch: 128, inp: 784, hid: 256, out: 10, lr: 0.1 },
+  small: { batch: 32, inp: 784, hid: 32, out: 10, lr: 0.1 },
+};
+
+/**
+ * W4 on the webgpu backend for `steps` steps with no dispose(), the loss awaited (read back) every step: the pool's
+ * bytesInUse / bytesFree at steps 10, 100, 200, 500, 1,000 (those ≤ steps) and at the last step, and the ratio of
+ * the last step's to step 100's (target ≤ 1.5). GPU buffers go back to the pool when V8 collects the tensors that
+ * hold them (a FinalizationRegistry, whose callbacks run between tasks): nothing here calls gc() inside the loop.
+ * After the loop, `gc()` (when the process has --expose-gc) and two macrotask turns, then the counts again
+ * (`afterGc`): what a collection returns, reported separately, never in place of the loop's numbers.
+ */
+export async function runW4Pool(A, log, { steps = 1000, model = 'w4', gcEvery = 0 } = {}) {
+  const shape = W4_POOL_MODELS[model];
+  if (!shape) throw new Error(`unknown --w4-model=${model} (${Object.keys(W4_POOL_MODELS).join(', ')})`);
+  const m = await A.mlp(mlpInitSized(shape));
+  const at = new Set([10, 100, 200, 500, 1000, steps].filter((s) => s <= steps));
+  const checkpoints = {};
+  const stats0 = A.gpuStats();
+  const t0 = performance.now();
+  let loss;
+  let loss0;
+  // bytesInUse after every step in the window of `win` steps ending at step 100 and at the last step: the point
+  // values swing with the collector's timing, the windows' maxima do not as much
+  const win = Math.min(50, Math.max(1, Math.floor(steps / 4)));
+  const refStep = Math.min(100, steps);
+  const windows = { ref: [], last: [] };
+  for (let s = 1; s <= steps; s++) {
+    loss = await m.step();
+    if (s === 1) loss0 = loss;
+    // --w4-gc-every=N (a variant, reported as such): gc() every N steps, then a macrotask turn for the registry
+    if (gcEvery && s % gcEvery === 0 && globalThis.gc) {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (s > refStep - win && s <= refStep) windows.ref.push(A.gpuStats().bytesInUse);
+    if (s > steps - win) windows.last.push(A.gpuStats().bytesInUse);
+    if (at.has(s)) {
+      const st = A.gpuStats();
+      checkpoints[s] = {
+        bytesInUse: st.bytesInUse,
+        bytesFree: st.bytesFree,
+        dispatches: st.dispatches - stats0.dispatches,
+        ms: performance.now() - t0,
+        heapMB: process.memoryUsage().heapUsed / 2 ** 20,
+      };
+      log('W4pool', s, checkpoints[s]);
+    }
+  }
+  const wallMs = performance.now() - t0;
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+  let afterGc;
+  if (globalThis.gc) {
+    globalThis.gc();
+    await turn();
+    await turn();
+    const st = A.gpuStats();
+    afterGc = { bytesInUse: st.bytesInUse, bytesFree: st.bytesFree };
+  }
+  const ref = checkpoints[refStep];
+  const summary = (xs) => ({
+    from: xs.length,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+  });
+  const last = checkpoints[steps];
+  const r = {
+    model,
+    shape,
+    ...(gcEvery ? { gcEvery } : {}),
+    steps,
+    refStep,
+    window: win,
+    windows: { ref: summary(windows.ref), last: summary(windows.last) },
+    msPerStep: wallMs / steps,
+    dispatchesPerStep: (last.dispatches - (checkpoints[10]?.dispatches ?? 0)) / (steps - (checkpoints[10] ? 10 : 0)),
+    loss0,
+    lossLast: loss,
+    checkpoints,
+    ratioInUse: last.bytesInUse / ref.bytesInUse,
+    ratioFree: ref.bytesFree ? last.bytesFree / ref.bytesFree : undefined,
+    ratioTotal: (last.bytesInUse + last.bytesFree) / (ref.bytesInUse + ref.bytesFree),
+    ratioWindowMax: summary(windows.last).max / summary(windows.ref).max,
+    ...(afterGc ? { afterGc } : {}),
+  };
+  r.pass = r.ratioInUse <= 1.5;
+  log('W4pool', r);
   return r;
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { runW6, runW7 } from '../workloads.mjs';
 import { hwioToOihw } from '../data.mjs';
 
@@ -26,11 +27,25 @@ function peerRequire(name) {
   }
 }
 
-/** TensorFlow.js on `backend`: tf.train.adam, optimizer.minimize inside tf.tidy. */
-function makeTfjs(backend) {
+/**
+ * TensorFlow.js on `backend`: tf.train.adam, optimizer.minimize inside tf.tidy. `webgpu`: the caller has set
+ * `globalThis.navigator.gpu` (bench/webgpu.mjs) before this, and steps read the loss with `await data()` (the
+ * backend has no synchronous read worth timing), outside the tidy.
+ */
+export function makeTfjs(backend) {
   const tf = peerRequire('@tensorflow/tfjs'); // the union package: its CJS bundle registers the gradients
   peerRequire('@tensorflow/tfjs-backend-cpu');
   const tfwasm = peerRequire('@tensorflow/tfjs-backend-wasm');
+  if (backend === 'webgpu') peerRequire('@tensorflow/tfjs-backend-webgpu');
+  /** `f()` (a scalar or tensor, inside tf.tidy) read back: sync on cpu/wasm, a promise on webgpu. */
+  const readTidy = (f, first = true) => {
+    if (backend !== 'webgpu') return tf.tidy(() => (first ? f().dataSync()[0] : f().dataSync()));
+    const t = tf.tidy(f);
+    return t.data().then((v) => {
+      t.dispose();
+      return first ? v[0] : v;
+    });
+  };
   const adam = (p) => tf.train.adam(p.lr, p.beta1, p.beta2, p.epsilon);
   return {
     name: `tfjs-${backend}`,
@@ -52,12 +67,12 @@ function makeTfjs(backend) {
       const forward = (X) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(X, W1), b1)), W2), b2);
       return {
         step: (Xa, Ya, n) =>
-          tf.tidy(() => {
+          readTidy(() => {
             const X = tf.tensor2d(Xa, [n, p.inp]);
             const Y = tf.tensor2d(Ya, [n, p.out]);
-            return opt.minimize(() => tf.losses.softmaxCrossEntropy(Y, forward(X)), true, vars).dataSync()[0];
+            return opt.minimize(() => tf.losses.softmaxCrossEntropy(Y, forward(X)), true, vars);
           }),
-        logits: (Xa, n) => tf.tidy(() => forward(tf.tensor2d(Xa, [n, p.inp])).dataSync()),
+        logits: (Xa, n) => readTidy(() => forward(tf.tensor2d(Xa, [n, p.inp])), false),
         dispose: () => {
           opt.dispose();
           tf.dispose(vars);
@@ -80,7 +95,7 @@ function makeTfjs(backend) {
         return tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(tf.reshape(h, [batch, flat]), Wd), bd));
       };
       return {
-        step: () => tf.tidy(() => opt.minimize(loss, true, vars).dataSync()[0]),
+        step: () => readTidy(() => opt.minimize(loss, true, vars)),
         dispose: () => {
           opt.dispose();
           tf.dispose([X, Y, ...vars]);
@@ -96,7 +111,7 @@ function makeTfjs(backend) {
  * jitted step is traced once per batch shape. jax-js arrays are reference-counted: every op consumes its
  * inputs, `.ref` keeps one.
  */
-function makeJaxjs(device, useJit) {
+export function makeJaxjs(device, useJit) {
   const jax = peerRequire('@jax-js/jax');
   const { numpy: np, nn, lax, valueAndGrad, jit } = jax;
   const meanCE = (logits, Y, n) => np.sum(nn.logSoftmax(logits, -1).mul(Y)).mul(-1 / n);
@@ -140,6 +155,13 @@ function makeJaxjs(device, useJit) {
         const bc2 = np.array(1 - p.beta2 ** S.t);
         const [loss, P2, M2, V2] = step(S.P, S.M, S.V, bc1, bc2, ...data);
         Object.assign(S, { P: P2, M: M2, V: V2 });
+        if (device === 'webgpu') {
+          // no synchronous read on webgpu; jax-js is lazy: also wait for the update, which the loss does not need
+          return loss.data().then(async (v) => {
+            await jax.blockUntilReady([S.P, S.M, S.V]);
+            return v[0];
+          });
+        }
         const value = loss.dataSync()[0];
         return value;
       },
@@ -173,6 +195,7 @@ function makeJaxjs(device, useJit) {
         step: (Xa, Ya, n) => tr.run(np.array(Xa, { shape: [n, p.inp] }), np.array(Ya, { shape: [n, p.out] })),
         logits(Xa, n) {
           const z = forward(jax.tree.ref(tr.S.P), np.array(Xa, { shape: [n, p.inp] }));
+          if (device === 'webgpu') return z.data();
           const out = z.dataSync();
           return out;
         },
@@ -217,20 +240,28 @@ const ADAPTERS = {
   'jaxjs-wasm-jit': () => makeJaxjs('wasm', true),
 };
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const opt = (name, fallback) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const [peer, list = 'W6,W7'] = args;
-if (!ADAPTERS[peer]) {
-  console.error(`usage: node bench/peers/w67.mjs <${Object.keys(ADAPTERS).join(' | ')}> [W6,W7]`);
-  process.exit(2);
+// Imported (bench/peers/webgpu-peers.mjs uses the makers above): stop here; run as a script: the CLI below.
+const isMain =
+  /w67\.mjs$/.test(process.argv[1] ?? '') && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+
+if (isMain) await main();
+
+async function main() {
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const opt = (name, fallback) =>
+    process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+  const [peer, list = 'W6,W7'] = args;
+  if (!ADAPTERS[peer]) {
+    console.error(`usage: node bench/peers/w67.mjs <${Object.keys(ADAPTERS).join(' | ')}> [W6,W7]`);
+    process.exit(2);
+  }
+  const log = (...a) => console.error(`[${peer}]`, ...a.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)));
+  const A = ADAPTERS[peer]();
+  const res = { peer, info: await A.init() };
+  log(res.info);
+  const which = list.split(',');
+  if (which.includes('W6')) res.W6 = await runW6(A, log, { budgetS: Number(opt('w6-budget-s', '60')) });
+  if (which.includes('W7')) res.W7 = await runW7(A, log);
+  console.log(JSON.stringify(res));
+  process.exit(0);
 }
-const log = (...a) => console.error(`[${peer}]`, ...a.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)));
-const A = ADAPTERS[peer]();
-const res = { peer, info: await A.init() };
-log(res.info);
-const which = list.split(',');
-if (which.includes('W6')) res.W6 = await runW6(A, log, { budgetS: Number(opt('w6-budget-s', '60')) });
-if (which.includes('W7')) res.W7 = await runW7(A, log);
-console.log(JSON.stringify(res));
-process.exit(0);
