@@ -111,16 +111,6 @@ export class Tensor<D extends DType = DType> {
    */
   onGpu: boolean;
   /**
-   * This CPU tensor's copy in GPU memory, made the first time a GPU op read it (a tensor never changes, so once).
-   * @internal
-   */
-  uploaded: GpuArray | undefined;
-  /**
-   * Set by `dispose()` on a GPU tensor: its memory went back to the pool.
-   * @internal
-   */
-  disposed: boolean;
-  /**
    * The op that computed this tensor, when a tape could want it (lib/recording.ts).
    * @internal
    */
@@ -166,8 +156,6 @@ export class Tensor<D extends DType = DType> {
       const scopes = placement.scopes;
       if (scopes.length > 0) scopes[scopes.length - 1]!.push(this); // tidy frees it at the scope's end
     }
-    this.uploaded = undefined;
-    this.disposed = false;
     this.shape = shape;
     this.dtype = dtype;
     this.id = id;
@@ -195,7 +183,7 @@ export class Tensor<D extends DType = DType> {
     this.storage = storage;
     this.onGpu = !ArrayBuffer.isView(storage);
     if (this.onGpu) (storage as GpuArray).holders++;
-    this.uploaded = undefined;
+    uploads.delete(this);
   }
 
   /**
@@ -211,15 +199,20 @@ export class Tensor<D extends DType = DType> {
       return this.storage as TypedArray;
     }
     if (this.onGpu) {
-      if (this.disposed) throw this.disposedError();
+      if (this.storage === DISPOSED) throw this.disposedError();
       return this.storage as GpuArray;
     }
-    return (this.uploaded ??= device.upload(this.storage as TypedArray, gpuDTypeOf(this.dtype, placement.op)));
+    let copy = uploads.get(this);
+    if (copy === undefined) {
+      copy = device.upload(this.storage as TypedArray, gpuDTypeOf(this.dtype, placement.op));
+      uploads.set(this, copy);
+    }
+    return copy;
   }
 
   /** The error for a synchronous use of GPU data, naming the op running (if any) and what to do. */
   private onGpuError(what: string): Error {
-    if (this.disposed) return this.disposedError();
+    if (this.storage === DISPOSED) return this.disposedError();
     const where = placement.op === undefined ? 'Tensor' : placement.op;
     const shape = `[${this.shape.join(',')}]`;
     return new Error(
@@ -318,7 +311,7 @@ export class Tensor<D extends DType = DType> {
   async data(): Promise<DataTypeMap[D]> {
     if (!this.onGpu) return this.dataSync();
     const device = placement.held;
-    if (this.disposed) throw this.disposedError();
+    if (this.storage === DISPOSED) throw this.disposedError();
     if (device === undefined)
       throw new Error('tapegrad.Tensor.data: the webgpu backend that holds this tensor is gone');
     return (await device.read(this.storage as GpuArray)) as DataTypeMap[D];
@@ -477,9 +470,9 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   dispose(): void {
-    if (!this.onGpu || this.disposed) return; // the garbage collector owns CPU memory
-    this.disposed = true;
+    if (!this.onGpu || this.storage === DISPOSED) return; // the garbage collector owns CPU memory
     const array = this.storage as GpuArray;
+    this.storage = DISPOSED; // this tensor's own: views sharing the array keep it
     if (--array.holders === 0) placement.held?.free(array);
   }
 
@@ -495,6 +488,29 @@ export class Tensor<D extends DType = DType> {
     const values = this.onGpu ? 'on webgpu' : formatValues(this.values, this.shape, this.dtype);
     return `Tensor(${values}, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
   }
+}
+
+/**
+ * The storage of a disposed GPU tensor: using it is an error (views that shared its array keep the array). Kept in the
+ * tensor rather than a flag, so that tensors carry no field for it.
+ */
+const DISPOSED: GpuArray = {
+  buffer: undefined as unknown as GpuArray['buffer'],
+  length: 0,
+  dtype: 'float32',
+  holders: 0, // a view made of a disposed tensor shares this, and is disposed too
+  freed: true,
+};
+
+/** CPU tensors' copies in GPU memory, made the first time a GPU op read them (a tensor never changes: once). */
+const uploads = new WeakMap<Tensor, GpuArray>();
+
+/**
+ * The copy in GPU memory that GPU ops read for CPU tensor `t`, if one has been made (for the specs).
+ * @internal
+ */
+export function uploadOf(t: Tensor): GpuArray | undefined {
+  return uploads.get(t);
 }
 
 /** `values` (row-major, of `shape`) as nested arrays; a scalar as a number. */

@@ -25,6 +25,7 @@ import {
   type Tensor,
 } from '../../lib/index.js';
 import { webgpuBackend } from '../../lib/backends.js';
+import { uploadOf } from '../../lib/tensor.js';
 import { createGpu } from './adapter.js';
 import { describeGpu, gpuTitle } from './harness.js';
 
@@ -90,7 +91,7 @@ describeGpu(gpuTitle('the webgpu backend'), () => {
     const a = cpu.mul(2);
     const b = cpu.add(1);
     expect(cpu.onGpu).toBe(false);
-    expect(cpu.uploaded).toBeDefined();
+    expect(uploadOf(cpu)).toBeDefined();
     expect(await a.data()).toEqual(Float32Array.of(2, 4, 6));
     expect(await b.data()).toEqual(Float32Array.of(2, 3, 4));
     const moved = await toBackend(cpu, 'webgpu');
