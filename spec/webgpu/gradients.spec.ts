@@ -117,8 +117,24 @@ describeGpu(gpuTitle('the gradient table on webgpu, against the CPU backend, in 
       const { err, at } = worst(g, cpu[i]!);
       return { output: i, shape: outputs[i]!.shape, err, at, gpu: g[at], cpu: cpu[i]![at] };
     });
+    const key = `${row.op} (${compute === run ? `reverse, order ${row.order}` : 'forward'})`;
+    largest.set(key, Math.max(largest.get(key) ?? 0, ...report.map((r) => r.err)));
     return report.filter((r) => !(r.err <= tolerance));
   }
+
+  /** The largest difference from the CPU per row and mode, printed at the end (the closing notes quote it). */
+  const largest = new Map<string, number>();
+  afterAll(() => {
+    const sorted = [...largest].sort((a, b) => b[1] - a[1]);
+    const zero = sorted.filter(([, e]) => e === 0).length;
+    console.log(
+      `webgpu against the CPU: ${largest.size} row-modes, ${zero} identical; largest relative differences:\n` +
+        sorted
+          .slice(0, 8)
+          .map(([k, e]) => `  ${k}: ${e.toExponential(2)}`)
+          .join('\n'),
+    );
+  });
 
   describe.each(ROWS.map((row) => [row.op, row] as const))('%s', (_op, row) => {
     test.each(row.cases.map((c, k) => [label(c), c, k] as const))(
