@@ -407,9 +407,10 @@ export class Tensor<D extends DType = DType> {
     if (verbose) {
       lines.push(`  dtype: ${this.dtype}`, `  rank: ${this.rank}`, `  shape: [${this.shape.join(',')}]`, '  values:');
     }
-    lines.push(
-      this.onGpu ? '    (on webgpu: await data() to read)' : `    ${formatValues(this.values, this.shape, this.dtype)}`,
-    );
+    // GPU memory is not read here (WebGPU has no synchronous read): its dtype and shape stand in for the values.
+    const shape = `[${this.shape.join(',')}]`;
+    const gpu = `    on webgpu: ${this.dtype}, shape ${shape} (await data() for the values)`;
+    lines.push(this.onGpu ? gpu : `    ${formatValues(this.values, this.shape, this.dtype)}`);
     return lines.join('\n');
   }
 

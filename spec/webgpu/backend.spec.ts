@@ -67,6 +67,7 @@ describeGpu(gpuTitle('the webgpu backend'), () => {
   it('prints dtype, shape and where the data is, without reading it', () => {
     const x = tensor([[1, 2, 3]]);
     expect(String(x)).toBe('Tensor(on webgpu, shape=[1,3], dtype=float32)');
+    expect(x.printText(false)).toBe('Tensor\n    on webgpu: float32, shape [1,3] (await data() for the values)');
     expect(x.printText(true)).toContain('on webgpu');
     expect(x.printText(true)).toContain('shape: [1,3]');
   });
