@@ -17,6 +17,7 @@ import { windowGeometry, type WindowGeometry, type WindowPadding } from '../../l
 import type { GpuArray } from '../../lib/kernels/webgpu/buffers.js';
 import { WORKGROUP } from '../../lib/kernels/webgpu/context.js';
 import { FILTER_REDUCE_GROUPS, FILTER_REDUCE_POSITIONS, gpuConv } from '../../lib/kernels/webgpu/conv.js';
+import { gpuPool } from '../../lib/kernels/webgpu/pool.js';
 import { describeGpu, gpuTitle, seeded, useGpuContext } from './harness.js';
 
 /** A window sweep: x's NHWC shape, window size, output channels (or multiplier), strides, dilations and padding. */
@@ -291,7 +292,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
       it(`maxPool, bit for bit: ${s.name}`, async () => {
         const expected = new Float32Array(size(yShape));
         referenceKernels.maxPool(x, g, expected);
-        const k = gpuConv(gpu.ctx);
+        const k = gpuPool(gpu.ctx);
         const actual = await run(expected.length, (y) => k.maxPool(gpu.ctx.upload(x), g, y));
         expect(bits(actual)).toEqual(bits(expected));
       });
@@ -299,7 +300,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
       it(`maxPoolGather, bit for bit: ${s.name}`, async () => {
         const expected = new Float32Array(size(yShape));
         referenceKernels.maxPoolGather(ddx, x, g, expected);
-        const k = gpuConv(gpu.ctx);
+        const k = gpuPool(gpu.ctx);
         const actual = await run(expected.length, (y) => k.maxPoolGather(gpu.ctx.upload(ddx), gpu.ctx.upload(x), g, y));
         expect(bits(actual)).toEqual(bits(expected));
       });
@@ -307,7 +308,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
       it(`maxPoolBackprop: ${s.name}`, async () => {
         const expected = new Float32Array(size(s.x));
         referenceKernels.maxPoolBackprop(dy, x, g, expected);
-        const k = gpuConv(gpu.ctx);
+        const k = gpuPool(gpu.ctx);
         const actual = await run(expected.length, (dx) =>
           k.maxPoolBackprop(gpu.ctx.upload(dy), gpu.ctx.upload(x), g, dx),
         );
@@ -318,7 +319,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
       it(`avgPool: ${s.name}`, async () => {
         const expected = new Float32Array(size(yShape));
         referenceKernels.avgPool(x, g, expected);
-        const k = gpuConv(gpu.ctx);
+        const k = gpuPool(gpu.ctx);
         const actual = await run(expected.length, (y) => k.avgPool(gpu.ctx.upload(x), g, y));
         expectClose(actual, expected, bound(taps, maxAbs(x), 1));
       });
@@ -326,7 +327,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
       it(`avgPoolBackprop: ${s.name}`, async () => {
         const expected = new Float32Array(size(s.x));
         referenceKernels.avgPoolBackprop(dy, g, expected);
-        const k = gpuConv(gpu.ctx);
+        const k = gpuPool(gpu.ctx);
         const actual = await run(expected.length, (dx) => k.avgPoolBackprop(gpu.ctx.upload(dy), g, dx));
         expectClose(actual, expected, bound(coverage(g), maxAbs(dy), 1));
       });
@@ -348,7 +349,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
       const outputs = 2 * 5 * 5 * 2;
       const dy = seeded(outputs, 12);
       const ddx = seeded(100, 13);
-      const k = gpuConv(gpu.ctx);
+      const k = gpuPool(gpu.ctx);
       const xs = gpu.ctx.upload(x);
 
       const expectedY = new Float32Array(outputs);
@@ -372,7 +373,7 @@ describeGpu(gpuTitle('WebGPU convolution and pooling kernels'), () => {
   });
 
   it('refuses other dtypes than float32, naming the kernel', () => {
-    const k = gpuConv(gpu.ctx);
+    const k = { ...gpuConv(gpu.ctx), ...gpuPool(gpu.ctx) };
     const g = geometryOf(CONV_SWEEPS[4]!, 5);
     const ints = gpu.ctx.allocate(size(CONV_SWEEPS[4]!.x), 'int32');
     const f = gpu.ctx.allocate(15, 'float32');

@@ -10,6 +10,8 @@
 import type { TypedArray } from '../../lib/dtype.js';
 import { referenceKernels, type ReduceKernel } from '../../lib/kernels/index.js';
 import type { GpuArray, GpuDType } from '../../lib/kernels/webgpu/buffers.js';
+import { gpuOptimizers } from '../../lib/kernels/webgpu/optimizers.js';
+import { gpuRandom } from '../../lib/kernels/webgpu/random.js';
 import { gpuReduce } from '../../lib/kernels/webgpu/reduce.js';
 import { sizeOf, type Shape } from '../../lib/shape.js';
 import { describeGpu, gpuTitle, seeded, useGpuContext } from './harness.js';
@@ -344,7 +346,7 @@ describeGpu(gpuTitle('WebGPU reduction, scan, softmax, optimizer and random kern
     const tolerance = (expected: Float32Array) => (i: number) => 2 ** -18 * Math.abs(expected[i]!) + 2 ** -20;
 
     it('adamUpdate into fresh outputs and in place (outW = w, outM = m, outV = v)', async () => {
-      const k = gpuReduce(gpu.ctx);
+      const k = gpuOptimizers(gpu.ctx);
       const w = seeded(n, 1);
       const g = seeded(n, 2);
       const m = Float32Array.from(seeded(n, 3), (v) => v / 10);
@@ -364,7 +366,7 @@ describeGpu(gpuTitle('WebGPU reduction, scan, softmax, optimizer and random kern
     });
 
     it('sgdUpdate into a fresh output and in place', async () => {
-      const k = gpuReduce(gpu.ctx);
+      const k = gpuOptimizers(gpu.ctx);
       const w = seeded(n, 5);
       const g = seeded(n, 6);
       const expected = new Float32Array(n);
@@ -379,7 +381,7 @@ describeGpu(gpuTitle('WebGPU reduction, scan, softmax, optimizer and random kern
   });
 
   it('fillUniform and fillNormal give the CPU draws bit for bit (float32 and int32)', async () => {
-    const k = gpuReduce(gpu.ctx);
+    const k = gpuRandom(gpu.ctx);
     for (const dtype of ['float32', 'int32'] as const) {
       const expected = typed(dtype, 101);
       referenceKernels.fillUniform(expected, -3, 7, 42);

@@ -311,3 +311,11 @@ export function gpuDType(values: TypedArray): GpuDType {
 
 /** The WGSL element type of each GPU dtype (bool as u32). */
 export const WGSL_TYPE: Record<GpuDType, string> = { float32: 'f32', int32: 'i32', bool: 'u32' };
+
+/** The name of a GPU dtype in WGSL, or a TypeError naming the kernel and what it takes. */
+export function checkType(kernel: string, array: GpuArray, allowed: readonly GpuDType[]): string {
+  if (!allowed.includes(array.dtype)) {
+    throw new TypeError(`tapegrad.webgpu.${kernel}: takes ${allowed.join(' or ')} on the GPU, got ${array.dtype}`);
+  }
+  return WGSL_TYPE[array.dtype];
+}

@@ -13,6 +13,9 @@ import { acquireDevice, type WebGpuOptions } from './device.js';
 import { gpuElementwise } from './elementwise.js';
 import { gpuLayout } from './layout.js';
 import { gpuMatmul } from './matmul.js';
+import { gpuOptimizers } from './optimizers.js';
+import { gpuPool } from './pool.js';
+import { gpuRandom } from './random.js';
 import { gpuReduce } from './reduce.js';
 
 export type { WebGpuOptions } from './device.js';
@@ -33,8 +36,11 @@ export async function createWebGpuBackend(options?: WebGpuOptions): Promise<WebG
     ...gpuElementwise(ctx),
     ...gpuLayout(ctx),
     ...gpuReduce(ctx),
+    ...gpuOptimizers(ctx),
+    ...gpuRandom(ctx),
     ...gpuMatmul(ctx),
     ...gpuConv(ctx),
+    ...gpuPool(ctx),
   };
   return {
     name: 'webgpu',

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 /**
- * WGSL reductions, scans, softmax, fused optimizer steps and seeded fills, with the CPU kernels' arguments
- * (lib/kernels/reduce.ts, scan.ts, optimizers.ts, random.ts).
+ * WGSL reductions, scans and softmax, with the CPU kernels' arguments (lib/kernels/reduce.ts, scan.ts); the fused
+ * optimizer steps are in optimizers.ts and the seeded fills in random.ts.
  *
  * Reductions read the input through strides (no transposed copy): the shape is collapsed to alternating runs of kept
  * and reduced axes, each output element walks its reduced set in row-major order with an odometer, and a long
@@ -15,11 +15,9 @@ import { allocate, type TypedArray } from '../../dtype.js';
 import { stridesOf, type Shape } from '../../shape.js';
 import type { Kernels, ReduceKernel } from '../index.js';
 import { reduce as cpuReduce } from '../reduce.js';
-import { fillNormal as cpuFillNormal, fillUniform as cpuFillUniform } from '../random.js';
-import { adamFactors } from '../optimizers.js';
 import type { OnArrays } from '../storage.js';
 import type { GpuArray, GpuDType } from './buffers.js';
-import { f32Bits, FLAT_INDEX, MAX_GROUPS, WGSL_TYPE, WORKGROUP, type GpuContext } from './context.js';
+import { checkType, FLAT_INDEX, MAX_GROUPS, WGSL_TYPE, WORKGROUP, type GpuContext } from './context.js';
 
 /** The invocations of a workgroup that reduces one long set (a power of two: the tree halves it). */
 export const REDUCE_WORKGROUP = 256;
@@ -288,14 +286,6 @@ function cpuArray(dtype: GpuDType, length: number): TypedArray {
   return allocate(dtype, length);
 }
 
-/** The name of a GPU dtype in WGSL, or a TypeError naming the kernel and what it takes. */
-function checkType(kernel: string, array: GpuArray, allowed: readonly GpuDType[]): string {
-  if (!allowed.includes(array.dtype)) {
-    throw new TypeError(`tapegrad.webgpu.${kernel}: takes ${allowed.join(' or ')} on the GPU, got ${array.dtype}`);
-  }
-  return WGSL_TYPE[array.dtype];
-}
-
 /** `[outer, n, inner]` for `axis` of `shape`, as the CPU's scan kernels view it. */
 function lanes(shape: Shape, axis: number): [number, number, number] {
   const n = shape[axis]!;
@@ -324,37 +314,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
 }`;
 }
 
-/**
- * Bindings for a kernel whose outputs may be some of its inputs (in place): one binding per distinct buffer,
- * read_write where any role writes it, since two bindings of one buffer with a writable one are a validation error.
- */
-function bindDistinct(roles: readonly { name: string; array: GpuArray; write: boolean }[]): {
-  arrays: GpuArray[];
-  decls: string;
-  names: Record<string, string>;
-  key: string;
-} {
-  const arrays: GpuArray[] = [];
-  const writable: boolean[] = [];
-  const names: Record<string, string> = {};
-  for (const role of roles) {
-    let b = arrays.findIndex((a) => a.buffer === role.array.buffer);
-    if (b < 0) {
-      b = arrays.length;
-      arrays.push(role.array);
-      writable.push(false);
-    }
-    writable[b] ||= role.write;
-    names[role.name] = `b${b}`;
-  }
-  const decls = arrays
-    .map((_, b) => `@group(0) @binding(${b}) var<storage, ${writable[b] ? 'read_write' : 'read'}> b${b}: array<f32>;`)
-    .concat(`@group(0) @binding(${arrays.length}) var<storage, read> dims: array<u32>;`)
-    .join('\n');
-  return { arrays, decls, names, key: roles.map((r) => names[r.name]).join(',') };
-}
-
-/** The WebGPU reduction, scan, softmax, optimizer and random kernels. */
+/** The WebGPU reduction, scan and softmax kernels. */
 export interface GpuReduceKernels {
   /** Every CPU reduction kind over any axes; float32 and int32 (and bool for all and any). */
   reduce: OnArrays<Kernels['reduce'], GpuArray>;
@@ -364,20 +324,12 @@ export interface GpuReduceKernels {
   cumsum: OnArrays<Kernels['cumsum'], GpuArray>;
   /** One invocation per lane, float32, shifted by the lane's finite maximum. */
   softmax: OnArrays<Kernels['softmax'], GpuArray>;
-  /** One dispatch; outputs may be inputs (bound once, read_write). */
-  adamUpdate: OnArrays<Kernels['adamUpdate'], GpuArray>;
-  /** One dispatch; `outW` may be `w` or `g`. */
-  sgdUpdate: OnArrays<Kernels['sgdUpdate'], GpuArray>;
-  /** The CPU's draws, uploaded. */
-  fillUniform: OnArrays<Kernels['fillUniform'], GpuArray>;
-  /** The CPU's draws, uploaded. */
-  fillNormal: OnArrays<Kernels['fillNormal'], GpuArray>;
 }
 
 /**
- * The reduction, scan, softmax, optimizer and random kernels on GPU arrays, with the CPU kernels' arguments. Float
- * results agree with the CPU's within f32 rounding (its float64 accumulators are f32 here); integer and boolean ones,
- * argReduce, NaN propagation and the seeded fills agree exactly. An int32 `prod` is the wrapped (mod 2^32) product,
+ * The reduction, scan and softmax kernels on GPU arrays, with the CPU kernels' arguments. Float results agree with
+ * the CPU's within f32 rounding (its float64 accumulators are f32 here); integer and boolean ones, argReduce and NaN
+ * propagation agree exactly. An int32 `prod` is the wrapped (mod 2^32) product,
  * which is the CPU's result while every partial product stays below 2^53 in magnitude (where float64 is exact).
  */
 export function gpuReduce(ctx: GpuContext): GpuReduceKernels {
@@ -511,69 +463,6 @@ export function gpuReduce(ctx: GpuContext): GpuReduceKernels {
   }`;
       const dims = Uint32Array.from([count, n, inner, log ? 1 : 0]);
       ctx.dispatch('softmax', () => laneShader('f32', 'f32', body), [x, out], dims, ctx.grid(count));
-    },
-
-    adamUpdate(w, g, m, v, h, outW, outM, outV) {
-      for (const a of [w, g, m, v, outW, outM, outV]) checkType('adamUpdate', a, ['float32']);
-      const { arrays, decls, names, key } = bindDistinct([
-        { name: 'w', array: w, write: false },
-        { name: 'g', array: g, write: false },
-        { name: 'm', array: m, write: false },
-        { name: 'v', array: v, write: false },
-        { name: 'outW', array: outW, write: true },
-        { name: 'outM', array: outM, write: true },
-        { name: 'outV', array: outV, write: true },
-      ]);
-      const { c1, c2, b1, b2 } = adamFactors(h);
-      const params = [h.lr, h.beta1, h.beta2, h.epsilon, c1, c2, b1, b2].map(f32Bits);
-      const dims = Uint32Array.from([w.length, ...params]);
-      const p = (k: number) => `bitcast<f32>(dims[${k + 1}])`;
-      // The CPU's order: read g, m, v; write m' and v'; then read w (which may be m' itself) and write w'.
-      const shader = () => /* wgsl */ `
-${decls}
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  ${FLAT_INDEX}
-  if (i >= dims[0]) { return; }
-  let gi = ${names.g}[i];
-  let mi = ${p(1)} * ${names.m}[i] + ${p(4)} * gi;
-  let vi = ${p(2)} * ${names.v}[i] + ${p(5)} * gi * gi;
-  ${names.outM}[i] = mi;
-  ${names.outV}[i] = vi;
-  ${names.outW}[i] = ${names.w}[i] - (${p(0)} * (mi / ${p(6)})) / (sqrt(vi / ${p(7)}) + ${p(3)});
-}`;
-      ctx.dispatch(`adam:${key}`, shader, arrays, dims, ctx.grid(w.length));
-    },
-
-    sgdUpdate(w, g, lr, outW) {
-      for (const a of [w, g, outW]) checkType('sgdUpdate', a, ['float32']);
-      const { arrays, decls, names, key } = bindDistinct([
-        { name: 'w', array: w, write: false },
-        { name: 'g', array: g, write: false },
-        { name: 'outW', array: outW, write: true },
-      ]);
-      const shader = () => /* wgsl */ `
-${decls}
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  ${FLAT_INDEX}
-  if (i >= dims[0]) { return; }
-  ${names.outW}[i] = ${names.w}[i] - bitcast<f32>(dims[1]) * ${names.g}[i];
-}`;
-      ctx.dispatch(`sgd:${key}`, shader, arrays, Uint32Array.from([w.length, f32Bits(lr)]), ctx.grid(w.length));
-    },
-
-    // The draws are made on the CPU, by the CPU kernel, so that a seed gives the same numbers on every backend.
-    fillUniform(out, lo, hi, seed) {
-      const values = cpuArray(out.dtype, out.length);
-      cpuFillUniform(values, lo, hi, seed);
-      ctx.write(out, values);
-    },
-
-    fillNormal(out, mean, stddev, seed) {
-      const values = cpuArray(out.dtype, out.length);
-      cpuFillNormal(values, mean, stddev, seed);
-      ctx.write(out, values);
     },
   };
 }
