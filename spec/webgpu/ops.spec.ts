@@ -40,6 +40,14 @@ const PROGRAMS: Record<string, (v: Record<string, T>) => T> = {
   stopGradient: ({ a }) => tg.stopGradient(a!),
   'concat and slice of bool': ({ p, q }) => tg.slice(tg.concat([p!, q!], 1), [0, 1], [2, 3]).cast('int32'),
   dropout: ({ c }) => tg.dropout(c!, 0.5, undefined, 42),
+  'sum and mean of bool': ({ p }) => tg.stack([tg.sum(p!, 1).cast('float32'), tg.mean(p!.cast('float32'), 1)]),
+  'max, min and prod along axis 0 of int32': ({ i }) => tg.stack([tg.max(i!, 0), tg.min(i!, 0), tg.prod(i!, 0)]),
+  'cumsum of bool': ({ p }) => tg.cumsum(p!, 1).cast('int32'),
+  'argMax and argMin of int32': ({ i }) => tg.concat([tg.argMax(i!, 1), tg.argMin(i!, 0)]),
+  'where over int32 and bool': ({ p, i, j }) => tg.where(p!, i!, j!),
+  'mean of int32': ({ i }) => tg.mean(i!),
+  'gather of int32 and bool rows': ({ i, q }) =>
+    tg.concat([tg.gather(i!, [1, 0, 1]), tg.gather(q!, [1, 1, 0]).cast('int32')], 1),
 };
 
 function inputs(): Record<string, T> {
