@@ -37,7 +37,8 @@ export const FLAT_INDEX = `let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;`;
 /** A device, its pool and its pipelines: what `setBackend('webgpu')` holds. */
 export class GpuContext {
   readonly pool: BufferPool;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Compiled pipelines by key, with their bind group layout (asking the pipeline for it costs a native call). */
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
   /** The first error the device reported (a shader or a dispatch it refused), thrown at the next read, once. */
   private error: GPUError | undefined;
   /** Dispatches so far (for the bench and the specs). */
@@ -173,17 +174,23 @@ export class GpuContext {
         throw new Error(`tapegrad.webgpu.${key}: an input was disposed; its memory went back to the pool`);
     }
     const device = this.device;
-    let pipeline = this.pipelines.get(key);
-    if (pipeline === undefined) {
+    let compiled = this.pipelines.get(key);
+    if (compiled === undefined) {
       const module = device.createShaderModule({ label: key, code: shader() });
-      pipeline = device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      this.pipelines.set(key, pipeline);
+      const pipeline = device.createComputePipeline({
+        label: key,
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+      });
+      compiled = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+      this.pipelines.set(key, compiled);
     }
+    const { pipeline, layout } = compiled;
     const dimsBuffer = this.pool.acquire(Math.max(dims.byteLength, 4));
     device.queue.writeBuffer(dimsBuffer, 0, dims.buffer, dims.byteOffset, dims.byteLength);
     const buffers = [...arrays.map((array) => array.buffer), dimsBuffer];
     const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
+      layout,
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     if (this.encoder === undefined) {
