@@ -19,8 +19,8 @@ export type GpuKernels = { readonly [K in keyof Kernels]: OnArrays<Kernels[K], G
 export interface DeviceBackend {
   readonly name: 'webgpu';
   readonly kernels: GpuKernels;
-  /** A zero-filled array of `length` elements. */
-  allocate(length: number, dtype: GpuDType): GpuArray;
+  /** An array of `length` elements: zero-filled if `zeroed`, else as it comes (for an output written whole). */
+  allocate(length: number, dtype: GpuDType, zeroed: boolean): GpuArray;
   /** A copy of CPU data in device memory (a queued write: synchronous for the caller). */
   upload(values: TypedArray, dtype: GpuDType): GpuArray;
   /** The data back on the CPU, once the device has computed it. */
@@ -63,12 +63,16 @@ export function gpuDTypeOf(dtype: DType, op: string | undefined): GpuDType {
   return dtype;
 }
 
-/** A zero-filled output array of `size` elements where ops run now: a typed array, or device memory. */
-export function allocateHere(dtype: DType, size: number, op?: string): Storage {
+/**
+ * An output array of `size` elements where ops run now: a zero-filled typed array on the CPU; device memory that
+ * the op's kernel must write whole, or zeros with `zeroed` (an output written only in part, as by stridedWrite).
+ */
+export function allocateHere(dtype: DType, size: number, op?: string, zeroed = false): Storage {
   const device = placement.device;
   if (device === undefined) return allocate(dtype, size, op);
   if (size > MAX_SIZE) throw sizeError(op, `${dtype === 'int32' ? 'an' : 'a'} ${dtype} result`, size);
-  return device.allocate(size, gpuDTypeOf(dtype, op ?? placement.op));
+  // Every kernel writes its whole output except stridedWrite: device memory is cleared only where asked.
+  return device.allocate(size, gpuDTypeOf(dtype, op ?? placement.op), zeroed);
 }
 
 /** Sets every element of `out` (an output of `allocateHere`, of `dtype`) to `value`. */

@@ -61,7 +61,7 @@ const padOp: OpRunner<PadAttrs> = defineOp('pad', {
   forward: ([x], { paddings, constantValue }) => {
     const t = x!;
     const shape = t.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
-    const out = allocateHere(t.dtype, sizeOf(shape), 'pad');
+    const out = allocateHere(t.dtype, sizeOf(shape), 'pad', true); // stridedWrite keeps the rest: zeros
     if (constantValue !== 0)
       fillHere(out, t.dtype, t.dtype === 'bool' ? Number(Boolean(constantValue)) : constantValue);
     const begin = paddings.map((p) => p[0]);
@@ -92,7 +92,7 @@ const stridedSliceOp: OpRunner<WindowAttrs> = defineOp('stridedSlice', {
 /** stridedSlice's adjoint: dy written into its window of a zero tensor shaped like x. */
 const stridedSliceGradOp: OpRunner<StridedSliceGradAttrs> = defineOp('stridedSliceGrad', {
   forward: ([dy], { begin, step, size, xShape }) => {
-    const out = allocateHere(dy!.dtype, sizeOf(xShape));
+    const out = allocateHere(dy!.dtype, sizeOf(xShape), undefined, true); // stridedWrite keeps the rest: zeros
     active().stridedWrite(dy!.placed, out, xShape, begin, step, size);
     return new Tensor(out, xShape, dy!.dtype);
   },

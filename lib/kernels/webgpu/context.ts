@@ -63,12 +63,13 @@ export class GpuContext {
   }
 
   /**
-   * A new GPU array of `length` zeros, as the CPU's `allocate` gives (a kernel such as stridedWrite keeps the rest of
-   * its output). A reused buffer is cleared by a command that goes out with the next dispatch, read or write.
+   * A new GPU array of `length` elements: zeros, as the CPU's `allocate` gives (a kernel such as stridedWrite keeps
+   * the rest of its output), unless `zeroed` is false, for an output its kernel writes whole. A reused buffer is
+   * cleared by a command that goes out with the next dispatch, read or write; a new one is zero already.
    */
-  allocate(length: number, dtype: GpuDType): GpuArray {
+  allocate(length: number, dtype: GpuDType, zeroed = true): GpuArray {
     const array = this.pool.allocate(length, dtype);
-    if (this.pool.reused) this.pendingClears.push(array);
+    if (zeroed && this.pool.reused) this.pendingClears.push(array);
     return array;
   }
 
@@ -186,16 +187,25 @@ export class GpuContext {
       this.pipelines.set(key, compiled);
     }
     const { pipeline, layout } = compiled;
-    const dimsBuffer = this.pool.acquire(Math.max(dims.byteLength, 4));
-    device.queue.writeBuffer(dimsBuffer, 0, dims.buffer, dims.byteOffset, dims.byteLength);
-    const buffers = [...arrays.map((array) => array.buffer), dimsBuffer];
-    const bindGroup = device.createBindGroup({
-      layout,
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    // From here buffers released go back to the pool only after the submit (a pooled dims buffer among them).
     if (this.encoder === undefined) {
       this.encoder = device.createCommandEncoder();
       this.pool.deferring = true;
+    }
+    const dimsBuffer = this.dimsBuffer(dims);
+    const buffers = [...arrays.map((array) => array.buffer), dimsBuffer];
+    // A training step binds the same buffers in the same order at every step (the pool hands them back in turn, and
+    // the dims repeat): bind groups are kept by pipeline and buffers, as creating one is most of a dispatch's cost.
+    let groupKey = key;
+    for (const buffer of buffers) groupKey += `,${this.bufferId(buffer)}`;
+    let bindGroup = this.bindGroups.get(groupKey);
+    if (bindGroup === undefined) {
+      if (this.bindGroups.size >= BIND_GROUPS_KEPT) this.bindGroups.clear();
+      bindGroup = device.createBindGroup({
+        layout,
+        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      this.bindGroups.set(groupKey, bindGroup);
     }
     if (this.pendingClears.length > 0) {
       // Clears are encoder commands, recorded between passes.
@@ -213,10 +223,53 @@ export class GpuContext {
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     for (const buffer of buffers) this.recorded.add(buffer);
-    this.pool.release(dimsBuffer); // deferred until the submit
     this.dispatches++;
     if (++this.unsubmitted >= DISPATCHES_PER_SUBMIT) this.flush();
   }
+
+  /** Bind groups by pipeline key and buffer ids, and the ids. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
+
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+    return id;
+  }
+
+  /**
+   * A buffer holding `dims`. Dims seen before (shapes repeat from step to step) get a buffer of their own, written once
+   * and kept by its contents; others (an optimizer's step-dependent factors) a pooled one, written now and back in the
+   * pool after the submit. Buffers dropped from a full cache are destroyed after the next submit, since recorded
+   * commands may still read them.
+   */
+  private dimsBuffer(dims: Uint32Array): GPUBuffer {
+    const key = dims.join(',');
+    let buffer = this.dims.get(key);
+    if (buffer !== undefined) return buffer;
+    if (!this.dimsSeen.has(key)) {
+      if (this.dimsSeen.size >= DIMS_KEPT) this.dimsSeen.clear();
+      this.dimsSeen.add(key);
+      buffer = this.pool.acquire(Math.max(dims.byteLength, 4));
+      this.device.queue.writeBuffer(buffer, 0, dims.buffer, dims.byteOffset, dims.byteLength);
+      this.pool.release(buffer); // held back from the pool until the submit
+      return buffer;
+    }
+    if (this.dims.size >= DIMS_KEPT) {
+      this.retired.push(...this.dims.values());
+      this.dims.clear();
+      this.bindGroups.clear(); // they bind the retired buffers
+    }
+    buffer = this.device.createBuffer({ size: Math.max(dims.byteLength, 4), usage: USAGE_STORAGE | USAGE_COPY_DST });
+    this.device.queue.writeBuffer(buffer, 0, dims.buffer, dims.byteOffset, dims.byteLength);
+    this.dims.set(key, buffer);
+    return buffer;
+  }
+
+  private readonly dimsSeen = new Set<string>();
+  private readonly dims = new Map<string, GPUBuffer>();
+  private retired: GPUBuffer[] = [];
 
   /** The command encoder and compute pass being recorded, with the buffers their commands use. */
   private encoder: GPUCommandEncoder | undefined;
@@ -237,6 +290,8 @@ export class GpuContext {
     this.recorded.clear();
     this.unsubmitted = 0;
     this.pool.endDefer();
+    for (const buffer of this.retired) buffer.destroy(); // the commands that read them are submitted
+    this.retired = [];
   }
 
   /**
@@ -273,6 +328,10 @@ export class GpuContext {
 
   /** Frees the pool's buffers and the device; the context is unusable afterwards. */
   destroy(): void {
+    this.flush();
+    this.bindGroups.clear();
+    for (const buffer of this.dims.values()) buffer.destroy();
+    this.dims.clear();
     this.pool.trim();
     this.flag?.destroy();
     this.device.destroy();
@@ -283,6 +342,12 @@ export class GpuContext {
  * Dispatches recorded before a submit: enough to amortise a submit's cost, few enough that the GPU starts early.
  */
 const DISPATCHES_PER_SUBMIT = 32;
+
+/** Bind groups kept (each a few hundred bytes): enough for the dispatches of several training steps. */
+const BIND_GROUPS_KEPT = 4096;
+
+/** Distinct dims arrays kept in buffers of their own (each at least 4 bytes on the device). */
+const DIMS_KEPT = 1024;
 
 /** The flag's value while no check has failed. */
 const NO_CHECK_FAILED = 0xffffffff;

@@ -47,7 +47,7 @@ export async function createWebGpuBackend(options?: WebGpuOptions): Promise<WebG
     kernels,
     ctx,
     adapterName: context.adapterName,
-    allocate: (length: number, dtype: GpuDType) => ctx.allocate(length, dtype),
+    allocate: (length: number, dtype: GpuDType, zeroed: boolean) => ctx.allocate(length, dtype, zeroed),
     upload: (values: TypedArray, dtype: GpuDType) => ctx.upload(values, dtype),
     read: (array: GpuArray) => ctx.read(array),
     free: (array: GpuArray) => ctx.pool.freeNow(array),
