@@ -20,6 +20,7 @@ import {
   GEOMETRY,
   geometryDims,
   perElement,
+  unravelNhwc,
   type Binding,
   type Gpu,
 } from './window.js';
@@ -93,24 +94,27 @@ fn main(
 
 // -- Convolutions --
 
+/** The bindings of a convolution's forward shader (x, filter, y) and of its input gradient's (dy, filter, dx). */
+const FORWARD_BINDINGS: readonly Binding[] = [
+  ['x', 'read', 'f32'],
+  ['f', 'read', 'f32'],
+  ['y', 'read_write', 'f32'],
+];
+const BACKPROP_INPUT_BINDINGS: readonly Binding[] = [
+  ['dy', 'read', 'f32'],
+  ['f', 'read', 'f32'],
+  ['dx', 'read_write', 'f32'],
+];
+
 /**
  * conv2d: output element (n, oi, oj, o) sums x * filter over taps (p, q, c) in the CPU's order (its im2col row).
  * A tap in the padding reads a zero as im2col does, so `0 * filter` still turns an infinite or NaN filter entry
  * into NaN, as on the CPU.
  */
 const CONV2D_SHADER = elementShader(
-  [
-    ['x', 'read', 'f32'],
-    ['f', 'read', 'f32'],
-    ['y', 'read_write', 'f32'],
-  ],
+  FORWARD_BINDINGS,
   '',
-  `let o = i % g.OC;
-  var r = i / g.OC;
-  let oj = r % g.OW;
-  r = r / g.OW;
-  let oi = r % g.OH;
-  let n = r / g.OH;
+  `${unravelNhwc(['n', 'oi', 'oj', 'o'], 'OH', 'OW', 'OC')}
   var sum = 0.0;
   for (var p = 0u; p < g.FH; p++) {
     let h = i32(oi * g.SH + p * g.DH) - g.padTop;
@@ -134,18 +138,9 @@ const CONV2D_SHADER = elementShader(
  * read it: tap p of output row oi reads row oi * SH + p * DH - padTop.
  */
 const CONV2D_BACKPROP_INPUT_SHADER = elementShader(
-  [
-    ['dy', 'read', 'f32'],
-    ['f', 'read', 'f32'],
-    ['dx', 'read_write', 'f32'],
-  ],
+  BACKPROP_INPUT_BINDINGS,
   '',
-  `let c = i % g.C;
-  var r = i / g.C;
-  let w = r % g.W;
-  r = r / g.W;
-  let h = r % g.H;
-  let n = r / g.H;
+  `${unravelNhwc(['n', 'h', 'w', 'c'], 'H', 'W', 'C')}
   var sum = 0.0;
   for (var p = 0u; p < g.FH; p++) {
     let ti = i32(h) + g.padTop - i32(p * g.DH);
@@ -188,18 +183,9 @@ fn term(g: Geometry, e: u32, pos: u32) -> f32 {
 
 /** depthwiseConv2d: output element (n, oi, oj, k = c * M + m) sums x[.., c] * filter[p, q, k] over in-bounds taps. */
 const DEPTHWISE_SHADER = elementShader(
-  [
-    ['x', 'read', 'f32'],
-    ['f', 'read', 'f32'],
-    ['y', 'read_write', 'f32'],
-  ],
+  FORWARD_BINDINGS,
   '',
-  `let k = i % g.OC;
-  var r = i / g.OC;
-  let oj = r % g.OW;
-  r = r / g.OW;
-  let oi = r % g.OH;
-  let n = r / g.OH;
+  `${unravelNhwc(['n', 'oi', 'oj', 'k'], 'OH', 'OW', 'OC')}
   let c = k / (g.OC / g.C);
   var sum = 0.0;
   for (var p = 0u; p < g.FH; p++) {
@@ -216,18 +202,9 @@ const DEPTHWISE_SHADER = elementShader(
 
 /** depthwiseConv2dBackpropInput: input element (n, h, w, c) gathers dy * filter over covering windows and m. */
 const DEPTHWISE_BACKPROP_INPUT_SHADER = elementShader(
-  [
-    ['dy', 'read', 'f32'],
-    ['f', 'read', 'f32'],
-    ['dx', 'read_write', 'f32'],
-  ],
+  BACKPROP_INPUT_BINDINGS,
   '',
-  `let c = i % g.C;
-  var r = i / g.C;
-  let w = r % g.W;
-  r = r / g.W;
-  let h = r % g.H;
-  let n = r / g.H;
+  `${unravelNhwc(['n', 'h', 'w', 'c'], 'H', 'W', 'C')}
   let M = g.OC / g.C;
   var sum = 0.0;
   for (var p = 0u; p < g.FH; p++) {

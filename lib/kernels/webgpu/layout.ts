@@ -119,21 +119,10 @@ ${MAIN} {
  * dims = [out length, n, outer, dim, inner]. The op checks the indices; one outside [0, dim) here writes 0 (the
  * word 0: 0.0, 0 or false) rather than clamping, so a bad index shows as a zero and never reads past `x`.
  */
-export const GATHER_AXIS_SHADER = /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<u32>;
-@group(0) @binding(1) var<storage, read> indices: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<u32>;
-@group(0) @binding(3) var<storage, read> dims: array<u32>;
-
-${MAIN} {
-  ${FLAT_INDEX}
-  if (i >= dims[0]) { return; }
-  let n = dims[1];
-  let dim = dims[3];
-  let inner = dims[4];
-  let k = i % inner;
-  let t = i / inner;
-  let j = t % n;
+export const GATHER_AXIS_SHADER = alongIndices(
+  'x',
+  'u32',
+  `let j = t % n;
   let bo = t / n;
   let b = bo / dims[2];
   let index = indices[b * n + j];
@@ -141,8 +130,8 @@ ${MAIN} {
   if (index >= 0 && u32(index) < dim) {
     v = x[(bo * dim + u32(index)) * inner + k];
   }
-  out[i] = v;
-}`;
+  out[i] = v;`,
+);
 
 /**
  * scatterAddAxis without atomics (WGSL has none for floats): invocation i owns out[i] = out[b, o, d, k] and adds, in
@@ -152,8 +141,30 @@ ${MAIN} {
  */
 export function scatterAddShader(dtype: GpuDType): string {
   const t = WGSL_TYPE[dtype];
+  return alongIndices(
+    'dy',
+    t,
+    `let d = i32(t % dim);
+  let bo = t / dim;
+  let b = bo / dims[2];
+  var sum = ${t}(0);
+  for (var j = 0u; j < n; j++) {
+    if (indices[b * n + j] == d) {
+      sum += dy[(bo * n + j) * inner + k];
+    }
+  }
+  out[i] = sum${dtype === 'bool' ? ' & 255u' : ''};`,
+  );
+}
+
+/**
+ * The shaders of gatherAxis and scatterAddAxis: `source` (of WGSL type `t`), int32 indices, `out` and dims
+ * [out length, n, outer, dim, inner]; invocation i gets its inner position k and the rest of its index as t before
+ * `body` runs.
+ */
+function alongIndices(source: string, t: string, body: string): string {
   return /* wgsl */ `
-@group(0) @binding(0) var<storage, read> dy: array<${t}>;
+@group(0) @binding(0) var<storage, read> ${source}: array<${t}>;
 @group(0) @binding(1) var<storage, read> indices: array<i32>;
 @group(0) @binding(2) var<storage, read_write> out: array<${t}>;
 @group(0) @binding(3) var<storage, read> dims: array<u32>;
@@ -166,16 +177,7 @@ ${MAIN} {
   let inner = dims[4];
   let k = i % inner;
   let t = i / inner;
-  let d = i32(t % dim);
-  let bo = t / dim;
-  let b = bo / dims[2];
-  var sum = ${t}(0);
-  for (var j = 0u; j < n; j++) {
-    if (indices[b * n + j] == d) {
-      sum += dy[(bo * n + j) * inner + k];
-    }
-  }
-  out[i] = sum${dtype === 'bool' ? ' & 255u' : ''};
+  ${body}
 }`;
 }
 

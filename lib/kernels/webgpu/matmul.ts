@@ -14,6 +14,25 @@ import type { GpuContext } from './context.js';
 export const MATMUL_TILE = 16;
 
 /**
+ * The start of both product shaders: the sizes from dims, and where this workgroup's matrices of A and B start, from
+ * its batch index (group.z) unravelled over the output's batch shape, with 0 strides along broadcast axes.
+ */
+const BATCH_PRELUDE = /* wgsl */ `let m = dims[0];
+  let k = dims[1];
+  let n = dims[2];
+  let batchRank = dims[7];
+  var rest = group.z;
+  var aStart = 0u;
+  var bStart = 0u;
+  for (var d = batchRank; d > 0u; d--) {
+    let size = dims[7u + d];
+    let c = rest % size;
+    rest = rest / size;
+    aStart += c * dims[7u + batchRank + d];
+    bStart += c * dims[7u + 2u * batchRank + d];
+  }`;
+
+/**
  * dims = [m, k, n, aRow, aCol, bRow, bCol, batchRank, outBatch[batchRank], aBatchStrides[batchRank],
  * bBatchStrides[batchRank]]: element (i, p) of a matrix of A is at aRow i + aCol p from its start, and a batch's
  * matrices start at the sum of its index times the batch strides (0 along broadcast axes).
@@ -30,23 +49,9 @@ var<workgroup> tileB: array<array<f32, ${MATMUL_TILE}>, ${MATMUL_TILE}>;
 
 @compute @workgroup_size(${MATMUL_TILE}, ${MATMUL_TILE})
 fn main(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id) group: vec3u) {
-  let m = dims[0];
-  let k = dims[1];
-  let n = dims[2];
+  ${BATCH_PRELUDE}
   let row = group.y * T + local.y;
   let col = group.x * T + local.x;
-  // This batch's matrices: unravel the batch index over the output's batch shape.
-  let batchRank = dims[7];
-  var rest = group.z;
-  var aStart = 0u;
-  var bStart = 0u;
-  for (var d = batchRank; d > 0u; d--) {
-    let size = dims[7u + d];
-    let c = rest % size;
-    rest = rest / size;
-    aStart += c * dims[7u + batchRank + d];
-    bStart += c * dims[7u + 2u * batchRank + d];
-  }
   var sum = 0.0;
   for (var t = 0u; t < k; t += T) {
     // Each invocation stages one element of A's tile (row, t + local.x) and one of B's (t + local.y, col).
@@ -96,20 +101,7 @@ var<workgroup> tileB: array<f32, ${WIDE_TILE * 16}>;
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id) group: vec3u) {
-  let m = dims[0];
-  let k = dims[1];
-  let n = dims[2];
-  let batchRank = dims[7];
-  var rest = group.z;
-  var aStart = 0u;
-  var bStart = 0u;
-  for (var d = batchRank; d > 0u; d--) {
-    let size = dims[7u + d];
-    let c = rest % size;
-    rest = rest / size;
-    aStart += c * dims[7u + batchRank + d];
-    bStart += c * dims[7u + 2u * batchRank + d];
-  }
+  ${BATCH_PRELUDE}
   let row0 = group.y * TM;
   let col0 = group.x * TM;
   let tid = local.y * 16u + local.x;

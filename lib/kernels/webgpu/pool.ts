@@ -13,6 +13,7 @@ import {
   elementShader,
   geometryDims,
   perElement,
+  unravelNhwc,
   type Binding,
   type Gpu,
 } from './window.js';
@@ -68,12 +69,7 @@ fn argmax(g: Geometry, n: u32, oi: u32, oj: u32, c: u32) -> i32 {
 }`;
 
 /** Output element i's (n, oi, oj, c) for the pooling shaders. */
-const POOL_OUTPUT_INDEX = `let c = i % g.C;
-  var r = i / g.C;
-  let oj = r % g.OW;
-  r = r / g.OW;
-  let oi = r % g.OH;
-  let n = r / g.OH;`;
+const POOL_OUTPUT_INDEX = `${unravelNhwc(['n', 'oi', 'oj', 'c'], 'OH', 'OW', 'C')}`;
 
 /** The bits the CPU writes for an empty window (`x[-1]`, undefined, stored as float32: NaN). */
 const NAN_BITS = '0x7fc00000u';
@@ -117,12 +113,7 @@ fn coverEnd(at: i32, stride: u32, outSize: u32) -> u32 {
 }`;
 
 /** Input element i's (n, h, w, c) and the ranges of output rows and columns whose windows contain it. */
-const POOL_INPUT_INDEX = `let c = i % g.C;
-  var r = i / g.C;
-  let w = r % g.W;
-  r = r / g.W;
-  let h = r % g.H;
-  let n = r / g.H;
+const POOL_INPUT_INDEX = `${unravelNhwc(['n', 'h', 'w', 'c'], 'H', 'W', 'C')}
   let ai = i32(h) + g.padTop;
   let aj = i32(w) + g.padLeft;
   let i0 = firstWindow(ai, g.FH, 1u, g.SH);

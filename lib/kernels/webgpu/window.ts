@@ -127,3 +127,17 @@ export function perElement(
   checkNoAlias(kernel, out, inputs);
   ctx.dispatch(`conv.${kernel}`, () => shader, [...inputs, out], geometryDims(g, out.length), ctx.grid(out.length));
 }
+
+/**
+ * WGSL that unravels the flat index `i` of an NHWC array, whose sizes are the Geometry fields `h`, `w` and `c`, into
+ * `let` bindings with the names `[n, row, column, channel]` (using a `var r` for the quotient).
+ */
+export function unravelNhwc(names: readonly [string, string, string, string], h: string, w: string, c: string): string {
+  const [n, row, col, ch] = names;
+  return `let ${ch} = i % g.${c};
+  var r = i / g.${c};
+  let ${col} = r % g.${w};
+  r = r / g.${w};
+  let ${row} = r % g.${h};
+  let ${n} = r / g.${h};`;
+}
