@@ -145,7 +145,8 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims =
     }
   }
   const dim = t.shape[a]!;
-  // Indices already on the GPU cannot be read here: the GPU kernel reads 0 for one out of range (docs/guides/gpu.md).
+  // Indices already on the GPU cannot be read here: the GPU kernel gives 0 for one out of range and raises a flag
+  // that the next read throws on (docs/guide/gpu.md).
   const values = idx.onGpu ? new Int32Array(0) : (idx.values as Int32Array);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

@@ -173,6 +173,23 @@ describeGpu(gpuTitle('the webgpu backend'), () => {
     await expect(g.data()).rejects.toThrow(/the VJP of 'sqrt' gave NaN or ±Infinity in the backward pass/);
   });
 
+  it('gather with indices on the GPU reports one out of range at the next read', async () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const indices = tensor([2, 0, 1], undefined, 'int32').add(tensor([0, 5, 0], undefined, 'int32')); // on the GPU: [2, 5, 1]
+    const rows = x.gather(indices);
+    await expect(rows.data()).rejects.toThrow(/tapegrad\.gather: an index held on the GPU was outside its axis/);
+    expect(await x.gather(tensor([2, 0], undefined, 'int32')).array()).toEqual([
+      [5, 6],
+      [1, 2],
+    ]);
+    const late = x.gather(tensor([3], undefined, 'int32')); // made on the GPU: checked there, not when the op runs
+    await expect(late.data()).rejects.toThrow(/outside its axis/);
+  });
+
   it('casts between dtypes and compares on the GPU', async () => {
     const x = tensor([-1.5, 0, 2.7]);
     expect(await cast(x, 'int32').data()).toEqual(Int32Array.of(-1, 0, 2));

@@ -388,12 +388,16 @@ describeGpu(gpuTitle('WebGPU layout kernels'), () => {
     );
   });
 
-  it('gatherAxis writes 0 for an index outside [0, dim) and reads nothing outside x', async () => {
+  it('gatherAxis writes 0 for an index outside [0, dim), reads nothing outside x, and the next read says so', async () => {
     const k = gpuLayout(gpu.ctx);
     const x = Float32Array.of(1, 2, 3, 4, 5, 6); // [1, 3, 2]
     const out = gpu.ctx.allocate(4 * 2, 'float32');
     k.gatherAxis(gpu.ctx.upload(x), gpu.ctx.upload(Int32Array.of(2, 3, -1, 1e6)), 1, 1, 3, 2, out);
-    expect(await gpu.ctx.read(out)).toEqual(Float32Array.of(5, 6, 0, 0, 0, 0, 0, 0));
+    await expect(gpu.ctx.read(out)).rejects.toThrow(/tapegrad\.gather: an index held on the GPU was outside its axis/);
+    expect(await gpu.ctx.read(out)).toEqual(Float32Array.of(5, 6, 0, 0, 0, 0, 0, 0)); // reported once
+    const fine = gpu.ctx.allocate(2, 'float32');
+    k.gatherAxis(gpu.ctx.upload(x), gpu.ctx.upload(Int32Array.of(0)), 1, 1, 3, 2, fine);
+    expect(await gpu.ctx.read(fine)).toEqual(Float32Array.of(1, 2)); // in range: no error
   });
 
   it('oneHot converts onValue and offValue as the output dtype stores them', async () => {

@@ -100,14 +100,37 @@ export class GpuContext {
     const checked = this.checks.size > 0 ? this.nextCheck : undefined; // the checks this read answers
     const flagStaging =
       checked === undefined ? undefined : this.device.createBuffer({ size: 4, usage: USAGE_MAP_READ | USAGE_COPY_DST });
-    if (staging !== undefined || flagStaging !== undefined) {
+    const rangeStaging = this.gathered
+      ? this.device.createBuffer({ size: 4, usage: USAGE_MAP_READ | USAGE_COPY_DST })
+      : undefined;
+    this.gathered = false;
+    if (staging !== undefined || flagStaging !== undefined || rangeStaging !== undefined) {
       const encoder = this.device.createCommandEncoder();
       if (staging !== undefined) encoder.copyBufferToBuffer(array.buffer, 0, staging, 0, bytes);
       if (flagStaging !== undefined) encoder.copyBufferToBuffer(this.flag!, 0, flagStaging, 0, 4);
+      if (rangeStaging !== undefined) encoder.copyBufferToBuffer(this.outOfRange!.buffer, 0, rangeStaging, 0, 4);
       this.device.queue.submit([encoder.finish()]);
-      await Promise.all([staging?.mapAsync(MAP_MODE_READ), flagStaging?.mapAsync(MAP_MODE_READ)]);
+      await Promise.all([
+        staging?.mapAsync(MAP_MODE_READ),
+        flagStaging?.mapAsync(MAP_MODE_READ),
+        rangeStaging?.mapAsync(MAP_MODE_READ),
+      ]);
     } else {
       await this.device.queue.onSubmittedWorkDone();
+    }
+    if (rangeStaging !== undefined) {
+      const outside = new Uint32Array(rangeStaging.getMappedRange())[0]!;
+      rangeStaging.destroy();
+      if (outside !== 0) {
+        this.device.queue.writeBuffer(this.outOfRange!.buffer, 0, Uint32Array.of(0));
+        staging?.destroy();
+        flagStaging?.destroy();
+        throw new Error(
+          'tapegrad.gather: an index held on the GPU was outside its axis (indices must be in [0, size of the ' +
+            'gathered axis)); those elements of the result are 0. Check the indices, or gather with indices on the ' +
+            'CPU, which are checked when the op runs',
+        );
+      }
     }
     if (flagStaging !== undefined) {
       const failed = new Uint32Array(flagStaging.getMappedRange())[0]!;
@@ -295,6 +318,26 @@ export class GpuContext {
   }
 
   /**
+   * The flag gatherAxis's kernel raises (to 1) when an index is outside its axis: the next read throws, since the op
+   * cannot read GPU indices when it runs. The same buffer every time, so bind groups that hold it are kept.
+   */
+  indexFlag(): GpuArray {
+    this.outOfRange ??= {
+      buffer: this.device.createBuffer({ size: 4, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST }),
+      length: 1,
+      dtype: 'int32',
+      holders: 1,
+      freed: false,
+    };
+    this.gathered = true;
+    return this.outOfRange;
+  }
+
+  private outOfRange: GpuArray | undefined;
+  /** Whether a gather ran since the last read (which then reads the flag too). */
+  private gathered = false;
+
+  /**
    * Checks `array` (float32) for NaN and ±Infinity on the device. Nothing is read now: where one is found, the next
    * `read` throws `describe()`'s message (for the first check that failed, in submission order), since WebGPU has no
    * synchronous read.
@@ -334,6 +377,7 @@ export class GpuContext {
     this.dims.clear();
     this.pool.trim();
     this.flag?.destroy();
+    this.outOfRange?.buffer.destroy();
     this.device.destroy();
   }
 }

@@ -116,8 +116,9 @@ ${MAIN} {
 
 /**
  * gatherAxis: out is [batch, outer, n, inner], x [batch, outer, dim, inner], indices [batch, n].
- * dims = [out length, n, outer, dim, inner]. The op checks the indices; one outside [0, dim) here writes 0 (the
- * word 0: 0.0, 0 or false) rather than clamping, so a bad index shows as a zero and never reads past `x`.
+ * dims = [out length, n, outer, dim, inner]. The op checks indices on the CPU when it runs; one on the GPU outside
+ * [0, dim) writes 0 here (the word 0: 0.0, 0 or false), never reading past `x`, and raises the context's index flag,
+ * so that the next read throws (GpuContext.indexFlag).
  */
 export const GATHER_AXIS_SHADER = alongIndices(
   'x',
@@ -129,8 +130,11 @@ export const GATHER_AXIS_SHADER = alongIndices(
   var v = 0u;
   if (index >= 0 && u32(index) < dim) {
     v = x[(bo * dim + u32(index)) * inner + k];
+  } else {
+    atomicMax(&outside[0], 1u);
   }
   out[i] = v;`,
+  '@group(0) @binding(3) var<storage, read_write> outside: array<atomic<u32>>;',
 );
 
 /**
@@ -160,14 +164,15 @@ export function scatterAddShader(dtype: GpuDType): string {
 /**
  * The shaders of gatherAxis and scatterAddAxis: `source` (of WGSL type `t`), int32 indices, `out` and dims
  * [out length, n, outer, dim, inner]; invocation i gets its inner position k and the rest of its index as t before
- * `body` runs.
+ * `body` runs. `extra` declares a binding 3 before dims (which then is 4).
  */
-function alongIndices(source: string, t: string, body: string): string {
+function alongIndices(source: string, t: string, body: string, extra?: string): string {
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> ${source}: array<${t}>;
 @group(0) @binding(1) var<storage, read> indices: array<i32>;
 @group(0) @binding(2) var<storage, read_write> out: array<${t}>;
-@group(0) @binding(3) var<storage, read> dims: array<u32>;
+${extra ?? ''}
+@group(0) @binding(${extra === undefined ? 3 : 4}) var<storage, read> dims: array<u32>;
 
 ${MAIN} {
   ${FLAT_INDEX}
@@ -352,7 +357,14 @@ export function gpuLayout(ctx: GpuContext): GpuLayoutKernels {
     gatherAxis(x, indices, batch, outer, dim, inner, out) {
       const { n, dims } = axisDims(out.length, indices, batch, outer, dim, inner);
       if (out.length === 0 || n === 0) return;
-      ctx.dispatch('layout.gatherAxis', () => GATHER_AXIS_SHADER, [x, indices, out], dims, ctx.grid(out.length));
+      const outside = ctx.indexFlag(); // raised by an index outside [0, dim): the next read throws
+      ctx.dispatch(
+        'layout.gatherAxis',
+        () => GATHER_AXIS_SHADER,
+        [x, indices, out, outside],
+        dims,
+        ctx.grid(out.length),
+      );
     },
 
     scatterAddAxis(dy, indices, batch, outer, dim, inner, out) {
