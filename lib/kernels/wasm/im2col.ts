@@ -101,99 +101,6 @@ function zeroBytes(f: Code, tmp: { d: number; l: number }, dst: number, len: num
   f.br(0).end().end();
 }
 
-/**
- * `im2col<F32|F64>(x, dst, row0, rows, ld, ...geometry)`: rows `row0 ..
- * row0+rows` (at least one) of the reference's `im2col(x)`, each followed by
- * zeros up to `ld` elements, written from byte address `dst`; `x` is a byte
- * address too. Per row and window row, the in-bounds taps are one run of x
- * (without dilation) copied with vector moves, the rest zeros.
- */
-function emitIm2col(module: ModuleBuilder, bytes: 4 | 8): void {
-  const f = module.func(`im2colF${bytes * 8}`, new Array<typeof I32>(18).fill(I32));
-  const [x, dst, row0, rows, ld] = [0, 1, 2, 3, 4];
-  const { H, W, C, outH, outW, FH, FW, sh, sw, dh, dw, top, left } = geometryParams(5);
-  const L = () => f.local(I32);
-  const { n, i, j, o, t, w0, qa, qb, cb, runRow, head, tail, runs, runLen, step, xRow, h, p, r, pad, d, s, c } =
-    namedLocals(f, [
-      'n',
-      'i',
-      'j',
-      'o',
-      't',
-      'w0',
-      'qa',
-      'qb',
-      'cb',
-      'runRow',
-      'head',
-      'tail',
-      'runs',
-      'runLen',
-      'step',
-      'xRow',
-      'h',
-      'p',
-      'r',
-      'pad',
-      'd',
-      's',
-      'c',
-    ]);
-  const tmp = { d: L(), s: L(), l: L() };
-  // n, i, j of row0; cb = C * bytes; runRow = FW * cb; pad = (ld - FH*FW*C) * bytes.
-  f.get(row0).get(outW).sOp(O.i32RemU).set(j);
-  f.get(row0).get(outW).sOp(O.i32DivU).tee(t).get(outH).sOp(O.i32RemU).set(i);
-  f.get(t).get(outH).sOp(O.i32DivU).set(n);
-  f.get(C).i32(bytes).i32Mul().set(cb);
-  f.get(FW).get(cb).i32Mul().set(runRow);
-  f.get(ld).get(FH).get(FW).i32Mul().get(C).i32Mul().i32Sub().i32(bytes).i32Mul().set(pad);
-  f.get(dst).set(o);
-  f.get(dw).get(cb).i32Mul().set(step);
-  f.get(rows).set(r);
-  f.loop(); // over rows
-  inBoundsTaps(f, { W, FW, sw, dw, left }, { j, w0, qa, qb });
-  f.get(qa).get(cb).i32Mul().set(head);
-  f.get(FW).get(qb).i32Sub().get(cb).i32Mul().set(tail);
-  // Without dilation the in-bounds taps are one run of x; with it, one run of C per tap.
-  f.i32(1).get(qb).get(qa).i32Sub().get(dw).i32(1).sOp(O.i32Eq).select().set(runs);
-  f.get(qb).get(qa).i32Sub().get(cb).i32Mul().get(cb).get(dw).i32(1).sOp(O.i32Eq).select().set(runLen);
-  // xRow = x + ((n*H*W) + w0 + qa*dw) * cb: the first in-bounds tap, at input row 0.
-  f.get(x).get(n).get(H).i32Mul().get(W).i32Mul().get(w0).i32Add().get(qa).get(dw).i32Mul().i32Add().get(cb).i32Mul();
-  f.i32Add().set(xRow);
-  f.get(i).get(sh).i32Mul().get(top).i32Sub().set(h);
-  f.get(FH).set(p);
-  f.loop(); // over window rows
-  f.get(h).get(H).i32LtU().if();
-  zeroBytes(f, tmp, o, head);
-  f.get(xRow).get(h).get(W).i32Mul().get(cb).i32Mul().i32Add().set(s);
-  f.get(o).get(head).i32Add().set(d);
-  f.get(runs).set(c);
-  f.block().loop();
-  f.get(c).sOp(O.i32Eqz).brIf(1);
-  copyBytes(f, tmp, d, s, runLen);
-  f.get(d).get(runLen).i32Add().set(d).get(s).get(step).i32Add().set(s).get(c).i32(1).i32Sub().set(c);
-  f.br(0).end().end();
-  f.get(o).get(runRow).i32Add().get(tail).i32Sub().set(d);
-  zeroBytes(f, tmp, d, tail);
-  f.else();
-  zeroBytes(f, tmp, o, runRow);
-  f.end();
-  f.get(o).get(runRow).i32Add().set(o);
-  f.get(h).get(dh).i32Add().set(h);
-  f.get(p).i32(1).i32Sub().tee(p).brIf(0);
-  f.end();
-  zeroBytes(f, tmp, o, pad);
-  f.get(o).get(pad).i32Add().set(o);
-  // Next output position.
-  f.get(j).i32(1).i32Add().tee(j).get(outW).sOp(O.i32Eq).if();
-  f.i32(0).set(j);
-  f.get(i).i32(1).i32Add().tee(i).get(outH).sOp(O.i32Eq).if();
-  f.i32(0).set(i).get(n).i32(1).i32Add().set(n);
-  f.end().end();
-  f.get(r).i32(1).i32Sub().tee(r).brIf(0);
-  f.end();
-}
-
 /** Emits a loop storing the 16-byte chunks of `len` bytes (a multiple of 16) from `src` at `dst`, `stride` bytes apart. */
 function copyChunks(
   f: Code,
@@ -252,7 +159,16 @@ function zeroLanes(f: Code, tmp: { d: number; l: number }, dst: number, len: num
   f.br(0).end().end();
 }
 
+/** Where `emitIm2colRows` writes a row of the patch matrix. */
+type Im2colLayout = 'dense' | 'panels' | 'lanes';
+
 /**
+ * `im2col<F32|F64>(x, dst, row0, rows, ld, ...geometry)`: rows `row0 ..
+ * row0+rows` (at least one) of the reference's `im2col(x)`, each followed by
+ * zeros up to `ld` elements, written from byte address `dst`; `x` is a byte
+ * address too. Per row and window row, the in-bounds taps are one run of x
+ * (without dilation) copied with vector moves, the rest zeros.
+ *
  * `im2colPanelsF32(x, dst, row0, rows, stride, ...geometry)`: rows `row0 ..
  * row0+rows` of im2col(x) (float32, C a multiple of 4), written already
  * packed as the transposed A of a product (`packRuns16`'s layout: panel q,
@@ -267,64 +183,112 @@ function zeroLanes(f: Code, tmp: { d: number; l: number }, dst: number, len: num
  * `dst + floor((r - row0) / 4) * stride + e * 16 + ((r - row0) mod 4) * 4`,
  * `stride` being 16 times the patch size (`row0` a multiple of 4).
  *
- * Both save writing the patch matrix and reading it back to pack it.
+ * The two packed layouts save writing the patch matrix and reading it back to pack it.
+ *
+ * One loop over rows and window rows serves the three layouts: they differ only in how a run of a patch row is
+ * written (`copy`, `zero`, and `spread`, the bytes it spans there) and in where the next row starts.
  */
-function emitIm2colPanels(module: ModuleBuilder, lanes: boolean): void {
-  const f = module.func(lanes ? 'im2colLanesF32' : 'im2colPanelsF32', new Array<typeof I32>(18).fill(I32));
-  const [x, dst, row0, rows, stride] = [0, 1, 2, 3, 4];
+function emitIm2colRows(module: ModuleBuilder, layout: Im2colLayout, bytes: 4 | 8): void {
+  const name = layout === 'dense' ? `im2colF${bytes * 8}` : layout === 'panels' ? 'im2colPanelsF32' : 'im2colLanesF32';
+  const f = module.func(name, new Array<typeof I32>(18).fill(I32));
+  // ldOrStride: the dense row length in elements (`ld`), or the panels' stride in bytes.
+  const [x, dst, row0, rows, ldOrStride] = [0, 1, 2, 3, 4];
   const { H, W, C, outH, outW, FH, FW, sh, sw, dh, dw, top, left } = geometryParams(5);
-  const { n, i, j, o, t, w0, qa, qb, cb, runRow, head, tail, runs, runLen, step, xRow, h, p, r, d, s, c, row } =
-    namedLocals(f, [
-      'n',
-      'i',
-      'j',
-      'o',
-      't',
-      'w0',
-      'qa',
-      'qb',
-      'cb',
-      'runRow',
-      'head',
-      'tail',
-      'runs',
-      'runLen',
-      'step',
-      'xRow',
-      'h',
-      'p',
-      'r',
-      'd',
-      's',
-      'c',
-      'row',
-    ]);
+  const {
+    n,
+    i,
+    j,
+    o,
+    t,
+    w0,
+    qa,
+    qb,
+    cb,
+    runRow,
+    head,
+    tail,
+    runs,
+    runLen,
+    step,
+    xRow,
+    h,
+    p,
+    r,
+    d,
+    s,
+    c,
+    row,
+    pad,
+    lane,
+  } = namedLocals(f, [
+    'n',
+    'i',
+    'j',
+    'o',
+    't',
+    'w0',
+    'qa',
+    'qb',
+    'cb',
+    'runRow',
+    'head',
+    'tail',
+    'runs',
+    'runLen',
+    'step',
+    'xRow',
+    'h',
+    'p',
+    'r',
+    'd',
+    's',
+    'c',
+    'row',
+    'pad',
+    'lane',
+  ]);
   const tmp = { d: f.local(I32), s: f.local(I32), l: f.local(I32) };
-  const lane = f.local(I32);
-  /** `bytes` (a local) of a patch row, as the bytes they span in the panels: (bytes / 16) * stride, or bytes * 4. */
-  const spread = (bytes: number) =>
-    lanes ? f.get(bytes).i32(4).i32Mul() : f.get(bytes).i32(4).sOp(O.i32ShrU).get(stride).i32Mul();
-  const copy = (d: number, s: number, len: number) =>
-    lanes ? copyLanes(f, tmp, d, s, len) : copyChunks(f, tmp, d, s, len, stride);
-  const zero = (d: number, len: number) => (lanes ? zeroLanes(f, tmp, d, len) : zeroChunks(f, tmp, d, len, stride));
+  /** Pushes the bytes that `len` (a local) bytes of a patch row span where they are written. */
+  const spread = (len: number): void => {
+    if (layout === 'dense') f.get(len);
+    else if (layout === 'lanes') f.get(len).i32(4).i32Mul();
+    else f.get(len).i32(4).sOp(O.i32ShrU).get(ldOrStride).i32Mul();
+  };
+  const copy = (to: number, from: number, len: number): void => {
+    if (layout === 'dense') copyBytes(f, tmp, to, from, len);
+    else if (layout === 'lanes') copyLanes(f, tmp, to, from, len);
+    else copyChunks(f, tmp, to, from, len, ldOrStride);
+  };
+  const zero = (to: number, len: number): void => {
+    if (layout === 'dense') zeroBytes(f, tmp, to, len);
+    else if (layout === 'lanes') zeroLanes(f, tmp, to, len);
+    else zeroChunks(f, tmp, to, len, ldOrStride);
+  };
+  // n, i, j of row0; cb = C * bytes; runRow = FW * cb.
   f.get(row0).get(outW).sOp(O.i32RemU).set(j);
   f.get(row0).get(outW).sOp(O.i32DivU).tee(t).get(outH).sOp(O.i32RemU).set(i);
   f.get(t).get(outH).sOp(O.i32DivU).set(n);
-  f.get(C).i32(4).i32Mul().set(cb);
+  f.get(C).i32(bytes).i32Mul().set(cb);
   f.get(FW).get(cb).i32Mul().set(runRow);
   f.get(dw).get(cb).i32Mul().set(step);
-  f.get(dst).set(row);
+  if (layout === 'dense') {
+    // pad = (ld - FH*FW*C) * bytes, the zeros after each row; rows follow one another from dst.
+    f.get(ldOrStride).get(FH).get(FW).i32Mul().get(C).i32Mul().i32Sub().i32(bytes).i32Mul().set(pad);
+    f.get(dst).set(o);
+  } else f.get(dst).set(row);
   f.get(rows).set(r);
   f.loop(); // over rows
   inBoundsTaps(f, { W, FW, sw, dw, left }, { j, w0, qa, qb });
   f.get(qa).get(cb).i32Mul().set(head);
   f.get(FW).get(qb).i32Sub().get(cb).i32Mul().set(tail);
+  // Without dilation the in-bounds taps are one run of x; with it, one run of C per tap.
   f.i32(1).get(qb).get(qa).i32Sub().get(dw).i32(1).sOp(O.i32Eq).select().set(runs);
   f.get(qb).get(qa).i32Sub().get(cb).i32Mul().get(cb).get(dw).i32(1).sOp(O.i32Eq).select().set(runLen);
+  // xRow = x + ((n*H*W) + w0 + qa*dw) * cb: the first in-bounds tap, at input row 0.
   f.get(x).get(n).get(H).i32Mul().get(W).i32Mul().get(w0).i32Add().get(qa).get(dw).i32Mul().i32Add().get(cb).i32Mul();
   f.i32Add().set(xRow);
   f.get(i).get(sh).i32Mul().get(top).i32Sub().set(h);
-  f.get(row).set(o);
+  if (layout !== 'dense') f.get(row).set(o);
   f.get(FH).set(p);
   f.loop(); // over window rows
   f.get(h).get(H).i32LtU().if();
@@ -352,12 +316,15 @@ function emitIm2colPanels(module: ModuleBuilder, lanes: boolean): void {
   f.get(h).get(dh).i32Add().set(h);
   f.get(p).i32(1).i32Sub().tee(p).brIf(0);
   f.end();
-  if (lanes) {
+  if (layout === 'dense') {
+    zero(o, pad);
+    f.get(o).get(pad).i32Add().set(o);
+  } else if (layout === 'lanes') {
     // The next lane of the panel, or the first of the next panel.
     f.get(row).i32(4).i32Add().set(row);
     f.get(lane).i32(1).i32Add().tee(lane).i32(4).sOp(O.i32Eq).if();
     f.i32(0).set(lane);
-    f.get(row).get(stride).i32Add().i32(16).i32Sub().set(row);
+    f.get(row).get(ldOrStride).i32Add().i32(16).i32Sub().set(row);
     f.end();
   } else f.get(row).i32(16).i32Add().set(row);
   // Next output position.
@@ -808,12 +775,12 @@ function emitConv1Filter(module: ModuleBuilder, vectors: number): void {
 /** Adds the im2col and col2im kernels (float32 and float64), and the single-channel convolutions, to `module`. */
 export function emitIm2colKernels(module: ModuleBuilder): void {
   for (const bytes of [4, 8] as const) {
-    emitIm2col(module, bytes);
+    emitIm2colRows(module, 'dense', bytes);
     emitCol2im(module, bytes);
     emitCol2imRows(module, bytes);
   }
-  emitIm2colPanels(module, false);
-  emitIm2colPanels(module, true);
+  emitIm2colRows(module, 'panels', 4);
+  emitIm2colRows(module, 'lanes', 4);
   emitPadRows(module);
   for (let v = 1; v <= CONV1_VECTORS; v++) {
     emitConv1(module, v);
