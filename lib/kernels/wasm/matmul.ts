@@ -42,6 +42,23 @@ const COLUMN_SPLIT_MAX_A = 2 ** 17;
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /**
+ * A product as the threaded paths take it: the `matmul` kernel's operands, with each output batch's offsets into A
+ * and B (in matrices) instead of the batch shapes.
+ */
+interface Product {
+  readonly a: TypedArray;
+  readonly aOff: Int32Array;
+  readonly b: TypedArray;
+  readonly bOff: Int32Array;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+  readonly out: TypedArray;
+}
+
+/**
  * A `matmul` kernel (the reference's signature) that runs float32 and float64
  * products of at least {@link MATMUL_MIN_WORK} multiply-adds in WebAssembly and
  * everything else in the reference kernel (`minWork` lowers the threshold for
@@ -65,7 +82,7 @@ export function wasmMatmul(
     const bOff = broadcastOffsets(bBatch, outBatch);
     // share() launches the worker on the first large product, and says yes once it is up.
     if (threads !== undefined && m * n * k * aOff.length >= threads.minWork && threads.share()) {
-      sharedMatmul(runtime, threads, tile, a, aOff, b, bOff, m, k, n, transposeA, transposeB, out);
+      sharedMatmul(runtime, threads, tile, { a, aOff, b, bOff, m, k, n, transposeA, transposeB, out });
       return;
     }
     const x = runtime.exports;
@@ -131,21 +148,8 @@ function copyOut(
  * m / TASKS. This thread copies each batch's operands in and packs its B
  * before publishing its tasks; each task packs its own rows of A.
  */
-function sharedMatmul(
-  runtime: Runtime,
-  threads: MatmulThreads,
-  tile: Tile,
-  a: TypedArray,
-  aOff: Int32Array,
-  b: TypedArray,
-  bOff: Int32Array,
-  m: number,
-  k: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
-  out: TypedArray,
-): void {
+function sharedMatmul(runtime: Runtime, threads: MatmulThreads, tile: Tile, product: Product): void {
+  const { a, aOff, b, bOff, m, k, n, transposeA, transposeB, out } = product;
   const { mr, nr, bytes } = tile;
   const mPad = roundUp(m, mr);
   const nPad = roundUp(n, nr);
@@ -153,7 +157,7 @@ function sharedMatmul(
   const fewRows = m <= MC || m * k <= COLUMN_SPLIT_MAX_A;
   // Only with enough panels of columns for both threads to share (n = 256 makes 32).
   if (threads.split === 'columns' || (threads.split === 'auto' && fewRows && nPad / nr >= TASKS / 2)) {
-    columnMatmul(runtime, threads, tile, a, aOff, b, bOff, m, k, n, transposeA, transposeB, out);
+    columnMatmul(runtime, threads, tile, product);
     return;
   }
   const perBatch = mPad * k + nPad * k + mPad * nPad + mPad * k + k * n;
@@ -209,21 +213,8 @@ function sharedMatmul(
  * This thread copies each batch's operands in and packs its A before
  * publishing its tasks; each task packs its own columns of B.
  */
-function columnMatmul(
-  runtime: Runtime,
-  threads: MatmulThreads,
-  tile: Tile,
-  a: TypedArray,
-  aOff: Int32Array,
-  b: TypedArray,
-  bOff: Int32Array,
-  m: number,
-  k: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
-  out: TypedArray,
-): void {
+function columnMatmul(runtime: Runtime, threads: MatmulThreads, tile: Tile, product: Product): void {
+  const { a, aOff, b, bOff, m, k, n, transposeA, transposeB, out } = product;
   const { mr, nr, bytes } = tile;
   const mPad = roundUp(m, mr);
   const nPad = roundUp(n, nr);
