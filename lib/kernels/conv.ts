@@ -58,6 +58,29 @@ export interface WindowGeometry {
   readonly padRight: number;
 }
 
+/**
+ * The window's parameters in the order the WebAssembly window kernels take them (after their own), and the WGSL ones
+ * read them (after the batch): input rows, columns and channels, output rows and columns, filter rows and columns,
+ * strides, dilations, and the padding before.
+ */
+export function windowArgs(g: WindowGeometry): number[] {
+  return [
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.dilationHeight,
+    g.dilationWidth,
+    g.padTop,
+    g.padLeft,
+  ];
+}
+
 /** How a window sweep pads: TensorFlow's 'same' or 'valid', or explicit [before, after] per spatial axis. */
 export type WindowPadding = 'same' | 'valid' | readonly [readonly [number, number], readonly [number, number]];
 

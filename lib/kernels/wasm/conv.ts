@@ -33,10 +33,11 @@ import {
   conv2d as referenceConv2d,
   conv2dBackpropFilter as referenceBackpropFilter,
   conv2dBackpropInput as referenceBackpropInput,
+  windowArgs,
   type WindowGeometry,
 } from '../conv.js';
 import type { Tile } from './gemm.js';
-import { CONV1_VECTORS, geometryArgs } from './im2col.js';
+import { CONV1_VECTORS } from './im2col.js';
 import { packBlock } from './pack.js';
 import type { Runtime } from './runtime.js';
 import type { MatmulThreads } from './threads.js';
@@ -255,7 +256,7 @@ function im2colRows(
   const bytes = mem.BYTES_PER_ELEMENT;
   const end = Math.min(r1, positions);
   if (end > r0) {
-    runtime.exports[`im2colF${bytes * 8}`]!(xAt * bytes, at * bytes, r0, end - r0, ld, ...geometryArgs(g));
+    runtime.exports[`im2colF${bytes * 8}`]!(xAt * bytes, at * bytes, r0, end - r0, ld, ...windowArgs(g));
   }
   if (r1 > end) mem.fill(0, at + (end - r0) * ld, at + (r1 - r0) * ld);
 }
@@ -384,7 +385,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
           const end = Math.min(r1, p.m);
           // Rows past the last position: zeros in the lanes of the last panel (the kernel writes the rest).
           if (r1 > end) runtime.f32().fill(0, at + (end - r0 - ((end - r0) % 4)) * k, at + (r1 - r0) * k);
-          if (end > r0) runtime.exports.im2colLanesF32!(xAt * 4, at * 4, r0, end - r0, k * 16, ...geometryArgs(g));
+          if (end > r0) runtime.exports.im2colLanesF32!(xAt * 4, at * 4, r0, end - r0, k * 16, ...windowArgs(g));
         };
       }
       const xAt = scratchAfter(tile, p, x.length);
@@ -414,7 +415,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       const sums = scratchAfter(tile, p, (dx.length * 8) / bytes);
       runtime.f64().fill(0, (sums * bytes) / 8, (sums * bytes) / 8 + dx.length);
       p.consume = (c, ldc, r0, r1) =>
-        runtime.exports[`col2imRowsF${bytes * 8}`]!(c * bytes, ldc, r0, r1 - r0, sums * bytes, ...geometryArgs(g));
+        runtime.exports[`col2imRowsF${bytes * 8}`]!(c * bytes, ldc, r0, r1 - r0, sums * bytes, ...windowArgs(g));
       const r = product(runtime, threads, tile, p);
       if (r.consumed) {
         dx.set(runtime.f64().subarray((sums * bytes) / 8, (sums * bytes) / 8 + dx.length));
@@ -424,14 +425,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       const acc = roundUp(r.free, 4);
       const out = acc + roundUp(g.inChannels * 2, 4);
       runtime.reserve((out + dx.length) * bytes);
-      runtime.exports[`col2imF${bytes * 8}`]!(
-        r.c * bytes,
-        r.ldc,
-        out * bytes,
-        acc * bytes,
-        g.batch,
-        ...geometryArgs(g),
-      );
+      runtime.exports[`col2imF${bytes * 8}`]!(r.c * bytes, r.ldc, out * bytes, acc * bytes, g.batch, ...windowArgs(g));
       const mem = bytes === 4 ? runtime.f32() : runtime.f64();
       dx.set(mem.subarray(out, out + dx.length));
     },
@@ -465,7 +459,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       if (tile.bytes === 4 && tile.mr === 4 && g.inChannels % 4 === 0) {
         // Whole chunks of 16 bytes of each patch row come from one tap: im2col writes them straight into panels.
         p.fillPackedA = (at, r0, r1) =>
-          runtime.exports.im2colPanelsF32!(xAt * 4, at * 4, r0, r1 - r0, (r1 - r0) * 16, ...geometryArgs(g));
+          runtime.exports.im2colPanelsF32!(xAt * 4, at * 4, r0, r1 - r0, (r1 - r0) * 16, ...windowArgs(g));
       }
       const xAt = scratchAfter(tile, p, x.length);
       (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);

@@ -10,30 +10,10 @@
  * filter gradient (`conv1`, `conv1Filter`), where a patch is too short for
  * the product to pay.
  */
-import type { WindowGeometry } from '../conv.js';
 import { type Code, I32, type ModuleBuilder, ScalarOp as O, SimdOp as S, V128 } from './emitter.js';
 
-/** The geometry parameters of the window kernels, in the order they take them (after their own). */
-export function geometryArgs(g: WindowGeometry): number[] {
-  return [
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.dilationHeight,
-    g.dilationWidth,
-    g.padTop,
-    g.padLeft,
-  ];
-}
-
-/** Local indices of the geometry parameters, after `first` leading parameters. */
-function geometryParams(first: number) {
+/** Local indices of the geometry parameters (in `windowArgs` order), after `first` leading parameters. */
+export function geometryParams(first: number) {
   const names = ['H', 'W', 'C', 'outH', 'outW', 'FH', 'FW', 'sh', 'sw', 'dh', 'dw', 'top', 'left'] as const;
   return Object.fromEntries(names.map((n, i) => [n, first + i])) as Record<(typeof names)[number], number>;
 }

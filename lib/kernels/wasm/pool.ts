@@ -13,7 +13,7 @@
  * Float64 max pooling, and small arrays, stay in the reference kernels.
  */
 import type { TypedArray } from '../../dtype.js';
-import type { WindowGeometry } from '../conv.js';
+import { windowArgs, type WindowGeometry } from '../conv.js';
 import {
   avgPool as referenceAvgPool,
   avgPoolBackprop as referenceAvgPoolBackprop,
@@ -22,27 +22,15 @@ import {
   maxPoolGather as referenceMaxPoolGather,
 } from '../pool.js';
 import { type Code, F32, F64, I32, type ModuleBuilder, ScalarOp as O, SimdOp as S, V128 } from './emitter.js';
+import { geometryParams } from './im2col.js';
 import type { Runtime } from './runtime.js';
 
 /** Pooling over inputs of fewer elements than this stays in TypeScript. */
 export const POOL_MIN_SIZE = 1024;
 
-/** The window parameters of the pooling kernels, in the order they take them. */
+/** The window parameters of the pooling kernels, in the order they take them: the batch, then `windowArgs`. */
 function geometryArgs(g: WindowGeometry): number[] {
-  return [
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  ];
+  return [g.batch, ...windowArgs(g)];
 }
 
 /**
@@ -53,20 +41,8 @@ function geometryArgs(g: WindowGeometry): number[] {
  * in-bounds extent), and calls `body`; `out` counts output positions times C.
  */
 function sweep(f: Code, first: number, body: (v: SweepLocals) => void): void {
-  const [N, H, W, C, outH, outW, FH, FW, sh, sw, top, left] = Array.from({ length: 12 }, (_, i) => first + i) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const N = first;
+  const { H, W, C, outH, outW, FH, FW, sh, sw, top, left } = geometryParams(first + 1); // pooling has no dilations
   const L = () => f.local(I32);
   const v: SweepLocals = { start: L(), rows: L(), cols: L(), out: L(), W, C };
   const [n, i, j, h0, w0, e] = [L(), L(), L(), L(), L(), L()];
@@ -223,7 +199,7 @@ function byChannels(f: Code, v: SweepLocals, body: (c: number, e0: number, vecto
 function emitMaxPool(module: ModuleBuilder, withArg: boolean): void {
   const f = module.func(
     withArg ? 'maxPoolF32' : 'maxPoolValuesF32',
-    new Array<typeof I32>(withArg ? 15 : 14).fill(I32),
+    new Array<typeof I32>(withArg ? 17 : 16).fill(I32),
   );
   const [x, y, arg] = [0, 1, 2];
   const l = maxLocals(f);
@@ -251,7 +227,7 @@ function emitMaxPool(module: ModuleBuilder, withArg: boolean): void {
  * the caller). Byte addresses.
  */
 function emitMaxPoolBackprop(module: ModuleBuilder): void {
-  const f = module.func('maxPoolBackpropF32', new Array<typeof I32>(15).fill(I32));
+  const f = module.func('maxPoolBackpropF32', new Array<typeof I32>(17).fill(I32));
   const [x, dy, dx] = [0, 1, 2];
   const l = maxLocals(f);
   const [grad, zero] = [f.local(V128), f.local(V128)]; // zero: never set, +0
@@ -304,7 +280,7 @@ function emitScatterAdd(module: ModuleBuilder, accBytes: 4 | 8): void {
  * arithmetic); byte addresses.
  */
 function emitAvgPool(module: ModuleBuilder, bytes: 4 | 8): void {
-  const f = module.func(`avgPoolF${bytes * 8}`, new Array<typeof I32>(14).fill(I32));
+  const f = module.func(`avgPoolF${bytes * 8}`, new Array<typeof I32>(16).fill(I32));
   const [x, y] = [0, 1];
   const c = f.local(I32);
   const e0 = f.local(I32);
@@ -334,7 +310,7 @@ function emitAvgPool(module: ModuleBuilder, bytes: 4 | 8): void {
  * float64 array `acc` (zeroed by the caller); byte addresses.
  */
 function emitAvgPoolBackprop(module: ModuleBuilder, bytes: 4 | 8): void {
-  const f = module.func(`avgPoolBackpropF${bytes * 8}`, new Array<typeof I32>(14).fill(I32));
+  const f = module.func(`avgPoolBackpropF${bytes * 8}`, new Array<typeof I32>(16).fill(I32));
   const [dy, acc] = [0, 1];
   const c = f.local(I32);
   const e0 = f.local(I32);

@@ -4,7 +4,8 @@
  * from `dims`, the binding declarations, the one-invocation-per-element shader and its dispatch, and the checks on
  * the arrays (float32 only, no output aliasing an input).
  */
-import type { Kernels, WindowGeometry } from '../index.js';
+import { windowArgs, type WindowGeometry } from '../conv.js';
+import type { Kernels } from '../index.js';
 import type { OnArrays } from '../storage.js';
 import type { GpuArray } from './buffers.js';
 import { FLAT_INDEX, WORKGROUP, type GpuContext } from './context.js';
@@ -13,8 +14,9 @@ import { FLAT_INDEX, WORKGROUP, type GpuContext } from './context.js';
 export type Gpu<K extends keyof Kernels> = OnArrays<Kernels[K], GpuArray>;
 
 /**
- * The geometry as the shaders read it from `dims`: [batch, H, W, C, outH, outW, outC, FH, FW, strideH, strideW,
- * dilationH, dilationW, padTop (i32 bits), padLeft (i32 bits), total, positions, zero]. `total` is the number of
+ * The geometry as the shaders read it from `dims`: [batch, H, W, C, outH, outW, FH, FW, strideH, strideW,
+ * dilationH, dilationW, padTop (i32 bits), padLeft (i32 bits), outC, total, positions, zero] (the batch, then
+ * `windowArgs`'s order, then these kernels' own). `total` is the number of
  * elements the dispatch writes; `positions` is batch * outH * outW (the length of a filter gradient's sum); `zero` is
  * 0.0, a zero the shader compiler cannot see, so that `zero * v` (a padded im2col entry times v) is NaN for an
  * infinite or NaN v, where a literal `0.0 * v` is folded to 0. padBottom and
@@ -22,13 +24,13 @@ export type Gpu<K extends keyof Kernels> = OnArrays<Kernels[K], GpuArray>;
  */
 export const GEOMETRY = /* wgsl */ `
 struct Geometry {
-  batch: u32, H: u32, W: u32, C: u32, OH: u32, OW: u32, OC: u32, FH: u32, FW: u32,
-  SH: u32, SW: u32, DH: u32, DW: u32, padTop: i32, padLeft: i32, total: u32, positions: u32, zero: f32,
+  batch: u32, H: u32, W: u32, C: u32, OH: u32, OW: u32, FH: u32, FW: u32,
+  SH: u32, SW: u32, DH: u32, DW: u32, padTop: i32, padLeft: i32, OC: u32, total: u32, positions: u32, zero: f32,
 }
 
 fn geometry() -> Geometry {
   return Geometry(dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6], dims[7], dims[8], dims[9],
-    dims[10], dims[11], dims[12], bitcast<i32>(dims[13]), bitcast<i32>(dims[14]), dims[15], dims[16], bitcast<f32>(dims[17]));
+    dims[10], dims[11], bitcast<i32>(dims[12]), bitcast<i32>(dims[13]), dims[14], dims[15], dims[16], bitcast<f32>(dims[17]));
 }
 
 // The first output row (or column) whose window, of extent \`size\` taps \`dilation\` apart, can reach input row
@@ -42,26 +44,8 @@ fn firstWindow(at: i32, size: u32, dilation: u32, stride: u32) -> u32 {
 
 /** The dims array of a dispatch over `total` elements (see GEOMETRY). */
 export function geometryDims(g: WindowGeometry, total: number): Uint32Array {
-  return Uint32Array.from([
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.outChannels,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.dilationHeight,
-    g.dilationWidth,
-    g.padTop >>> 0,
-    g.padLeft >>> 0,
-    total,
-    g.batch * g.outHeight * g.outWidth,
-    0,
-  ]);
+  // Uint32Array.from stores a negative padding as its two's complement, which the shader bitcasts back to i32.
+  return Uint32Array.from([g.batch, ...windowArgs(g), g.outChannels, total, g.batch * g.outHeight * g.outWidth, 0]);
 }
 
 /** A binding of the shader: name, read-only or written, element type (u32 where bits are copied, not summed). */
