@@ -159,6 +159,17 @@ const CONV2D_BACKPROP_INPUT_SHADER = elementShader(
 );
 
 /**
+ * In a filter gradient's term: output position `pos` as (n, oi, oj), and the input row `h` and column `w` (either
+ * may be in the padding) that its tap (p, q) reads.
+ */
+const TAP_AT_POSITION = `let oj = pos % g.OW;
+  let rest = pos / g.OW;
+  let oi = rest % g.OH;
+  let n = rest / g.OH;
+  let h = i32(oi * g.SH + p * g.DH) - g.padTop;
+  let w = i32(oj * g.SW + q * g.DW) - g.padLeft;`;
+
+/**
  * conv2dBackpropFilter's term: filter element (p, q, c, o) times position (n, oi, oj): x (a zero in the padding, as
  * im2col reads it) times dy.
  */
@@ -170,12 +181,7 @@ fn term(g: Geometry, e: u32, pos: u32) -> f32 {
   r = r / g.C;
   let q = r % g.FW;
   let p = r / g.FW;
-  let oj = pos % g.OW;
-  let rest = pos / g.OW;
-  let oi = rest % g.OH;
-  let n = rest / g.OH;
-  let h = i32(oi * g.SH + p * g.DH) - g.padTop;
-  let w = i32(oj * g.SW + q * g.DW) - g.padLeft;
+  ${TAP_AT_POSITION}
   let d = dy[pos * g.OC + o];
   if (h < 0 || h >= i32(g.H) || w < 0 || w >= i32(g.W)) { return g.zero * d; }
   return x[((n * g.H + u32(h)) * g.W + u32(w)) * g.C + c] * d;
@@ -232,12 +238,7 @@ fn term(g: Geometry, e: u32, pos: u32) -> f32 {
   let r = e / g.OC;
   let q = r % g.FW;
   let p = r / g.FW;
-  let oj = pos % g.OW;
-  let rest = pos / g.OW;
-  let oi = rest % g.OH;
-  let n = rest / g.OH;
-  let h = i32(oi * g.SH + p * g.DH) - g.padTop;
-  let w = i32(oj * g.SW + q * g.DW) - g.padLeft;
+  ${TAP_AT_POSITION}
   if (h < 0 || h >= i32(g.H) || w < 0 || w >= i32(g.W)) { return 0.0; }
   let c = k / (g.OC / g.C);
   return x[((n * g.H + u32(h)) * g.W + u32(w)) * g.C + c] * dy[pos * g.OC + k];
