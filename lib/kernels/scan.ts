@@ -6,8 +6,8 @@
 import type { TypedArray } from '../dtype.js';
 import { stridesOf, type Shape } from '../shape.js';
 
-/** `[outer, n, inner]` for `axis` of `shape`. */
-function lanes(shape: Shape, axis: number): [number, number, number] {
+/** `[outer, n, inner]` for `axis` of `shape`: the lanes the scan kernels (CPU and WebGPU) run along. */
+export function lanes(shape: Shape, axis: number): [number, number, number] {
   const n = shape[axis]!;
   const inner = stridesOf(shape)[axis]!;
   let outer = 1;

@@ -102,6 +102,15 @@ export function concat(parts: readonly TypedArray[], inners: readonly number[], 
  */
 export function tile(x: TypedArray, shape: Shape, reps: readonly number[], out: TypedArray): void {
   if (out.length === 0) return;
+  const { viewShape, viewStrides } = tileView(shape, reps);
+  gather(x, stridedOffsets(viewStrides, viewShape), out);
+}
+
+/**
+ * tile's output viewed as `[reps[0], shape[0], reps[1], shape[1], ...]`, with the strides that read `x` there: 0
+ * along the repetitions, x's own along its axes (for the CPU and WebGPU kernels alike).
+ */
+export function tileView(shape: Shape, reps: readonly number[]): { viewShape: number[]; viewStrides: number[] } {
   const strides = stridesOf(shape);
   const viewShape: number[] = [];
   const viewStrides: number[] = [];
@@ -109,5 +118,5 @@ export function tile(x: TypedArray, shape: Shape, reps: readonly number[], out: 
     viewShape.push(reps[d]!, n);
     viewStrides.push(0, strides[d]!);
   });
-  gather(x, stridedOffsets(viewStrides, viewShape), out);
+  return { viewShape, viewStrides };
 }

@@ -13,6 +13,7 @@
 import type { Shape } from '../../shape.js';
 import { stridesOf } from '../../shape.js';
 import type { Kernels } from '../index.js';
+import { tileView } from '../slice.js';
 import type { OnArrays } from '../storage.js';
 import type { GpuArray, GpuDType } from './buffers.js';
 import { FLAT_INDEX, WGSL_TYPE, WORKGROUP, type GpuContext } from './context.js';
@@ -343,14 +344,7 @@ export function gpuLayout(ctx: GpuContext): GpuLayoutKernels {
     },
 
     tile(x, shape, reps, out) {
-      // The output viewed as [reps[0], shape[0], reps[1], shape[1], ...], reading x with stride 0 along the reps.
-      const strides = stridesOf(shape);
-      const viewShape: number[] = [];
-      const viewStrides: number[] = [];
-      shape.forEach((n, d) => {
-        viewShape.push(reps[d]!, n);
-        viewStrides.push(0, strides[d]!);
-      });
+      const { viewShape, viewStrides } = tileView(shape, reps);
       stridedCopy(x, out, 0, viewShape, viewStrides, false);
     },
 

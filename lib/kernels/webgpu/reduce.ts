@@ -11,12 +11,13 @@
  * within rounding (the spec allows n * 2^-22 * sum|x|), not bit for bit. Integer sums are exact (a 64-bit accumulator in two u32s,
  * so an int32 mean is the truncated exact quotient, as the CPU's float64 one is wherever it is exact).
  */
-import { allocate, type TypedArray } from '../../dtype.js';
+import { allocate } from '../../dtype.js';
 import { stridesOf, type Shape } from '../../shape.js';
 import type { Kernels, ReduceKernel } from '../index.js';
 import { reduce as cpuReduce } from '../reduce.js';
+import { lanes } from '../scan.js';
 import type { OnArrays } from '../storage.js';
-import type { GpuArray, GpuDType } from './buffers.js';
+import type { GpuArray } from './buffers.js';
 import { checkType, FLAT_INDEX, MAX_GROUPS, WGSL_TYPE, WORKGROUP, type GpuContext } from './context.js';
 
 /** The invocations of a workgroup that reduces one long set (a power of two: the tree halves it). */
@@ -281,20 +282,6 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
 }`;
 }
 
-/** The typed array the CPU kernels would hold for a GPU dtype. */
-function cpuArray(dtype: GpuDType, length: number): TypedArray {
-  return allocate(dtype, length);
-}
-
-/** `[outer, n, inner]` for `axis` of `shape`, as the CPU's scan kernels view it. */
-function lanes(shape: Shape, axis: number): [number, number, number] {
-  const n = shape[axis]!;
-  const inner = stridesOf(shape)[axis]!;
-  let outer = 1;
-  for (let d = 0; d < axis; d++) outer *= shape[d]!;
-  return [outer, n, inner];
-}
-
 /** The shader of one lane-wise kernel (argReduce, cumsum, softmax): dims = [lanes, n, inner, ...]. */
 function laneShader(inType: string, outType: string, body: string): string {
   return /* wgsl */ `
@@ -335,9 +322,9 @@ export interface GpuReduceKernels {
 export function gpuReduce(ctx: GpuContext): GpuReduceKernels {
   /** Writes the CPU's value for an empty reduced set (e.g. max of nothing: -Infinity, or 0 in int32) everywhere. */
   function fillEmpty(kind: ReduceKernel, x: GpuArray, out: GpuArray): void {
-    const one = cpuArray(out.dtype, 1);
-    cpuReduce(kind, cpuArray(x.dtype, 0), [0], [0], one);
-    const values = cpuArray(out.dtype, out.length);
+    const one = allocate(out.dtype, 1);
+    cpuReduce(kind, allocate(x.dtype, 0), [0], [0], one);
+    const values = allocate(out.dtype, out.length);
     values.fill(one[0]!);
     ctx.write(out, values);
   }
