@@ -600,29 +600,12 @@ function emitConv1(module: ModuleBuilder, vectors: number): void {
       f.get(fp)
         .v128Load(v * 16)
         .set(fv);
-      f.get(acc[v]!).get(xs0).get(fv).vMul(4).vAdd(4).set(acc[v]!);
-      if (lanes === 2)
-        f.get(acc[vectors + v]!)
-          .get(xs1)
-          .get(fv)
-          .vMul(4)
-          .vAdd(4)
-          .set(acc[vectors + v]!);
+      multiplyAdd(f, acc, vectors, lanes, v, [xs0, xs1], fv);
     }
     f.get(tp).i32(4).i32Add().set(tp).get(fp).get(ldf).i32Add().set(fp);
     f.get(t).i32(1).i32Sub().tee(t).brIf(0);
     f.end();
-    for (let v = 0; v < vectors; v++) {
-      f.get(yp)
-        .get(acc[v]!)
-        .v128Store(v * 16);
-      if (lanes === 2)
-        f.get(yp)
-          .get(ldy)
-          .i32Add()
-          .get(acc[vectors + v]!)
-          .v128Store(v * 16);
-    }
+    storeLanes(f, acc, vectors, lanes, yp, ldy);
   };
   f.get(y).set(yp);
   f.i32(0).set(n);
@@ -702,31 +685,14 @@ function emitConv1Filter(module: ModuleBuilder, vectors: number): void {
       f.get(yp)
         .v128Load(v * 16)
         .set(dv);
-      f.get(acc[v]!).get(xs0).get(dv).vMul(4).vAdd(4).set(acc[v]!);
-      if (lanes === 2)
-        f.get(acc[vectors + v]!)
-          .get(xs1)
-          .get(dv)
-          .vMul(4)
-          .vAdd(4)
-          .set(acc[vectors + v]!);
+      multiplyAdd(f, acc, vectors, lanes, v, [xs0, xs1], dv);
     }
     f.get(a0).get(colStep).i32Add().set(a0);
     if (lanes === 2) f.get(a1).get(colStep).i32Add().set(a1);
     f.get(yp).get(lddy).i32Add().set(yp);
     f.get(j).i32(1).i32Sub().tee(j).brIf(0);
     f.end();
-    for (let v = 0; v < vectors; v++) {
-      f.get(dp)
-        .get(acc[v]!)
-        .v128Store(v * 16);
-      if (lanes === 2)
-        f.get(dp)
-          .get(lddf)
-          .i32Add()
-          .get(acc[vectors + v]!)
-          .v128Store(v * 16);
-    }
+    storeLanes(f, acc, vectors, lanes, dp, lddf);
   };
   f.get(dy).set(dyr);
   f.i32(0).set(n);
@@ -750,6 +716,40 @@ function emitConv1Filter(module: ModuleBuilder, vectors: number): void {
   f.end();
   f.get(n).i32(1).i32Add().tee(n).get(batch).i32LtU().brIf(0);
   f.end();
+}
+
+/**
+ * Emits `acc[v] += xs[0] * w` and, with two lanes (two output positions or taps at once), `acc[vectors + v] +=
+ * xs[1] * w`: the multiply-adds of the single-channel convolutions.
+ */
+function multiplyAdd(
+  f: Code,
+  acc: readonly number[],
+  vectors: number,
+  lanes: number,
+  v: number,
+  xs: readonly [number, number],
+  w: number,
+): void {
+  for (let lane = 0; lane < lanes; lane++) {
+    const a = acc[lane * vectors + v]!;
+    f.get(a).get(xs[lane]!).get(w).vMul(4).vAdd(4).set(a);
+  }
+}
+
+/** Emits the stores of the accumulators: vector v at `at + 16 v`, and a second lane's `step` bytes further on. */
+function storeLanes(f: Code, acc: readonly number[], vectors: number, lanes: number, at: number, step: number): void {
+  for (let v = 0; v < vectors; v++) {
+    f.get(at)
+      .get(acc[v]!)
+      .v128Store(v * 16);
+    if (lanes === 2)
+      f.get(at)
+        .get(step)
+        .i32Add()
+        .get(acc[vectors + v]!)
+        .v128Store(v * 16);
+  }
 }
 
 /** Adds the im2col and col2im kernels (float32 and float64), and the single-channel convolutions, to `module`. */
