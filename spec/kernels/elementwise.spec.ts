@@ -273,6 +273,46 @@ describe('the WebAssembly arithmetic maps give exactly the reference results', (
     }
   });
 
+  test('float32 relu and reluGrad (branch-free masks) give exactly the reference, signed zeros and NaN included', () => {
+    // Every special in every lane, mixed signs, and sizes that end mid-vector and cross a block.
+    for (const n of [1, 3, 4, 5, 8191, 8193, 20_001]) {
+      const x = fill(new Float32Array(n), 5);
+      const dy = fill(new Float32Array(n), 6);
+      const got = new Float32Array(n).fill(5);
+      const want = new Float32Array(n);
+      fastUnary('relu', x, got);
+      referenceKernels.unary('relu', x, want);
+      expect({ op: 'relu', n, differ: differences(got, want) }).toEqual({ op: 'relu', n, differ: [] });
+      got.fill(5);
+      fastBinary('reluGrad', dy, [n], x, [n], got, [n]);
+      referenceKernels.binary('reluGrad', dy, [n], x, [n], want, [n]);
+      expect({ op: 'reluGrad', n, differ: differences(got, want) }).toEqual({ op: 'reluGrad', n, differ: [] });
+    }
+    // The cases a mask gets wrong if written carelessly: -0 and NaN inputs give +0; at x <= 0 (and NaN) the
+    // gradient is dy * 0, which keeps dy's sign and turns an infinite or NaN dy into NaN.
+    const x = new Float32Array([-0, 0, NaN, -1, 2, -Infinity, Infinity, -0, -2, NaN, 3, 0]);
+    const dy = new Float32Array([-3, -3, Infinity, -Infinity, NaN, 5, -5, -0, NaN, -4, -0, Infinity]);
+    const relu = new Float32Array(x.length);
+    const grad = new Float32Array(x.length);
+    fastUnary('relu', x, relu);
+    fastBinary('reluGrad', dy, [x.length], x, [x.length], grad, [x.length]);
+    expect([...relu].map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual([0, 0, 0, 0, 2, 0, Infinity, 0, 0, 0, 3, 0]);
+    expect([...grad].map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual([
+      '-0',
+      '-0',
+      NaN,
+      NaN,
+      NaN,
+      0,
+      -5,
+      '-0',
+      NaN,
+      '-0',
+      '-0',
+      NaN,
+    ]);
+  });
+
   test('mixed dtypes, other ops and other broadcasts take the loops, with the reference results', () => {
     const cases: [BinaryKernel, TypedArray, number[], TypedArray, number[], TypedArray, number[]][] = [
       [

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly SIMD element-wise kernels: `wasmUnary` and `wasmBinary`
  * add the maps of `math.ts` for large arrays (float32 exp, log, tanh and
- * sigmoid, to 1-2 ulp; float add, sub, mul and div, exact) to the plain
+ * sigmoid, to 1-2 ulp; float32 relu and its gradient, and float add, sub, mul and div, exact) to the plain
  * TypeScript loops of `../fast-elementwise.ts`, which take every other case.
  */
 import {
@@ -12,7 +12,7 @@ import {
   type UnaryKernel,
 } from '../elementwise.js';
 import { fastBinary, fastUnary } from '../fast-elementwise.js';
-import { ARITH, arithName, MATH_F32, type ArithMode } from './math.js';
+import { ARITH, arithName, EXACT_F32, MATH_F32, RELU_GRAD_F32, type ArithMode } from './math.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -30,15 +30,16 @@ export const WASM_MATH_MIN_SIZE = 256;
 const BLOCK = 8192;
 
 /**
- * {@link fastUnary} with the float32 transcendental maps of `math.ts` (exp,
- * log, tanh, sigmoid) for float32 arrays of at least `minSize` elements.
+ * {@link fastUnary} with the float32 maps of `math.ts` (exp, log, tanh,
+ * sigmoid, and relu, exact) for float32 arrays of at least `minSize` elements.
  * Each block of the input is copied to the start of `runtime`'s memory (no
  * kernel keeps anything there between calls), mapped in place, and copied
  * into `out`. Float64 keeps `Math.*`: exactly the reference.
  */
 export function wasmUnary(runtime: Runtime, minSize = WASM_MATH_MIN_SIZE): typeof referenceUnary {
   const maps: Partial<Record<UnaryKernel, (p: number, n: number) => void>> = {};
-  for (const [op, name] of Object.entries(MATH_F32)) maps[op as UnaryKernel] = runtime.exports[name];
+  for (const [op, name] of Object.entries({ ...MATH_F32, ...EXACT_F32 }))
+    maps[op as UnaryKernel] = runtime.exports[name];
   runtime.reserve(BLOCK * 4);
   return (op, x, out) => {
     const map = maps[op];
@@ -73,7 +74,8 @@ export const WASM_ARITH_MIN_SIZE = 512;
 /**
  * {@link fastBinary} with the WebAssembly maps of `math.ts` for add, sub, mul
  * and div on large float32 or float64 arrays of one dtype (same size, a
- * scalar on either side, or `b` a row repeated along leading axes); every
+ * scalar on either side, or `b` a row repeated along leading axes), and for
+ * float32 `reluGrad` of same-size operands; every
  * other case goes to {@link fastBinary}. Operands
  * are copied block by block to the start of `runtime`'s memory (a at 0, b
  * one block further), and the result, written over the vector operand, is
@@ -88,9 +90,25 @@ export function wasmBinary(runtime: Runtime, minSize = WASM_ARITH_MIN_SIZE): typ
     sv: runtime.exports[arithName(op, bytes, 'sv')]!,
   });
   for (const op of Object.keys(ARITH) as (keyof typeof ARITH)[]) maps[op] = { f32: modes(op, 4), f64: modes(op, 8) };
+  const reluGrad = runtime.exports[RELU_GRAD_F32];
   runtime.reserve(2 * BLOCK * 8);
   return (op, a, aShape, b, bShape, out, outShape) => {
     const n = out.length;
+    if (op === 'reluGrad') {
+      const f32 = out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
+      if (n < minSize || !f32 || a.length !== n || b.length !== n) fastBinary(op, a, aShape, b, bShape, out, outShape);
+      else {
+        const memory = runtime.f32();
+        for (let start = 0; start < n; start += BLOCK) {
+          const size = Math.min(BLOCK, n - start);
+          memory.set(a.subarray(start, start + size));
+          memory.set(b.subarray(start, start + size), BLOCK);
+          reluGrad(0, BLOCK * 4, 0, size);
+          out.set(memory.subarray(0, size), start);
+        }
+      }
+      return;
+    }
     const byDtype = n >= minSize ? maps[op] : undefined;
     if (byDtype === undefined) {
       fastBinary(op, a, aShape, b, bShape, out, outShape); // small problems leave at once (per-op overhead)

@@ -8,7 +8,7 @@
 import { ModuleBuilder } from './emitter.js';
 import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
 import { emitIm2colKernels } from './im2col.js';
-import { emitMath, MATH_F32 } from './math.js';
+import { emitMath, type EXACT_F32, type MATH_F32, type RELU_GRAD_F32 } from './math.js';
 import { emitAdam } from './optimizers.js';
 import { emitPacks, type PackKernel } from './pack.js';
 import { emitPool } from './pool.js';
@@ -29,7 +29,13 @@ export interface KernelExports {
 
 /** The float32 maps of `math.ts` (`expF32(p, n)`, ...): in place over n floats from byte address p. */
 export type MathExports = {
-  readonly [K in (typeof MATH_F32)[keyof typeof MATH_F32]]: (p: number, n: number) => void;
+  readonly [K in (typeof MATH_F32 & typeof EXACT_F32)[keyof (typeof MATH_F32 & typeof EXACT_F32)]]: (
+    p: number,
+    n: number,
+  ) => void;
+} & {
+  /** `reluGradF32(pa, pb, po, n)`: the float32 relu gradient of same-size operands. */
+  readonly [RELU_GRAD_F32]: (pa: number, pb: number, po: number, n: number) => void;
 } & {
   /** The binary maps of `math.ts`, by `arithName` (`mulF32vs(pa, pb, po, n)`, ...). */
   readonly [name: string]: (...args: number[]) => void;
