@@ -3,8 +3,10 @@
  * slots, where the same formula written in ops makes a dozen passes and as
  * many fresh arrays (Adam on a 784 x 256 weight: 12 ops of 200,704 elements).
  * As TensorFlow's `ApplyAdam` and PyTorch's fused Adam, they have no
- * gradient: optimizers run them unrecorded. Each element is computed in
- * float64 and stored once in the output's dtype.
+ * gradient: optimizers run them unrecorded. Float32 arrays are computed in
+ * float32 arithmetic, each operation rounded as IEEE float32 does it (as
+ * TensorFlow's, PyTorch's and the WebGPU kernels do); other arrays in float64,
+ * each element stored once in the output's dtype.
  */
 import type { TypedArray } from '../dtype.js';
 
@@ -38,6 +40,10 @@ export interface AdamHyperparameters {
  * `v' = β₂v + (1−β₂)g²`, `w' = w − lr·m̂ / (√v̂ + ε)` with `m̂ = m'/(1−β₁ᵗ)`,
  * `v̂ = v'/(1−β₂ᵗ)`; all arrays have one length. Each element is read before
  * it is written, so `outM` and `outV` may be `m` and `v` themselves (in place).
+ * When every array is a `Float32Array`, each operation is a float32 one (the
+ * hyperparameters rounded to float32 first), in the order of the formulas; so
+ * the WebAssembly SIMD kernel, which does the same operations four lanes at a
+ * time, gives the same bits. Otherwise each element is computed in float64.
  *
  * @param w - The variable's values.
  * @param g - Its gradient.
@@ -60,6 +66,10 @@ export function adamUpdate(
 ): void {
   const { lr, beta1, beta2, epsilon } = h;
   const { c1, c2, b1, b2 } = adamFactors(h);
+  if ([w, g, m, v, outW, outM, outV].every((a) => a instanceof Float32Array)) {
+    adamFloat32(w, g, m, v, adamConstants(h), outW, outM, outV);
+    return;
+  }
   for (let i = 0; i < w.length; i++) {
     const gi = g[i]!;
     const mi = beta1 * m[i]! + c1 * gi;
@@ -67,6 +77,48 @@ export function adamUpdate(
     outM[i] = mi;
     outV[i] = vi;
     outW[i] = w[i]! - (lr * (mi / b1)) / (Math.sqrt(vi / b2) + epsilon);
+  }
+}
+
+/**
+ * One float32 step's constants, rounded to float32, in the order the WebAssembly kernel reads them:
+ * `[β₁, 1 − β₁, β₂, 1 − β₂, lr, 1 − β₁ᵗ, 1 − β₂ᵗ, ε]`.
+ *
+ * @param h - The step's hyperparameters.
+ */
+export function adamConstants(h: AdamHyperparameters): AdamConstants {
+  const { c1, c2, b1, b2 } = adamFactors(h);
+  const f = Math.fround;
+  return [f(h.beta1), f(c1), f(h.beta2), f(c2), f(h.lr), f(b1), f(b2), f(h.epsilon)];
+}
+
+/** {@link adamConstants}: `[β₁, 1 − β₁, β₂, 1 − β₂, lr, 1 − β₁ᵗ, 1 − β₂ᵗ, ε]`, each a float32 value. */
+export type AdamConstants = readonly [number, number, number, number, number, number, number, number];
+
+/**
+ * {@link adamUpdate} in float32 arithmetic: each operation of two float32 values is done in float64 and rounded
+ * once with `Math.fround`, which is exactly the float32 operation (float64 holds every product of two float32
+ * exactly, and rounding a float64 sum, quotient or square root of float32 values to float32 is correctly rounded).
+ */
+function adamFloat32(
+  w: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  k: AdamConstants,
+  outW: TypedArray,
+  outM: TypedArray,
+  outV: TypedArray,
+): void {
+  const f = Math.fround;
+  const [beta1, c1, beta2, c2, lr, b1, b2, epsilon] = k;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]!;
+    const mi = f(f(beta1 * m[i]!) + f(c1 * gi));
+    const vi = f(f(beta2 * v[i]!) + f(f(c2 * gi) * gi));
+    outM[i] = mi;
+    outV[i] = vi;
+    outW[i] = f(w[i]! - f(f(lr * f(mi / b1)) / f(f(Math.sqrt(f(vi / b2))) + epsilon)));
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly Adam update (`lib/kernels/wasm/optimizers.ts`) against the
  * reference kernel of `lib/kernels/optimizers.ts`: bit for bit (the same
- * float64 operations in the same order), over sizes around its blocks, odd
+ * float32 operations in the same order), over sizes around its blocks, odd
  * and even, several steps in a row, in place and into new arrays. A kernel
  * with no size threshold is built here, so small arrays take the
  * WebAssembly path too.
@@ -62,6 +62,33 @@ describe('the WebAssembly Adam update', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  test('float32 arrays are updated in float32 arithmetic, one rounding per operation; float64 arrays in float64', () => {
+    const n = 4099;
+    const [w, g, m, v] = [values(n, 1), values(n, 2), values(n, 3), values(n, 4).map(Math.abs)];
+    const h: AdamHyperparameters = { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 3 };
+    // The formulas written out here, independently of the kernels: every operation rounded to float32.
+    const f = Math.fround;
+    const [b1, b2] = [f(1 - 0.9 ** 3), f(1 - 0.999 ** 3)];
+    const want = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    for (let i = 0; i < n; i++) {
+      const mi = f(f(f(0.9) * m[i]!) + f(f(1 - 0.9) * g[i]!));
+      const vi = f(f(f(0.999) * v[i]!) + f(f(f(1 - 0.999) * g[i]!) * g[i]!));
+      want.m[i] = mi;
+      want.v[i] = vi;
+      want.w[i] = f(w[i]! - f(f(f(0.01) * f(mi / b1)) / f(f(Math.sqrt(f(vi / b2))) + f(1e-7))));
+    }
+    for (const kernel of [referenceKernels.adamUpdate, fast]) {
+      const got = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+      kernel(w, g, m, v, h, got.w, got.m, got.v);
+      expect([sameBits(got.w, want.w), sameBits(got.m, want.m), sameBits(got.v, want.v)]).toEqual([true, true, true]);
+    }
+    // Float64 arrays keep float64 arithmetic: their results differ from the float32 ones in the low bits.
+    const d = (x: Float32Array) => Float64Array.from(x);
+    const w64 = new Float64Array(n);
+    referenceKernels.adamUpdate(d(w), d(g), d(m), d(v), h, w64, new Float64Array(n), new Float64Array(n));
+    expect(w64.some((x, i) => x !== want.w[i])).toBe(true);
   });
 
   test('float64 and small float32 variables stay with the reference', () => {

@@ -1,14 +1,14 @@
 /**
  * The fused Adam update (`../optimizers.ts`) in WebAssembly SIMD, for float32
- * variables. The TypeScript kernel computes each element in float64 and
- * stores it as float32; this one does the same operations in the same order
- * in `f64x2` lanes (two elements at a time, promoted from float32 exactly and
- * rounded back to nearest), and IEEE arithmetic (add, multiply, divide,
- * square root) is correctly rounded, so the results are the TypeScript
- * kernel's bit for bit. The arrays go through WebAssembly memory block by
- * block (w, g, m, v in; w, m, v out, in place there).
+ * variables. The TypeScript kernel computes float32 arrays in float32
+ * arithmetic, one IEEE rounding per operation; this one does the same
+ * operations in the same order in `f32x4` lanes (four elements at a time),
+ * and IEEE arithmetic (add, multiply, divide, square root) is correctly
+ * rounded, so the results are the TypeScript kernel's bit for bit. The arrays
+ * go through WebAssembly memory block by block (w, g, m, v in; w, m, v out,
+ * in place there).
  */
-import { adamFactors, type adamUpdate as referenceAdamUpdate } from '../optimizers.js';
+import { adamConstants, type adamUpdate as referenceAdamUpdate } from '../optimizers.js';
 import { I32, SimdOp as S, V128, type ModuleBuilder } from './emitter.js';
 import type { Runtime } from './runtime.js';
 
@@ -22,10 +22,11 @@ const BLOCK = 4096;
 export const WASM_ADAM_MIN_SIZE = 1024;
 
 /**
- * `adamF32(pw, pg, pm, pv, ph, n)`: over n float32 elements (n even) at byte
- * addresses pw, pg, pm, pv, in place: with the float64 constants at ph
- * (beta1, 1 - beta1, beta2, 1 - beta2, lr, 1 - beta1^t, 1 - beta2^t, epsilon),
- * `m = beta1 m + c1 g; v = beta2 v + c2 g g; w = w - lr (m / b1) / (sqrt(v / b2) + epsilon)`.
+ * `adamF32(pw, pg, pm, pv, ph, n)`: over n float32 elements (n rounded up to
+ * a multiple of 4; the caller leaves room) at byte addresses pw, pg, pm, pv,
+ * in place: with the float32 constants of `adamConstants` at ph (beta1,
+ * 1 - beta1, beta2, 1 - beta2, lr, 1 - beta1^t, 1 - beta2^t, epsilon),
+ * `m = beta1 m + c1 g; v = beta2 v + (c2 g) g; w = w - (lr (m / b1)) / (sqrt(v / b2) + epsilon)`.
  */
 export function emitAdam(module: ModuleBuilder): void {
   const c = module.func(ADAM_F32, [I32, I32, I32, I32, I32, I32]);
@@ -38,31 +39,26 @@ export function emitAdam(module: ModuleBuilder): void {
   constants.forEach((local, i) =>
     c
       .get(ph)
-      .loadSplat(8, i * 8)
+      .loadSplat(4, i * 4)
       .set(local),
   );
   c.get(pw).get(n).i32(4).i32Mul().i32Add().set(end);
-  const promoted = (p: number) => c.get(p).v128Load64Zero().vOp(S.f64x2PromoteLowF32x4);
   c.loop();
-  promoted(pg).set(g);
+  c.get(pg).v128Load().set(g);
   // m = beta1 m + c1 g
-  c.get(beta1);
-  promoted(pm);
-  c.vOp(S.f64x2Mul).get(c1).get(g).vOp(S.f64x2Mul).vOp(S.f64x2Add).set(m);
+  c.get(beta1).get(pm).v128Load().vOp(S.f32x4Mul).get(c1).get(g).vOp(S.f32x4Mul).vOp(S.f32x4Add).set(m);
   // v = beta2 v + (c2 g) g
-  c.get(beta2);
-  promoted(pv);
-  c.vOp(S.f64x2Mul).get(c2).get(g).vOp(S.f64x2Mul).get(g).vOp(S.f64x2Mul).vOp(S.f64x2Add).set(v);
-  c.get(pm).get(m).vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
-  c.get(pv).get(v).vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
+  c.get(beta2).get(pv).v128Load().vOp(S.f32x4Mul);
+  c.get(c2).get(g).vOp(S.f32x4Mul).get(g).vOp(S.f32x4Mul).vOp(S.f32x4Add).set(v);
+  c.get(pm).get(m).v128Store();
+  c.get(pv).get(v).v128Store();
   // w = w - (lr (m / b1)) / (sqrt(v / b2) + eps)
-  c.get(pw);
-  promoted(pw);
-  c.get(lr).get(m).get(b1).vOp(S.f64x2Div).vOp(S.f64x2Mul);
-  c.get(v).get(b2).vOp(S.f64x2Div).vOp(S.f64x2Sqrt).get(eps).vOp(S.f64x2Add);
-  c.vOp(S.f64x2Div).vOp(S.f64x2Sub).vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
-  for (const p of [pg, pm, pv]) c.get(p).i32(8).i32Add().set(p);
-  c.get(pw).i32(8).i32Add().tee(pw).get(end).i32LtU().brIf(0);
+  c.get(pw).get(pw).v128Load();
+  c.get(lr).get(m).get(b1).vOp(S.f32x4Div).vOp(S.f32x4Mul);
+  c.get(v).get(b2).vOp(S.f32x4Div).vOp(S.f32x4Sqrt).get(eps).vOp(S.f32x4Add);
+  c.vOp(S.f32x4Div).vOp(S.f32x4Sub).v128Store();
+  for (const p of [pg, pm, pv]) c.get(p).i32(16).i32Add().set(p);
+  c.get(pw).i32(16).i32Add().tee(pw).get(end).i32LtU().brIf(0);
   c.end();
 }
 
@@ -77,7 +73,7 @@ export function wasmAdamUpdate(
   minSize = WASM_ADAM_MIN_SIZE,
 ): typeof referenceAdamUpdate {
   const kernel = runtime.exports[ADAM_F32] as unknown as (...args: number[]) => void;
-  // Layout: 8 float64 constants, then w, g, m, v blocks of BLOCK float32 each.
+  // Layout: 8 float32 constants (in 64 bytes), then w, g, m, v blocks of BLOCK float32 each.
   const H = 0;
   const W = 64;
   const [G, M, V] = [W + BLOCK * 4, W + BLOCK * 8, W + BLOCK * 12];
@@ -89,19 +85,16 @@ export function wasmAdamUpdate(
       reference(w, g, m, v, h, outW, outM, outV);
       return;
     }
-    const f64 = runtime.f64();
-    const { c1, c2, b1, b2 } = adamFactors(h);
-    f64.set([h.beta1, c1, h.beta2, c2, h.lr, b1, b2, h.epsilon], H / 8);
     const f32 = runtime.f32();
+    f32.set(adamConstants(h), H / 4);
     for (let start = 0; start < n; start += BLOCK) {
       const size = Math.min(BLOCK, n - start);
-      const even = size + (size & 1);
       const end = start + size;
       f32.set(w.subarray(start, end), W / 4);
       f32.set(g.subarray(start, end), G / 4);
       f32.set(m.subarray(start, end), M / 4);
       f32.set(v.subarray(start, end), V / 4);
-      kernel(W, G, M, V, H, even);
+      kernel(W, G, M, V, H, size);
       outW.set(f32.subarray(W / 4, W / 4 + size), start);
       outM.set(f32.subarray(M / 4, M / 4 + size), start);
       outV.set(f32.subarray(V / 4, V / 4 + size), start);
