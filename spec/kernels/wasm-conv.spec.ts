@@ -327,7 +327,40 @@ describe('the WebAssembly convolutions on two threads give one thread’s bits',
       threads.workerOnly = false;
     });
   }
+
+  // Channels a multiple of 4 take the programs of calls that both threads run whole (im2col included): tasks of
+  // output positions (forward), of output-channel panels (filter gradient) and of images (input gradient).
+  const cnn: [string, WindowGeometry][] = [
+    ['the CNN’s second layer, 3 images', geometry([3, 14, 14, 16], [5, 5], 32, [1, 1], [1, 1], 'same')],
+    ['strided, dilated, 5 images, odd positions', geometry([5, 9, 7, 4], [3, 2], 24, [2, 1], [1, 2], 'valid')],
+  ];
+  for (const [name, g] of cnn) {
+    for (const which of WHICH) {
+      for (const workerOnly of [false, true]) {
+        test(`${name}: ${which}${workerOnly ? ', every task on the worker' : ''}`, () => {
+          threads.workerOnly = workerOnly;
+          const before = threads.workerTasks;
+          const c: ConvCase = { dtype: 'float32', g, seed: 5 };
+          const got = run(shared[which], which, c);
+          threads.workerOnly = false;
+          expect(differences(got, run(fast[which], which, c))).toEqual([]);
+          if (workerOnly) expect(threads.workerTasks).toBeGreaterThan(before);
+        });
+      }
+    }
+  }
 });
+
+function geometry(
+  xShape: number[],
+  filter: [number, number],
+  outChannels: number,
+  strides: [number, number],
+  dilations: [number, number],
+  padding: WindowPadding,
+): WindowGeometry {
+  return windowGeometry('conv2d', xShape, filter, outChannels, strides, dilations, { padding, rounding: undefined });
+}
 
 test('the installed kernels are the WebAssembly convolutions', () => {
   expect(backend()).toBe('wasm-simd');

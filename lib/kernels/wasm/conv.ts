@@ -40,7 +40,7 @@ import type { Tile } from './gemm.js';
 import { CONV1_VECTORS } from './im2col.js';
 import { packBlock } from './pack.js';
 import type { Runtime } from './runtime.js';
-import type { MatmulThreads } from './threads.js';
+import { CallProgram, type MatmulThreads } from './threads.js';
 
 /** Convolutions with fewer multiply-adds than this stay in TypeScript (the reference, with the matmul passed in). */
 export const CONV_MIN_WORK = 4096;
@@ -59,8 +59,6 @@ const KC_LANES_MAX = 512;
 const MC = 128;
 /** A shared product is cut into about this many tasks. */
 const TASKS = 16;
-/** ... and one with A transposed into this many (see `product`). */
-const TASKS_TRANSPOSED = 4;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
@@ -107,8 +105,13 @@ interface ProductResult {
 
 /**
  * Runs `p` in the runtime's memory: on both threads (the layout of `Job` in
- * `threads.ts`) when `threads` takes it, else block of rows by block of rows
- * on this one, each block's A written and packed just before its products.
+ * `threads.ts`) when `threads` takes it and A is not transposed, else block
+ * of rows by block of rows on this one, each block's A written and packed
+ * just before its products. (A transposed A, the filter gradient's, stays on
+ * this thread here: shared, each task streamed all of B and a strip of the
+ * whole patch matrix, which this thread wrote first, and that measured slower
+ * than one thread, 5.4 against 3.3 ms on 64 RGB 32x32 images. The filter
+ * gradients that both threads can speed up go to `sharedFilterGradient`.)
  */
 function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Tile, p: Product): ProductResult {
   const { mr, nr, bytes } = tile;
@@ -116,16 +119,11 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
   const mPad = roundUp(m, mr);
   const nPad = roundUp(n, nr);
   let shared = false;
-  if (threads !== undefined && m * n * k >= threads.minWork) {
+  if (threads !== undefined && !transposeA && m * n * k >= threads.minWork) {
     shared = threads.share(); // launches the worker on first use; never waits for it
   }
-  // Shared, a task covers all of k; with A transposed (the filter gradient: m small, k long) each task streams
-  // all of B and a strip of raw A from memory, so there are only a few tasks, of many rows each.
-  const rows = !shared
-    ? Math.min(MC, mPad)
-    : transposeA
-      ? roundUp(Math.ceil(m / TASKS_TRANSPOSED), mr)
-      : Math.min(MC, roundUp(Math.ceil(m / TASKS), mr));
+  // Shared, a task covers all of k.
+  const rows = !shared ? Math.min(MC, mPad) : Math.min(MC, roundUp(Math.ceil(m / TASKS), mr));
   const tasks = Math.ceil(m / rows);
   // Layout (elements): packed A (all of it when shared, one block's otherwise), packed B, C, raw A (all of it
   // when shared, else one block of rows or, transposed, of k), raw B.
@@ -151,11 +149,10 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
   };
   const fillTask = (t: number, at: number) => {
     const r0 = t * rows;
-    if (!transposeA) p.fillA(mem, at, k, r0, Math.min(r0 + rows, mPad));
-    else if (t === 0) p.fillA(mem, raw, mPad, 0, k);
+    p.fillA(mem, at, k, r0, Math.min(r0 + rows, mPad));
   };
   if (shared) {
-    const job = { f64: bytes === 8, a, b, c, raw, transposeA, m, mPad, nPad, k, kc: KC };
+    const job = { f64: bytes === 8, a, b, c, raw, transposeA: false, m, mPad, nPad, k, kc: KC };
     threads!.run({ ...job, mr, rows, tasksPerBatch: tasks, tasks }, (t) => {
       if (t === 0) prepareB();
       fillTask(t, raw + t * rows * k);
@@ -215,6 +212,187 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
     consume?.(c, nPad, r0, Math.min(r0 + rows, m));
   }
   return { c, ldc: nPad, free, consumed: consume !== undefined };
+}
+
+/** Whether im2col can write A already packed for `g` (float32, MR = 4, channels a multiple of 4). */
+function lanesOk(g: WindowGeometry, tile: Tile): boolean {
+  return tile.bytes === 4 && tile.mr === 4 && g.inChannels % 4 === 0;
+}
+
+/** Whether a convolution of `work` multiply-adds goes to both threads (launching the worker on first use). */
+function sharing(threads: MatmulThreads | undefined, work: number): boolean {
+  return threads !== undefined && work >= threads.minWork && threads.share();
+}
+
+const positionsOf = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
+const patchOf = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
+
+/**
+ * Reserves `elements` float32 elements for a shared convolution's operands, then its program and each
+ * thread's `scratch` elements, and returns where the program and the scratch start (byte addresses).
+ */
+function placeProgram(runtime: Runtime, elements: number, program: CallProgram, scratch: number) {
+  const at = roundUp(elements, 16) * 4;
+  const scratchAt = roundUp(at + program.words * 4, 64);
+  runtime.reserve(scratchAt + 2 * scratch * 4);
+  return program.write(runtime, at, scratchAt, scratch * 4);
+}
+
+/**
+ * conv2d on both threads: tasks are blocks of output positions, each one's
+ * patch rows written packed by `im2colLanesF32` into the running thread's
+ * scratch and multiplied there by the packed filter (all of k is one block):
+ * the single-threaded path's calls, so its bits.
+ */
+function sharedForward(
+  runtime: Runtime,
+  threads: MatmulThreads,
+  tile: Tile,
+  g: WindowGeometry,
+  x: TypedArray,
+  filter: TypedArray,
+  y: TypedArray,
+): void {
+  const { mr, nr } = tile;
+  const [m, k, n] = [positionsOf(g), patchOf(g), g.outChannels];
+  const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
+  const rows = Math.min(MC, roundUp(Math.ceil(m / TASKS), mr));
+  // Elements: x, packed filter, raw filter, C.
+  const b = roundUp(x.length, 4);
+  const bRaw = b + nPad * k;
+  const c = roundUp(bRaw + k * n, 4);
+  runtime.reserve((c + mPad * nPad) * 4);
+  const mem = runtime.f32();
+  mem.set(x, 0);
+  mem.set(filter, bRaw);
+  packBlock(runtime.exports, mem, true, bRaw, n, n, k, nr, b);
+  const program = new CallProgram(threads);
+  const geometry = windowArgs(g);
+  for (let r0 = 0; r0 < m; r0 += rows) {
+    const end = Math.min(r0 + rows, m);
+    // Lanes of rows past the last position (in the last panel) keep the scratch's values: they reach only C's
+    // rows past the last, which are never read.
+    program
+      .task()
+      .call('im2colLanesF32', [0, 0, r0, end - r0, k * 16, ...geometry], [1])
+      .call('gemmSetF32', [0, b * 4, (c + r0 * nPad) * 4, roundUp(end - r0, mr), nPad, k, nPad * 4], [0]);
+  }
+  threads.runCalls(placeProgram(runtime, c + mPad * nPad, program, rows * k));
+  copyOut(runtime.f32(), c, nPad, m, n, y);
+}
+
+/**
+ * conv2dBackpropFilter on both threads: tasks are groups of panels of the
+ * filter's output channels, each over all of k (output positions) in blocks
+ * of KC_PACKED: per block, the patch matrix written packed by
+ * `im2colPanelsF32` into the running thread's scratch (each task writes the
+ * whole block), then multiplied into the task's columns. Each element of
+ * dFilter sums the same terms in the same order as on one thread.
+ */
+function sharedFilterGradient(
+  runtime: Runtime,
+  threads: MatmulThreads,
+  tile: Tile,
+  g: WindowGeometry,
+  x: TypedArray,
+  dy: TypedArray,
+  dFilter: TypedArray,
+): void {
+  const { mr, nr } = tile;
+  const [m, k, n] = [patchOf(g), positionsOf(g), g.outChannels];
+  const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
+  const panels = nPad / nr;
+  const tasks = Math.min(panels, 2);
+  // Elements: x, raw dy, packed dy (blocks of KC_PACKED steps), C.
+  const bRaw = roundUp(x.length, 4);
+  const b = roundUp(bRaw + k * n, 4);
+  const c = roundUp(b + nPad * k, 4);
+  runtime.reserve((c + mPad * nPad) * 4);
+  const mem = runtime.f32();
+  mem.set(x, 0);
+  mem.set(dy, bRaw);
+  for (let pc = 0; pc < k; pc += KC_PACKED) {
+    packBlock(runtime.exports, mem, true, bRaw + pc * n, n, n, Math.min(KC_PACKED, k - pc), nr, b + pc * nPad);
+  }
+  const program = new CallProgram(threads);
+  const geometry = windowArgs(g);
+  for (let t = 0; t < tasks; t++) {
+    const q0 = Math.floor((t * panels) / tasks);
+    const q1 = Math.floor(((t + 1) * panels) / tasks);
+    program.task();
+    for (let pc = 0; pc < k; pc += KC_PACKED) {
+      const kc = Math.min(KC_PACKED, k - pc);
+      program.call('im2colPanelsF32', [0, 0, pc, kc, kc * 16, ...geometry], [1]);
+      for (let r0 = 0; r0 < m; r0 += MC) {
+        const rPad = roundUp(Math.min(MC, m - r0), mr);
+        const args = [r0 * kc * 4, (b + pc * nPad + q0 * nr * kc) * 4, (c + r0 * nPad + q0 * nr) * 4];
+        program.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', [...args, rPad, (q1 - q0) * nr, kc, nPad * 4], [0]);
+      }
+    }
+  }
+  threads.runCalls(placeProgram(runtime, c + mPad * nPad, program, mPad * KC_PACKED));
+  copyOut(runtime.f32(), c, nPad, m, n, dFilter);
+}
+
+/**
+ * conv2dBackpropInput on both threads: tasks are groups of whole images,
+ * each one's output positions in blocks of MC rows in ascending order: dy's
+ * rows packed, multiplied by the packed filter into the running thread's
+ * scratch, and scattered onto the float64 sums by `col2imRowsF32`. An input
+ * element's terms all come from its own image, so each is summed in the
+ * order of one thread.
+ */
+function sharedInputGradient(
+  runtime: Runtime,
+  threads: MatmulThreads,
+  tile: Tile,
+  g: WindowGeometry,
+  dy: TypedArray,
+  filter: TypedArray,
+  dx: TypedArray,
+): void {
+  const { mr, nr } = tile;
+  const [m, k, n] = [positionsOf(g), g.outChannels, patchOf(g)];
+  const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
+  const perImage = g.outHeight * g.outWidth;
+  const images = Math.max(1, Math.ceil(g.batch / TASKS));
+  // Elements: raw dy (mPad rows, zeros past m), raw filter, packed filter (blocks of KC), float64 sums.
+  const aRaw = 0;
+  const bRaw = roundUp(mPad * k, 4);
+  const b = roundUp(bRaw + k * n, 4);
+  const sums = roundUp(b + nPad * k, 4);
+  const end = sums + 2 * dx.length;
+  runtime.reserve(end * 4);
+  const mem = runtime.f32();
+  mem.set(dy, aRaw);
+  mem.fill(0, aRaw + m * k, aRaw + mPad * k);
+  mem.set(filter, bRaw);
+  for (let pc = 0; pc < k; pc += KC) {
+    packBlock(runtime.exports, mem, false, bRaw + pc, k, n, Math.min(KC, k - pc), nr, b + pc * nPad);
+  }
+  runtime.f64().fill(0, sums / 2, sums / 2 + dx.length);
+  const program = new CallProgram(threads);
+  const geometry = windowArgs(g);
+  // Scratch (elements): packed rows of dy (MC x k), then C (MC x nPad).
+  const cAt = roundUp(MC * k, 4);
+  for (let i0 = 0; i0 < g.batch; i0 += images) {
+    program.task();
+    const last = Math.min(i0 + images, g.batch) * perImage;
+    for (let r0 = i0 * perImage; r0 < last; r0 += MC) {
+      const r1 = Math.min(r0 + MC, last);
+      const rPad = roundUp(r1 - r0, mr);
+      for (let pc = 0; pc < k; pc += KC) {
+        const kc = Math.min(KC, k - pc);
+        // Rows past r1 (to rPad) are the next image's or zeros: they reach only C's rows that are not scattered.
+        program.call(`packCols4x${mr}`, [(aRaw + r0 * k + pc) * 4, k * 4, kc, rPad / mr, pc * rPad * 4], [4]);
+        const args = [pc * rPad * 4, (b + pc * nPad) * 4, cAt * 4, rPad, nPad, kc, nPad * 4];
+        program.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', args, [0, 2]);
+      }
+      program.call('col2imRowsF32', [cAt * 4, nPad, r0, r1 - r0, sums * 4, ...geometry], [0]);
+    }
+  }
+  threads.runCalls(placeProgram(runtime, end, program, cAt + MC * nPad));
+  dx.set(runtime.f64().subarray(sums / 2, sums / 2 + dx.length));
 }
 
 /** Copies C (m x n, row stride ldc, at element `c` of `mem`) into `out`. */
@@ -370,6 +548,10 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         return;
       }
       const k = patch(g);
+      if (lanesOk(g, tile) && k <= KC_LANES_MAX && sharing(threads, positions(g) * k * g.outChannels)) {
+        sharedForward(runtime, threads!, tile, g, x, filter, y);
+        return;
+      }
       const p: { -readonly [K in keyof Product]: Product[K] } = {
         m: positions(g),
         k,
@@ -379,7 +561,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         b: filter,
         fillA: (mem, at, ld, r0, r1) => im2colRows(runtime, mem, g, xAt, at, ld, r0, r1),
       };
-      if (tile.bytes === 4 && tile.mr === 4 && g.inChannels % 4 === 0 && k <= KC_LANES_MAX) {
+      if (lanesOk(g, tile) && k <= KC_LANES_MAX) {
         // Each element of a patch row goes straight to its lane of its panel (packCols4x4's layout).
         p.fillPackedA = (at, r0, r1) => {
           const end = Math.min(r1, p.m);
@@ -397,6 +579,10 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       const tile = tileOf(runtime, dy, filter, dx);
       if (tile === undefined || work(g) < minWork) return referenceBackpropInput(dy, filter, g, dx, matmul);
       const n = g.outChannels;
+      if (tile.bytes === 4 && sharing(threads, positions(g) * n * patch(g))) {
+        sharedInputGradient(runtime, threads!, tile, g, dy, filter, dx);
+        return;
+      }
       const p: { -readonly [K in keyof Product]: Product[K] } = {
         m: positions(g),
         k: n,
@@ -447,6 +633,11 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         dFilter.set(mem.subarray(sums, sums + dFilter.length));
         return;
       }
+      const panels = roundUp(g.outChannels, tile.nr) / tile.nr;
+      if (lanesOk(g, tile) && panels >= 2 && sharing(threads, patch(g) * positions(g) * g.outChannels)) {
+        sharedFilterGradient(runtime, threads!, tile, g, x, dy, dFilter);
+        return;
+      }
       const p: { -readonly [K in keyof Product]: Product[K] } = {
         m: patch(g),
         k: positions(g),
@@ -456,7 +647,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         b: dy,
         fillA: (mem, at, ld, r0, r1) => im2colRows(runtime, mem, g, xAt, at, ld, r0, r1),
       };
-      if (tile.bytes === 4 && tile.mr === 4 && g.inChannels % 4 === 0) {
+      if (lanesOk(g, tile)) {
         // Whole chunks of 16 bytes of each patch row come from one tap: im2col writes them straight into panels.
         p.fillPackedA = (at, r0, r1) =>
           runtime.exports.im2colPanelsF32!(xAt * 4, at * 4, r0, r1 - r0, (r1 - r0) * 16, ...windowArgs(g));

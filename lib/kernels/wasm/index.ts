@@ -40,10 +40,9 @@ function instantiate(module: WasmModule): Partial<Kernels> {
     matmul: wasmMatmul(runtime, undefined, threads),
     unary: wasmUnary(runtime),
     binary: wasmBinary(runtime),
-    // Convolutions stay on one thread: sharing them with the worker (supported by wasmConv, and tested) gave the
-    // CNN step of the bench no speed on an idle machine (60 ms either way) for 35% more CPU time, and made it
-    // 95 ms against 70 when another process held the second core.
-    ...wasmConv(runtime, undefined, undefined),
+    // Large convolutions with channels a multiple of 4 run on both threads, each thread building its own patch
+    // rows (the bench's CNN step: 33 to about 25 ms on an idle machine); the others stay on this one.
+    ...wasmConv(runtime, undefined, threads),
     ...wasmPool(runtime),
     adamUpdate: wasmAdamUpdate(runtime, referenceKernels.adamUpdate),
   };

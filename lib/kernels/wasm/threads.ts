@@ -55,6 +55,9 @@ const [P_F64, P_A, P_B, P_C, P_M, P_MPAD, P_NPAD, P_K, P_KC, P_MR, P_ROWS, P_TPB
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 ];
 const [P_COLS, P_NR, P_RAWB, P_TB] = [15, 16, 17, 18];
+// A job of calls (see `Calls`): the program's byte address (0: not such a job), its length in words, and the
+// first thread's scratch (a byte address) and the distance to the next thread's.
+const [P_CALLS, P_CALLS_WORDS, P_SCRATCH, P_SCRATCH_STRIDE] = [19, 20, 21, 22];
 const CONTROL_INTS = P + 32;
 /**
  * How long a thread spins on a slot before it sleeps in `Atomics.wait` (us): the worker between jobs and while a
@@ -119,6 +122,67 @@ export interface Job {
   /** Element offset of raw B (only with `cols`). */
   readonly rawB?: number;
   readonly transposeB?: boolean;
+  /** A job of calls instead (see {@link Calls}); the fields above are then unused. */
+  readonly calls?: Calls;
+}
+
+/**
+ * A job whose tasks are lists of calls of the module's exported functions, written by this thread into the
+ * memory as Int32 words at byte address `program`: first `tasks + 1` word offsets (from `program`), task t's calls
+ * running from offset t to offset t + 1; then each call as `[function, argc, relative, ...args]`, where `function`
+ * indexes the exports' names in sorted order ({@link MatmulThreads.functionIndex}) and bit i of `relative` marks
+ * argument i as an offset into the running thread's scratch: `scratch` for this thread, `scratch + stride` for the
+ * worker. Tasks must be independent of one another (each writes its own outputs, and its scratch only while it
+ * runs), so that either thread may run any of them, in any order.
+ */
+export interface Calls {
+  readonly program: number;
+  readonly words: number;
+  readonly tasks: number;
+  readonly scratch: number;
+  readonly stride: number;
+}
+
+/** Builds a {@link Calls} program: `task()` starts the next task, `call()` adds a call to it. */
+export class CallProgram {
+  private readonly tasks: number[][] = [];
+
+  constructor(private readonly threads: MatmulThreads) {}
+
+  /** Starts the next task. */
+  task(): this {
+    this.tasks.push([]);
+    return this;
+  }
+
+  /** Adds a call of the exported function `name` to the current task; `relative`: indices of scratch offsets in `args`. */
+  call(name: string, args: readonly number[], relative: readonly number[] = []): this {
+    let mask = 0;
+    for (const i of relative) mask |= 1 << i;
+    this.tasks[this.tasks.length - 1]!.push(this.threads.functionIndex(name), args.length, mask, ...args);
+    return this;
+  }
+
+  /** Words the program takes in memory. */
+  get words(): number {
+    return this.tasks.length + 1 + this.tasks.reduce((sum, calls) => sum + calls.length, 0);
+  }
+
+  /**
+   * Writes the program at byte address `at` of `runtime`'s memory (which must hold {@link words} words
+   * there) and returns the job, with `scratch` bytes of scratch per thread from byte address `scratchAt`.
+   */
+  write(runtime: Runtime, at: number, scratchAt: number, scratch: number): Calls {
+    const words = new Int32Array(runtime.memory.buffer, at, this.words);
+    let offset = this.tasks.length + 1;
+    this.tasks.forEach((calls, t) => {
+      words[t] = offset;
+      words.set(calls, offset);
+      offset += calls.length;
+    });
+    words[this.tasks.length] = offset;
+    return { program: at, words: this.words, tasks: this.tasks.length, scratch: scratchAt, stride: scratch };
+  }
 }
 
 /** Every slot of the control array, for {@link taskCode} (which cannot see this module's constants). */
@@ -154,6 +218,10 @@ const LAYOUT = {
   P_NR,
   P_RAWB,
   P_TB,
+  P_CALLS,
+  P_CALLS_WORDS,
+  P_SCRATCH,
+  P_SCRATCH_STRIDE,
 } as const;
 type Layout = typeof LAYOUT;
 
@@ -181,7 +249,11 @@ function taskCode(L: Layout) {
   // keepNames) wrap those in calls to a helper of the bundle, which the worker would not have.
   const code = {
     /** Runs task `t` of the job in `p` (the control array's job slots), with the kernels `x`. */
-    runTask(t: number, p: Int32Array, x: KernelExports): void {
+    runTask(t: number, p: Int32Array, x: KernelExports, memory: WasmMemory, thread: number): void {
+      if (p[L.P_CALLS] !== 0) {
+        code.runCalls(t, p, x, memory, thread);
+        return;
+      }
       const bytes = p[L.P_F64] ? 8 : 4;
       const [gemm, gemmSet] = p[L.P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
       const [m, mPad, nPad, k, kc, mr, rows, tpb] = [
@@ -220,6 +292,33 @@ function taskCode(L: Layout) {
           Math.min(kc, k - pc),
           nPad * bytes,
         );
+      }
+    },
+
+    /** The exported functions of `x` by their names' sorted order (see `Calls`), made once per instance. */
+    functions: new WeakMap<object, ((...args: number[]) => void)[]>(),
+
+    /** Runs task `t` of a job of calls (see `Calls`) as thread `thread` (0: the main thread, 1: the worker). */
+    runCalls(t: number, p: Int32Array, x: KernelExports, memory: WasmMemory, thread: number): void {
+      let fns = code.functions.get(x);
+      if (fns === undefined) {
+        const table = x as unknown as Record<string, (...args: number[]) => void>;
+        fns = Object.keys(table)
+          .sort()
+          .map((name) => table[name]!);
+        code.functions.set(x, fns);
+      }
+      const words = new Int32Array(memory.buffer, p[L.P_CALLS]! >>> 0, p[L.P_CALLS_WORDS]!);
+      const scratch = (p[L.P_SCRATCH]! >>> 0) + thread * (p[L.P_SCRATCH_STRIDE]! >>> 0);
+      const args: number[] = [];
+      for (let i = words[t]!, end = words[t + 1]!; i < end;) {
+        const fn = fns[words[i]!]!;
+        const argc = words[i + 1]!;
+        const relative = words[i + 2]!;
+        args.length = argc;
+        for (let j = 0; j < argc; j++) args[j] = words[i + 3 + j]! + ((relative >>> j) & 1 ? scratch : 0);
+        fn(...args);
+        i += 3 + argc;
       }
     },
 
@@ -304,7 +403,7 @@ function taskCode(L: Layout) {
             Atomics.store(ctl, L.WORKER_WAITING, 0);
           }
           try {
-            code.runTask(t, p, x);
+            code.runTask(t, p, x, memory, 1);
           } catch (error) {
             Atomics.store(ctl, L.FAILED, t + 1);
             Atomics.notify(ctl, L.DONE);
@@ -564,6 +663,10 @@ export class MatmulThreads {
     ctl[P + P_NR] = job.nr ?? 0;
     ctl[P + P_RAWB] = (job.rawB ?? 0) * bytes;
     ctl[P + P_TB] = job.transposeB === true ? 1 : 0;
+    ctl[P + P_CALLS] = job.calls?.program ?? 0;
+    ctl[P + P_CALLS_WORDS] = job.calls?.words ?? 0;
+    ctl[P + P_SCRATCH] = job.calls?.scratch ?? 0;
+    ctl[P + P_SCRATCH_STRIDE] = job.calls?.stride ?? 0;
     const tag = ((this.seq + 1) >>> 1) & 0xfff;
     Atomics.store(ctl, PACKED, 0);
     Atomics.store(ctl, DONE, 0);
@@ -590,7 +693,7 @@ export class MatmulThreads {
       const failed = Atomics.exchange(ctl, FAILED, 0);
       if (failed !== 0) {
         this.broken = true;
-        runTask(failed - 1, p, x);
+        runTask(failed - 1, p, x, this.runtime.memory, 0);
         Atomics.add(ctl, DONE, 1);
       } else if (Atomics.wait(ctl, DONE, done, 1000) === 'timed-out') this.runClaimed(tag, tasks, p, x);
     }
@@ -609,10 +712,29 @@ export class MatmulThreads {
     Atomics.store(ctl, SPIN, this.calm >= CALM_JOBS ? SPIN_US : 0);
   }
 
+  /**
+   * Runs a job of calls (see {@link Calls}) on both threads: every task is
+   * written already, so the worker may take any of them at once.
+   */
+  runCalls(calls: Calls): void {
+    const none = { f64: false, a: 0, b: 0, c: 0, m: 0, mPad: 0, nPad: 0, k: 0, kc: 0, mr: 0, rows: 0, raw: 0 };
+    this.run({ ...none, transposeA: false, tasksPerBatch: calls.tasks, tasks: calls.tasks, calls }, () => {});
+  }
+
+  /** The index of the exported function `name` in a {@link Calls} program (the exports' names, sorted). */
+  functionIndex(name: string): number {
+    this.names ??= Object.keys(this.runtime.exports).sort();
+    const index = this.names.indexOf(name);
+    if (index < 0) throw new Error(`tapegrad: the kernel module has no function '${name}'`);
+    return index;
+  }
+
+  private names: string[] | undefined;
+
   /** Claims and runs tasks on this thread until none are left. */
   private runClaimed(tag: number, tasks: number, p: Int32Array, x: KernelExports): void {
     for (let t; (t = claim(this.ctl, tag, tasks)) >= 0;) {
-      runTask(t, p, x);
+      runTask(t, p, x, this.runtime.memory, 0);
       Atomics.add(this.ctl, DONE, 1);
     }
   }
