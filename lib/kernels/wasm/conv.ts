@@ -23,10 +23,15 @@
  *
  * Each element of a product sums its k terms in order, as `wasmMatmul` does,
  * so the results are bit for bit those of the reference kernels run with
- * `wasmMatmul`. Large products share their blocks of rows with the worker
- * thread of `threads.ts` when it is up, with the same layout and task code
- * as `wasmMatmul`'s: the patch matrix for a block of rows is built as its task
- * is published.
+ * `wasmMatmul`. Large float32 convolutions run on both threads (the worker of
+ * `threads.ts`, when it is up) as programs of kernel calls in which each task
+ * builds its own patch rows, packs, multiplies and (input gradient) scatters,
+ * in the running thread's scratch: tasks of output positions (forward, channels
+ * a multiple of 4), of output-channel panels (filter gradient, likewise) and
+ * of whole images (input gradient); every element sums its terms in the order
+ * of one thread. Other large forward products share their blocks of rows as
+ * `wasmMatmul` does, the patch matrix for a block of rows built on this thread
+ * as its task is published.
  */
 import type { TypedArray } from '../../dtype.js';
 import {

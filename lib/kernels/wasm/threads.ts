@@ -1,5 +1,5 @@
 /**
- * A second thread for large matrix products (Node only). The kernel module
+ * A second thread for large matrix products and convolutions (Node only). The kernel module
  * then works in a shared WebAssembly memory, and one worker thread
  * instantiates the same module on the same memory. A product is cut into
  * tasks, each a block of rows (or of columns) of C across all of k; this
@@ -9,6 +9,11 @@
  * of B, in WebAssembly) as it runs. Each element of C is still summed in k
  * order by the one thread that owns it, so results are bit for bit those of
  * one thread.
+ *
+ * A job may also be a program of calls of the module's functions (`Calls`),
+ * written whole by this thread before it is posted, each task running its
+ * calls in the running thread's own scratch: the convolutions use it so that
+ * both threads build their own patch rows.
  *
  * Synchronisation is `Atomics` on a small control array: the main thread
  * waits only for a task the worker is running, spinning for up to SPIN_US
