@@ -110,7 +110,7 @@ interface ProductResult {
 
 /**
  * Runs `p` in the runtime's memory: on both threads (the layout of `Job` in
- * `threads.ts`) when `threads` takes it and A is not transposed, else block
+ * `threads.ts`) when given `threads` (the caller has asked `share()`) and A is not transposed, else block
  * of rows by block of rows on this one, each block's A written and packed
  * just before its products. (A transposed A, the filter gradient's, stays on
  * this thread here: shared, each task streamed all of B and a strip of the
@@ -123,10 +123,7 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
   const { m, k, n, transposeA } = p;
   const mPad = roundUp(m, mr);
   const nPad = roundUp(n, nr);
-  let shared = false;
-  if (threads !== undefined && !transposeA && m * n * k >= threads.minWork) {
-    shared = threads.share(); // launches the worker on first use; never waits for it
-  }
+  const shared = threads !== undefined && !transposeA;
   // Shared, a task covers all of k.
   const rows = !shared ? Math.min(MC, mPad) : Math.min(MC, roundUp(Math.ceil(m / TASKS), mr));
   const tasks = Math.ceil(m / rows);
@@ -553,7 +550,9 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         return;
       }
       const k = patch(g);
-      if (lanesOk(g, tile) && k <= KC_LANES_MAX && sharing(threads, positions(g) * k * g.outChannels)) {
+      // share() is asked once per convolution (it counts the products it keeps on this thread while backing off).
+      const shared = sharing(threads, work(g));
+      if (shared && lanesOk(g, tile) && k <= KC_LANES_MAX) {
         sharedForward(runtime, threads!, tile, g, x, filter, y);
         return;
       }
@@ -577,14 +576,15 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       }
       const xAt = scratchAfter(tile, p, x.length);
       (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);
-      const r = product(runtime, threads, tile, p);
+      const r = product(runtime, shared ? threads : undefined, tile, p);
       copyOut(tile.bytes === 4 ? runtime.f32() : runtime.f64(), r.c, r.ldc, p.m, p.n, y);
     },
     conv2dBackpropInput(dy, filter, g, dx, matmul) {
       const tile = tileOf(runtime, dy, filter, dx);
       if (tile === undefined || work(g) < minWork) return referenceBackpropInput(dy, filter, g, dx, matmul);
       const n = g.outChannels;
-      if (tile.bytes === 4 && sharing(threads, positions(g) * n * patch(g))) {
+      const shared = sharing(threads, work(g));
+      if (shared && tile.bytes === 4) {
         sharedInputGradient(runtime, threads!, tile, g, dy, filter, dx);
         return;
       }
@@ -607,7 +607,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       runtime.f64().fill(0, (sums * bytes) / 8, (sums * bytes) / 8 + dx.length);
       p.consume = (c, ldc, r0, r1) =>
         runtime.exports[`col2imRowsF${bytes * 8}`]!(c * bytes, ldc, r0, r1 - r0, sums * bytes, ...windowArgs(g));
-      const r = product(runtime, threads, tile, p);
+      const r = product(runtime, shared ? threads : undefined, tile, p);
       if (r.consumed) {
         dx.set(runtime.f64().subarray((sums * bytes) / 8, (sums * bytes) / 8 + dx.length));
         return;
@@ -639,7 +639,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         return;
       }
       const panels = roundUp(g.outChannels, tile.nr) / tile.nr;
-      if (lanesOk(g, tile) && panels >= 2 && sharing(threads, patch(g) * positions(g) * g.outChannels)) {
+      if (lanesOk(g, tile) && panels >= 2 && sharing(threads, work(g))) {
         sharedFilterGradient(runtime, threads!, tile, g, x, dy, dFilter);
         return;
       }
@@ -659,7 +659,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       }
       const xAt = scratchAfter(tile, p, x.length);
       (tile.bytes === 4 ? runtime.f32() : runtime.f64()).set(x, xAt);
-      const r = product(runtime, threads, tile, p);
+      const r = product(runtime, undefined, tile, p);
       copyOut(tile.bytes === 4 ? runtime.f32() : runtime.f64(), r.c, r.ldc, p.m, p.n, dFilter);
     },
   };
