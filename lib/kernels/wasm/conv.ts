@@ -226,6 +226,14 @@ function sharing(threads: MatmulThreads | undefined, work: number): boolean {
   return threads !== undefined && work >= threads.minWork && threads.share();
 }
 
+/** A convolution that both threads run: where, with which tile, and its geometry. */
+interface Shared {
+  readonly runtime: Runtime;
+  readonly threads: MatmulThreads;
+  readonly tile: Tile;
+  readonly g: WindowGeometry;
+}
+
 const positionsOf = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
 const patchOf = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
 
@@ -246,15 +254,7 @@ function placeProgram(runtime: Runtime, elements: number, program: CallProgram, 
  * scratch and multiplied there by the packed filter (all of k is one block):
  * the single-threaded path's calls, so its bits.
  */
-function sharedForward(
-  runtime: Runtime,
-  threads: MatmulThreads,
-  tile: Tile,
-  g: WindowGeometry,
-  x: TypedArray,
-  filter: TypedArray,
-  y: TypedArray,
-): void {
+function sharedForward({ runtime, threads, tile, g }: Shared, x: TypedArray, filter: TypedArray, y: TypedArray): void {
   const { mr, nr } = tile;
   const [m, k, n] = [positionsOf(g), patchOf(g), g.outChannels];
   const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
@@ -292,10 +292,7 @@ function sharedForward(
  * dFilter sums the same terms in the same order as on one thread.
  */
 function sharedFilterGradient(
-  runtime: Runtime,
-  threads: MatmulThreads,
-  tile: Tile,
-  g: WindowGeometry,
+  { runtime, threads, tile, g }: Shared,
   x: TypedArray,
   dy: TypedArray,
   dFilter: TypedArray,
@@ -345,10 +342,7 @@ function sharedFilterGradient(
  * order of one thread.
  */
 function sharedInputGradient(
-  runtime: Runtime,
-  threads: MatmulThreads,
-  tile: Tile,
-  g: WindowGeometry,
+  { runtime, threads, tile, g }: Shared,
   dy: TypedArray,
   filter: TypedArray,
   dx: TypedArray,
@@ -553,7 +547,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       // share() is asked once per convolution (it counts the products it keeps on this thread while backing off).
       const shared = sharing(threads, work(g));
       if (shared && lanesOk(g, tile) && k <= KC_LANES_MAX) {
-        sharedForward(runtime, threads!, tile, g, x, filter, y);
+        sharedForward({ runtime, threads: threads!, tile, g }, x, filter, y);
         return;
       }
       const p: { -readonly [K in keyof Product]: Product[K] } = {
@@ -585,7 +579,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       const n = g.outChannels;
       const shared = sharing(threads, work(g));
       if (shared && tile.bytes === 4) {
-        sharedInputGradient(runtime, threads!, tile, g, dy, filter, dx);
+        sharedInputGradient({ runtime, threads: threads!, tile, g }, dy, filter, dx);
         return;
       }
       const p: { -readonly [K in keyof Product]: Product[K] } = {
@@ -640,7 +634,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       }
       const panels = roundUp(g.outChannels, tile.nr) / tile.nr;
       if (lanesOk(g, tile) && panels >= 2 && sharing(threads, work(g))) {
-        sharedFilterGradient(runtime, threads!, tile, g, x, dy, dFilter);
+        sharedFilterGradient({ runtime, threads: threads!, tile, g }, x, dy, dFilter);
         return;
       }
       const p: { -readonly [K in keyof Product]: Product[K] } = {
