@@ -41,7 +41,8 @@ function instantiate(module: WasmModule): Partial<Kernels> {
     unary: wasmUnary(runtime),
     binary: wasmBinary(runtime),
     // Large convolutions with channels a multiple of 4 run on both threads, each thread building its own patch
-    // rows (the bench's CNN step: 33 to about 25 ms on an idle machine); the others stay on this one.
+    // rows (the bench's CNN step, W7: 33.4 ms before, 29.2 to 29.9 ms after, in three bench runs); the others stay on
+    // this one.
     ...wasmConv(runtime, undefined, threads),
     ...wasmPool(runtime),
     adamUpdate: wasmAdamUpdate(runtime, referenceKernels.adamUpdate),
