@@ -40,9 +40,8 @@ function instantiate(module: WasmModule): Partial<Kernels> {
     matmul: wasmMatmul(runtime, undefined, threads),
     unary: wasmUnary(runtime),
     binary: wasmBinary(runtime),
-    // Large convolutions with channels a multiple of 4 run on both threads, each thread building its own patch
-    // rows (the bench's CNN step, W7: 33.4 ms before, 29.2 to 29.9 ms after, in three bench runs); the others stay on
-    // this one.
+    // Large convolutions run on both threads, each thread building its own patch rows where it can (conv.ts says
+    // which): the bench's CNN step, W7, went from 33.4 ms to 29.2-29.9 ms in three bench runs.
     ...wasmConv(runtime, undefined, threads),
     ...wasmPool(runtime),
     adamUpdate: wasmAdamUpdate(runtime, referenceKernels.adamUpdate),
