@@ -358,8 +358,14 @@ function targets(ours, peers, quick, results = {}) {
   }
   if (torch?.W4) {
     const [l0, l60] = [2.52784, quick ? 1.80001 : 0.47105];
-    const ok = Math.abs(torch.W4.loss0 - l0) < 5e-5 && Math.abs(torch.W4.loss60 - l60) < 5e-5;
-    check(`PyTorch's W4 losses ${l0} / ${l60}`, ok, `${torch.W4.loss0?.toFixed(5)} / ${torch.W4.loss60?.toFixed(5)}`);
+    // Step 0 to 5 digits; step 60 to a relative 1e-3: after 60 SGD steps the BLAS's summation order shows (with
+    // OpenBLAS PyTorch gives 0.47110, with the reference BLAS 0.47105), as in the W6 checks below.
+    const ok = Math.abs(torch.W4.loss0 - l0) < 5e-5 && Math.abs(torch.W4.loss60 - l60) < 1e-3 * l60;
+    check(
+      `PyTorch's W4 losses ${l0} / ${l60} (step 60 to a relative 1e-3)`,
+      ok,
+      `${torch.W4.loss0?.toFixed(5)} / ${torch.W4.loss60?.toFixed(5)}`,
+    );
   }
   // the same data, weights and optimizer everywhere: the first losses agree to about 4 digits
   const all = [ours, ...Object.values(peers)];
