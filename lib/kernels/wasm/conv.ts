@@ -27,7 +27,7 @@
  * `threads.ts`, when it is up) as programs of kernel calls in which each task
  * builds its own patch rows, packs, multiplies and (input gradient) scatters,
  * in the running thread's scratch: tasks of output positions (forward, channels
- * a multiple of 4), of output-channel panels (filter gradient, likewise) and
+ * a multiple of 4), of runs of the filter's taps (filter gradient, likewise) and
  * of whole images (input gradient); every element sums its terms in the order
  * of one thread. Other large forward products share their blocks of rows as
  * `wasmMatmul` does, the patch matrix for a block of rows built on this thread
@@ -284,12 +284,15 @@ function sharedForward({ runtime, threads, tile, g }: Shared, x: TypedArray, fil
 }
 
 /**
- * conv2dBackpropFilter on both threads: tasks are groups of panels of the
- * filter's output channels, each over all of k (output positions) in blocks
- * of KC_PACKED: per block, the patch matrix written packed by
- * `im2colPanelsF32` into the running thread's scratch (each task writes the
- * whole block), then multiplied into the task's columns. Each element of
- * dFilter sums the same terms in the same order as on one thread.
+ * conv2dBackpropFilter on both threads: tasks are runs of the filter's taps
+ * (so blocks of dFilter's rows, a block of rows at most MC long, at least two
+ * tasks), each over all of k (output positions) in blocks of KC_PACKED: per
+ * block, the run's columns of the patch matrix written packed by
+ * `im2colPanelsF32` into the running thread's scratch, one call per filter
+ * row the run touches (the window of that row's taps alone, the padding moved
+ * to match), then multiplied into the run's rows. So the patch matrix is built
+ * once in all, B streams past each block of rows once as on one thread, and
+ * each element of dFilter sums the same terms in the same order.
  */
 function sharedFilterGradient(
   { runtime, threads, tile, g }: Shared,
@@ -300,8 +303,9 @@ function sharedFilterGradient(
   const { mr, nr } = tile;
   const [m, k, n] = [patchOf(g), positionsOf(g), g.outChannels];
   const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
-  const panels = nPad / nr;
-  const tasks = Math.min(panels, 2);
+  const { filterHeight: FH, filterWidth: FW, inChannels: C } = g;
+  const taps = FH * FW;
+  const tasks = Math.min(taps, Math.max(2, Math.ceil(m / MC)));
   // Elements: x, raw dy, packed dy (blocks of KC_PACKED steps), C.
   const bRaw = roundUp(x.length, 4);
   const b = roundUp(bRaw + k * n, 4);
@@ -314,22 +318,33 @@ function sharedFilterGradient(
     packBlock(runtime.exports, mem, true, bRaw + pc * n, n, n, Math.min(KC_PACKED, k - pc), nr, b + pc * nPad);
   }
   const program = new CallProgram(threads);
-  const geometry = windowArgs(g);
+  let longest = 0;
   for (let t = 0; t < tasks; t++) {
-    const q0 = Math.floor((t * panels) / tasks);
-    const q1 = Math.floor(((t + 1) * panels) / tasks);
+    const [t0, t1] = [Math.round((t * taps) / tasks), Math.round(((t + 1) * taps) / tasks)];
+    // The run's taps by filter row: [tap index of its first, the window of those taps alone].
+    const pieces: [number, number[]][] = [];
+    for (let p = Math.floor(t0 / FW); p * FW < t1; p++) {
+      const [q0, q1] = [Math.max(t0 - p * FW, 0), Math.min(t1 - p * FW, FW)];
+      const padTop = g.padTop - p * g.dilationHeight;
+      const padLeft = g.padLeft - q0 * g.dilationWidth;
+      pieces.push([p * FW + q0, windowArgs({ ...g, filterHeight: 1, filterWidth: q1 - q0, padTop, padLeft })]);
+    }
+    const rows = (t1 - t0) * C; // a multiple of MR: the channels are
+    longest = Math.max(longest, rows);
     program.task();
     for (let pc = 0; pc < k; pc += KC_PACKED) {
       const kc = Math.min(KC_PACKED, k - pc);
-      program.call('im2colPanelsF32', [0, 0, pc, kc, kc * 16, ...geometry], [1]);
-      for (let r0 = 0; r0 < m; r0 += MC) {
-        const rPad = roundUp(Math.min(MC, m - r0), mr);
-        const args = [r0 * kc * 4, (b + pc * nPad + q0 * nr * kc) * 4, (c + r0 * nPad + q0 * nr) * 4];
-        program.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', [...args, rPad, (q1 - q0) * nr, kc, nPad * 4], [0]);
+      // Each piece's panels follow the previous piece's (panels of MR = 4 of the patch's entries, kc steps each).
+      for (const [tap, piece] of pieces) {
+        program.call('im2colPanelsF32', [0, (tap - t0) * C * kc * 4, pc, kc, kc * 16, ...piece], [1]);
+      }
+      for (let r0 = 0; r0 < rows; r0 += MC) {
+        const args = [r0 * kc * 4, (b + pc * nPad) * 4, (c + (t0 * C + r0) * nPad) * 4];
+        program.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', [...args, Math.min(MC, rows - r0), nPad, kc, nPad * 4], [0]);
       }
     }
   }
-  threads.runCalls(placeProgram(runtime, c + mPad * nPad, program, mPad * KC_PACKED));
+  threads.runCalls(placeProgram(runtime, c + mPad * nPad, program, longest * KC_PACKED));
   copyOut(runtime.f32(), c, nPad, m, n, dFilter);
 }
 
@@ -632,8 +647,8 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         dFilter.set(mem.subarray(sums, sums + dFilter.length));
         return;
       }
-      const panels = roundUp(g.outChannels, tile.nr) / tile.nr;
-      if (lanesOk(g, tile) && panels >= 2 && sharing(threads, work(g))) {
+      // Tasks are pieces of the filter (see sharedFilterGradient): it needs at least two taps.
+      if (lanesOk(g, tile) && g.filterHeight * g.filterWidth >= 2 && sharing(threads, work(g))) {
         sharedFilterGradient({ runtime, threads: threads!, tile, g }, x, dy, dFilter);
         return;
       }
