@@ -13,7 +13,7 @@ import { caseArb, sizeOf, values, type Case } from './matmul-cases.js';
 import { referenceKernels } from '../../lib/kernels/index.js';
 import { wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
-import { MatmulThreads, threadsWanted } from '../../lib/kernels/wasm/threads.js';
+import { CallProgram, MatmulThreads, threadsWanted } from '../../lib/kernels/wasm/threads.js';
 
 const single = wasmMatmul(new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes())), 0);
 const sharedRuntime = () =>
@@ -188,6 +188,36 @@ describe('tasks of columns (products with few rows, as in a training step)', () 
       threads.workerOnly = false;
     }
     expect(threads.workerTasks).toBeGreaterThan(before);
+  });
+});
+
+describe('programs of calls', () => {
+  test('a task the worker fails on part way is reset, then run again on this thread', async () => {
+    const rt = sharedRuntime();
+    const own = new MatmulThreads(rt);
+    await expect(own.start()).resolves.toBe(true);
+    own.workerOnly = true; // the worker claims the task
+    rt.reserve(65536);
+    const f32 = rt.f32();
+    // A (4 x 1, packed) at byte 1024 and again at the scratch (byte 16384), B (1 x 8) at 2048, C (4 x 8) at 4096.
+    f32.set([1, 2, 3, 4], 1024 / 4);
+    f32.set([1, 2, 3, 4], 16384 / 4);
+    f32.set([1, 2, 3, 4, 5, 6, 7, 8], 2048 / 4);
+    f32.fill(0, 4096 / 4, 4096 / 4 + 32);
+    // C += A B, then a product in the running thread's scratch: the worker's scratch lies past the end of the
+    // memory, so the worker traps there, after it has added to C.
+    const program = new CallProgram(own)
+      .task()
+      .call('gemmF32', [1024, 2048, 4096, 4, 8, 1, 32])
+      .call('gemmSetF32', [0, 2048, 256, 4, 8, 1, 32], [0, 2]);
+    const resets: number[] = [];
+    const calls = program.write(rt, 8192, 16384, 0x70000000);
+    own.runCalls({ ...calls, reset: (t) => (resets.push(t), f32.fill(0, 4096 / 4, 4096 / 4 + 32)) });
+    expect(resets).toEqual([0]);
+    const c = Array.from(f32.subarray(4096 / 4, 4096 / 4 + 32));
+    expect(c).toEqual([1, 2, 3, 4].flatMap((a) => [1, 2, 3, 4, 5, 6, 7, 8].map((b) => a * b))); // once, not twice
+    expect(own.ready).toBe(false); // a worker that failed is not used again
+    await own.stop();
   });
 });
 

@@ -402,7 +402,13 @@ function sharedInputGradient(
       program.call('col2imRowsF32', [cAt * 4, nPad, r0, r1 - r0, sums * 4, ...geometry], [0]);
     }
   }
-  threads.runCalls(placeProgram(runtime, end, program, cAt + MC * nPad));
+  // A task the worker fails on part way has added some of its images' terms: they start again from zero.
+  const perImageSums = dx.length / g.batch; // input elements per image
+  const reset = (t: number) => {
+    const from = sums / 2 + t * images * perImageSums;
+    runtime.f64().fill(0, from, Math.min(from + images * perImageSums, sums / 2 + dx.length));
+  };
+  threads.runCalls({ ...placeProgram(runtime, end, program, cAt + MC * nPad), reset });
   dx.set(runtime.f64().subarray(sums / 2, sums / 2 + dx.length));
 }
 

@@ -138,7 +138,10 @@ export interface Job {
  * indexes the exports' names in sorted order ({@link MatmulThreads.functionIndex}) and bit i of `relative` marks
  * argument i as an offset into the running thread's scratch: `scratch` for this thread, `scratch + stride` for the
  * worker. Tasks must be independent of one another (each writes its own outputs, and its scratch only while it
- * runs), so that either thread may run any of them, in any order.
+ * runs), so that either thread may run any of them, in any order. A task
+ * that the worker fails on part way is run again on this thread: one whose
+ * calls add onto memory must give `reset`, which undoes what a partial run
+ * may have added (the other tasks overwrite what they write).
  */
 export interface Calls {
   readonly program: number;
@@ -146,6 +149,8 @@ export interface Calls {
   readonly tasks: number;
   readonly scratch: number;
   readonly stride: number;
+  /** Called on this thread before it runs again a task the worker failed on. */
+  readonly reset?: (task: number) => void;
 }
 
 /** Builds a {@link Calls} program: `task()` starts the next task, `call()` adds a call to it. */
@@ -701,6 +706,7 @@ export class MatmulThreads {
       const failed = Atomics.exchange(ctl, FAILED, 0);
       if (failed !== 0) {
         this.broken = true;
+        job.calls?.reset?.(failed - 1);
         runTask(failed - 1, p, x, this.runtime.memory, 0);
         Atomics.add(ctl, DONE, 1);
       } else if (Atomics.wait(ctl, DONE, done, 1000) === 'timed-out') this.runClaimed(tag, tasks, p, x);
