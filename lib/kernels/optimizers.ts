@@ -64,12 +64,12 @@ export function adamUpdate(
   outM: TypedArray,
   outV: TypedArray,
 ): void {
-  const { lr, beta1, beta2, epsilon } = h;
-  const { c1, c2, b1, b2 } = adamFactors(h);
   if ([w, g, m, v, outW, outM, outV].every((a) => a instanceof Float32Array)) {
     adamFloat32(w, g, m, v, adamConstants(h), outW, outM, outV);
     return;
   }
+  const { lr, beta1, beta2, epsilon } = h;
+  const { c1, c2, b1, b2 } = adamFactors(h);
   for (let i = 0; i < w.length; i++) {
     const gi = g[i]!;
     const mi = beta1 * m[i]! + c1 * gi;

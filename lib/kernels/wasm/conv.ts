@@ -234,12 +234,13 @@ interface Shared {
   readonly g: WindowGeometry;
 }
 
-const positionsOf = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
-const patchOf = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
+/** Output positions (the patch matrix's rows) and patch size (its columns) of `g`. */
+const positions = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
+const patch = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
 
 /**
  * Reserves `elements` float32 elements for a shared convolution's operands, then its program and each
- * thread's `scratch` elements, and returns where the program and the scratch start (byte addresses).
+ * thread's `scratch` elements, writes the program there and returns it as a job of calls.
  */
 function placeProgram(runtime: Runtime, elements: number, program: CallProgram, scratch: number) {
   const at = roundUp(elements, 16) * 4;
@@ -256,7 +257,7 @@ function placeProgram(runtime: Runtime, elements: number, program: CallProgram, 
  */
 function sharedForward({ runtime, threads, tile, g }: Shared, x: TypedArray, filter: TypedArray, y: TypedArray): void {
   const { mr, nr } = tile;
-  const [m, k, n] = [positionsOf(g), patchOf(g), g.outChannels];
+  const [m, k, n] = [positions(g), patch(g), g.outChannels];
   const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
   const rows = Math.min(MC, roundUp(Math.ceil(m / TASKS), mr));
   // Elements: x, packed filter, raw filter, C.
@@ -301,7 +302,7 @@ function sharedFilterGradient(
   dFilter: TypedArray,
 ): void {
   const { mr, nr } = tile;
-  const [m, k, n] = [patchOf(g), positionsOf(g), g.outChannels];
+  const [m, k, n] = [patch(g), positions(g), g.outChannels];
   const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
   const { filterHeight: FH, filterWidth: FW, inChannels: C } = g;
   const taps = FH * FW;
@@ -363,7 +364,7 @@ function sharedInputGradient(
   dx: TypedArray,
 ): void {
   const { mr, nr } = tile;
-  const [m, k, n] = [positionsOf(g), g.outChannels, patchOf(g)];
+  const [m, k, n] = [positions(g), g.outChannels, patch(g)];
   const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
   const perImage = g.outHeight * g.outWidth;
   const images = Math.max(1, Math.ceil(g.batch / TASKS));
@@ -447,9 +448,8 @@ function im2colRows(
   r0: number,
   r1: number,
 ): void {
-  const positions = g.batch * g.outHeight * g.outWidth;
   const bytes = mem.BYTES_PER_ELEMENT;
-  const end = Math.min(r1, positions);
+  const end = Math.min(r1, positions(g));
   if (end > r0) {
     runtime.exports[`im2colF${bytes * 8}`]!(xAt * bytes, at * bytes, r0, end - r0, ld, ...windowArgs(g));
   }
@@ -521,8 +521,6 @@ export interface ConvKernels {
 export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: MatmulThreads): ConvKernels {
   const work = (g: WindowGeometry) =>
     g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
-  const patch = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
-  const positions = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
   /** Reserves room for `size` elements after everything a product uses, and returns where they start. */
   const scratchAfter = (tile: Tile, p: Product, size: number): number => {
     const mPad = roundUp(p.m, tile.mr);

@@ -83,32 +83,18 @@ export const WASM_ARITH_MIN_SIZE = 512;
  */
 export function wasmBinary(runtime: Runtime, minSize = WASM_ARITH_MIN_SIZE): typeof referenceBinary {
   type Maps = Record<ArithMode, (pa: number, pb: number, po: number, n: number) => void>;
-  const maps: Partial<Record<BinaryKernel, { f32: Maps; f64: Maps }>> = {};
+  const maps: Partial<Record<BinaryKernel, { f32?: Partial<Maps>; f64?: Partial<Maps> }>> = {};
   const modes = (op: keyof typeof ARITH, bytes: 4 | 8): Maps => ({
     vv: runtime.exports[arithName(op, bytes, 'vv')]!,
     vs: runtime.exports[arithName(op, bytes, 'vs')]!,
     sv: runtime.exports[arithName(op, bytes, 'sv')]!,
   });
   for (const op of Object.keys(ARITH) as (keyof typeof ARITH)[]) maps[op] = { f32: modes(op, 4), f64: modes(op, 8) };
-  const reluGrad = runtime.exports[RELU_GRAD_F32];
+  // reluGrad has a float32 map of two vector operands only (its operands in a VJP always have one shape).
+  maps.reluGrad = { f32: { vv: runtime.exports[RELU_GRAD_F32] } };
   runtime.reserve(2 * BLOCK * 8);
   return (op, a, aShape, b, bShape, out, outShape) => {
     const n = out.length;
-    if (op === 'reluGrad') {
-      const f32 = out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
-      if (n < minSize || !f32 || a.length !== n || b.length !== n) fastBinary(op, a, aShape, b, bShape, out, outShape);
-      else {
-        const memory = runtime.f32();
-        for (let start = 0; start < n; start += BLOCK) {
-          const size = Math.min(BLOCK, n - start);
-          memory.set(a.subarray(start, start + size));
-          memory.set(b.subarray(start, start + size), BLOCK);
-          reluGrad(0, BLOCK * 4, 0, size);
-          out.set(memory.subarray(0, size), start);
-        }
-      }
-      return;
-    }
     const byDtype = n >= minSize ? maps[op] : undefined;
     if (byDtype === undefined) {
       fastBinary(op, a, aShape, b, bShape, out, outShape); // small problems leave at once (per-op overhead)
@@ -127,12 +113,12 @@ export function wasmBinary(runtime: Runtime, minSize = WASM_ARITH_MIN_SIZE): typ
           : a.length === 1 && b.length === n
             ? 'sv'
             : undefined;
-    if (!(f32 || f64) || mode === undefined) {
+    const map = mode === undefined ? undefined : (f32 ? byDtype.f32 : f64 ? byDtype.f64 : undefined)?.[mode];
+    if (map === undefined) {
       fastBinary(op, a, aShape, b, bShape, out, outShape);
       return;
     }
     const bytes = f32 ? 4 : 8;
-    const map = (f32 ? byDtype.f32 : byDtype.f64)[mode];
     const memory = f32 ? runtime.f32() : runtime.f64();
     if (mode === 'sv') memory[0] = a[0]!;
     if (mode === 'vs') memory[BLOCK] = b[0]!;

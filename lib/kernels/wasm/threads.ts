@@ -737,13 +737,17 @@ export class MatmulThreads {
 
   /** The index of the exported function `name` in a {@link Calls} program (the exports' names, sorted). */
   functionIndex(name: string): number {
-    this.names ??= Object.keys(this.runtime.exports).sort();
-    const index = this.names.indexOf(name);
+    this.names ??= new Map(
+      Object.keys(this.runtime.exports)
+        .sort()
+        .map((key, i) => [key, i]),
+    );
+    const index = this.names.get(name) ?? -1;
     if (index < 0) throw new Error(`tapegrad: the kernel module has no function '${name}'`);
     return index;
   }
 
-  private names: string[] | undefined;
+  private names: Map<string, number> | undefined;
 
   /** Claims and runs tasks on this thread until none are left. */
   private runClaimed(tag: number, tasks: number, p: Int32Array, x: KernelExports): void {
