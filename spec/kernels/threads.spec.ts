@@ -191,6 +191,46 @@ describe('tasks of columns (products with few rows, as in a training step)', () 
   });
 });
 
+describe('the heap', () => {
+  /**
+   * The median growth of this thread's heap over one call of `kernel` on the W4 step's first product
+   * (X [128, 784] @ W1 [784, 256]), over 41 calls after 20 to warm up. A collection during a call makes
+   * that call's growth negative; the median is of the rest.
+   */
+  function heapPerProduct(kernel: typeof shared): number {
+    const [m, k, n] = [128, 784, 256];
+    const a = values('float32', m * k, 1) as Float32Array;
+    const b = values('float32', k * n, 2) as Float32Array;
+    const out = new Float32Array(m * n);
+    const call = () => kernel(a, [], b, [], [], m, k, n, false, false, out);
+    for (let i = 0; i < 20; i++) call();
+    const growth: number[] = [];
+    for (let i = 0; i < 41; i++) {
+      const before = process.memoryUsage().heapUsed;
+      call();
+      const grew = process.memoryUsage().heapUsed - before;
+      if (grew >= 0) growth.push(grew);
+    }
+    growth.sort((x, y) => x - y);
+    return growth[growth.length >> 1]!;
+  }
+
+  // Whatever a product allocates is alive while a collection runs, and survivors are promoted: the task
+  // code's destructured arrays, kernel names and views, and a spread job object, once took 20 KB of the
+  // heap per shared product against 3 KB on one thread, and grew the bench's W5 loop by 9 MB.
+  test.each(SPLITS)('a shared product (tasks: %s) takes about the heap a one-thread product takes', (split) => {
+    threads.split = split;
+    try {
+      const one = heapPerProduct(single);
+      const two = heapPerProduct(shared);
+      expect({ one, two, extra: two - one <= 4096 }).toEqual({ one, two, extra: true });
+    } finally {
+      threads.split = 'auto';
+    }
+    expect(threads.workerTasks).toBeGreaterThan(0);
+  });
+});
+
 describe('programs of calls', () => {
   test('a task the worker fails on part way is reset, then run again on this thread', async () => {
     const rt = sharedRuntime();

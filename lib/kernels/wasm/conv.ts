@@ -154,8 +154,24 @@ function product(runtime: Runtime, threads: MatmulThreads | undefined, tile: Til
     p.fillA(mem, at, k, r0, Math.min(r0 + rows, mPad));
   };
   if (shared) {
-    const job = { f64: bytes === 8, a, b, c, raw, transposeA: false, m, mPad, nPad, k, kc: KC };
-    threads!.run({ ...job, mr, rows, tasksPerBatch: tasks, tasks }, (t) => {
+    const job = {
+      f64: bytes === 8,
+      a,
+      b,
+      c,
+      raw,
+      transposeA: false,
+      m,
+      mPad,
+      nPad,
+      k,
+      kc: KC,
+      mr,
+      rows,
+      tasksPerBatch: tasks,
+      tasks,
+    };
+    threads!.run(job, (t) => {
       if (t === 0) prepareB();
       fillTask(t, raw + t * rows * k);
     });

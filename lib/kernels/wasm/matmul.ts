@@ -174,7 +174,25 @@ function sharedMatmul(runtime: Runtime, threads: MatmulThreads, tile: Tile, prod
   const x = runtime.exports;
   for (let first = 0; first < batches; first += group) {
     const size = Math.min(group, batches - first);
-    const job = { f64: bytes === 8, a: aPack, b: bPack, c: cBase, raw: aRaw, transposeA, m, mPad, nPad, k, kc: KC };
+    // One literal, not spread from parts: a spread object here cost 6 KB of the heap per product.
+    const tasks = size * tasksPerBatch;
+    const job = {
+      f64: bytes === 8,
+      a: aPack,
+      b: bPack,
+      c: cBase,
+      raw: aRaw,
+      transposeA,
+      m,
+      mPad,
+      nPad,
+      k,
+      kc: KC,
+      mr,
+      rows,
+      tasksPerBatch,
+      tasks,
+    };
     const pack = (t: number) => {
       if (t % tasksPerBatch !== 0) return; // the task packs its rows of A itself
       const inGroup = t / tasksPerBatch;
@@ -198,9 +216,7 @@ function sharedMatmul(runtime: Runtime, threads: MatmulThreads, tile: Tile, prod
         packB(x, mem, bSrc, transposeB, k, n, pc, Math.min(KC, k - pc), tile, bDst + pc * nPad);
     };
     // The output's fresh pages are touched while the worker multiplies (see `columnMatmul`).
-    threads.run({ ...job, mr, rows, tasksPerBatch, tasks: size * tasksPerBatch }, pack, () =>
-      out.fill(0, first * m * n, (first + size) * m * n),
-    );
+    threads.run(job, pack, () => out.fill(0, first * m * n, (first + size) * m * n));
     for (let i = 0; i < size; i++) copyOut(mem, cBase + i * mPad * nPad, m, n, nPad, out, (first + i) * m * n);
   }
 }
@@ -233,8 +249,28 @@ function columnMatmul(runtime: Runtime, threads: MatmulThreads, tile: Tile, prod
   const x = runtime.exports;
   for (let first = 0; first < batches; first += group) {
     const size = Math.min(group, batches - first);
-    const job = { f64: bytes === 8, a: aPack, b: bPack, c: cBase, raw: aRaw, rawB: bRaw, transposeA, transposeB };
-    const shape = { m, mPad, nPad, k, kc: KC, mr, nr, rows: mPad, cols, tasksPerBatch, tasks: size * tasksPerBatch };
+    const tasks = size * tasksPerBatch;
+    const job = {
+      f64: bytes === 8,
+      a: aPack,
+      b: bPack,
+      c: cBase,
+      raw: aRaw,
+      rawB: bRaw,
+      transposeA,
+      transposeB,
+      m,
+      mPad,
+      nPad,
+      k,
+      kc: KC,
+      mr,
+      nr,
+      rows: mPad,
+      cols,
+      tasksPerBatch,
+      tasks,
+    };
     const pack = (t: number) => {
       if (t % tasksPerBatch !== 0) return; // the task packs its columns of B itself
       const inGroup = t / tasksPerBatch;
@@ -259,7 +295,7 @@ function columnMatmul(runtime: Runtime, threads: MatmulThreads, tile: Tile, prod
     };
     // A fresh output's pages fault on first touch (0.1 ms for 800 KB, as long as the copy itself): touched
     // here while the worker multiplies, that cost is shared instead of added after the last task.
-    threads.run({ ...job, ...shape }, pack, () => out.fill(0, first * m * n, (first + size) * m * n));
+    threads.run(job, pack, () => out.fill(0, first * m * n, (first + size) * m * n));
     for (let i = 0; i < size; i++) copyOut(mem, cBase + i * mPad * nPad, m, n, nPad, out, (first + i) * m * n);
   }
 }

@@ -258,29 +258,32 @@ function taskCode(L: Layout) {
   // Methods, not inner function declarations: bundlers that keep function names (esbuild's
   // keepNames) wrap those in calls to a helper of the bundle, which the worker would not have.
   const code = {
+    // The task code allocates nothing per task (no destructured arrays, no kernel names built from template
+    // strings, no views): whatever it allocates is alive while a collection runs, and such survivors are
+    // promoted. On the bench's W5 loop it once promoted 9 MB of the main thread's heap against 2 MB on one
+    // thread, and made the young generation grow from 16 to 41 MB.
+
     /** Runs task `t` of the job in `p` (the control array's job slots), with the kernels `x`. */
     runTask(t: number, p: Int32Array, x: KernelExports, memory: WasmMemory, thread: number): void {
       if (p[L.P_CALLS] !== 0) {
         code.runCalls(t, p, x, memory, thread);
         return;
       }
-      const bytes = p[L.P_F64] ? 8 : 4;
-      const [gemm, gemmSet] = p[L.P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
-      const [m, mPad, nPad, k, kc, mr, rows, tpb] = [
-        p[L.P_M]!,
-        p[L.P_MPAD]!,
-        p[L.P_NPAD]!,
-        p[L.P_K]!,
-        p[L.P_KC]!,
-        p[L.P_MR]!,
-        p[L.P_ROWS]!,
-        p[L.P_TPB]!,
-      ];
+      const f64 = p[L.P_F64] !== 0;
+      const bytes = f64 ? 8 : 4;
+      const tpb = p[L.P_TPB]!;
       const batch = Math.floor(t / tpb);
       if (p[L.P_COLS]! > 0) {
         code.runColumns(t - batch * tpb, batch, p, x);
         return;
       }
+      const m = p[L.P_M]!;
+      const mPad = p[L.P_MPAD]!;
+      const nPad = p[L.P_NPAD]!;
+      const k = p[L.P_K]!;
+      const kc = p[L.P_KC]!;
+      const mr = p[L.P_MR]!;
+      const rows = p[L.P_ROWS]!;
       const r0 = (t - batch * tpb) * rows;
       const rPad = Math.ceil(Math.min(rows, m - r0) / mr) * mr;
       const a = (p[L.P_A]! >>> 0) + (batch * mPad * k + r0 * k) * bytes;
@@ -288,25 +291,40 @@ function taskCode(L: Layout) {
       const c = (p[L.P_C]! >>> 0) + (batch * mPad + r0) * nPad * bytes;
       const ta = p[L.P_TA] === 1;
       const raw = (p[L.P_RAW]! >>> 0) + batch * mPad * k * bytes;
-      const pack = ta ? x[`packRuns${mr * bytes}`]! : x[`packCols${bytes}x${mr}`]!;
+      const pack = code.packer(x, ta, bytes, mr);
       for (let pc = 0; pc < k; pc += kc) {
         if (ta)
           pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
         else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-        (pc === 0 ? gemmSet : gemm)(
-          a + pc * rPad * bytes,
-          b + pc * nPad * bytes,
-          c,
-          rPad,
-          nPad,
-          Math.min(kc, k - pc),
-          nPad * bytes,
-        );
+        const gemm = pc !== 0 ? (f64 ? x.gemmF64 : x.gemmF32) : f64 ? x.gemmSetF64 : x.gemmSetF32;
+        gemm(a + pc * rPad * bytes, b + pc * nPad * bytes, c, rPad, nPad, Math.min(kc, k - pc), nPad * bytes);
       }
+    },
+
+    /** Per instance of the kernels: its pack kernels by `packKey`, looked up by name once each. */
+    packers: new WeakMap<object, Map<number, (...args: number[]) => void>>(),
+
+    /** `x`'s kernel that packs runs of `width` elements (`packRuns...`) or `width` columns (`packCols...`). */
+    packer(x: KernelExports, runs: boolean, bytes: number, width: number): (...args: number[]) => void {
+      let byKey = code.packers.get(x);
+      if (byKey === undefined) code.packers.set(x, (byKey = new Map()));
+      const key = (runs ? 1 : 0) + 2 * bytes + 32 * width; // bytes is 4 or 8, so the low five bits hold both
+      let fn = byKey.get(key);
+      if (fn === undefined) {
+        fn = runs ? x[`packRuns${width * bytes}`]! : x[`packCols${bytes}x${width}`]!;
+        byKey.set(key, fn);
+      }
+      return fn;
     },
 
     /** The exported functions of `x` by their names' sorted order (see `Calls`), made once per instance. */
     functions: new WeakMap<object, ((...args: number[]) => void)[]>(),
+
+    /** An int32 view of the whole memory, made again only when the memory has grown. */
+    words: new Int32Array(0),
+
+    /** The argument list `runCalls` fills for each call. */
+    args: [] as number[],
 
     /** Runs task `t` of a job of calls (see `Calls`) as thread `thread` (0: the main thread, 1: the worker). */
     runCalls(t: number, p: Int32Array, x: KernelExports, memory: WasmMemory, thread: number): void {
@@ -318,10 +336,12 @@ function taskCode(L: Layout) {
           .map((name) => table[name]!);
         code.functions.set(x, fns);
       }
-      const words = new Int32Array(memory.buffer, p[L.P_CALLS]! >>> 0, p[L.P_CALLS_WORDS]!);
+      if (code.words.buffer !== memory.buffer) code.words = new Int32Array(memory.buffer);
+      const words = code.words;
+      const base = (p[L.P_CALLS]! >>> 0) / 4;
       const scratch = (p[L.P_SCRATCH]! >>> 0) + thread * (p[L.P_SCRATCH_STRIDE]! >>> 0);
-      const args: number[] = [];
-      for (let i = words[t]!, end = words[t + 1]!; i < end;) {
+      const args = code.args;
+      for (let i = base + words[base + t]!, end = base + words[base + t + 1]!; i < end;) {
         const fn = fns[words[i]!]!;
         const argc = words[i + 1]!;
         const relative = words[i + 2]!;
@@ -334,16 +354,14 @@ function taskCode(L: Layout) {
 
     /** Runs task `j` of batch `batch` of a job of column tasks (see `Job`): packs its columns of B, multiplies. */
     runColumns(j: number, batch: number, p: Int32Array, x: KernelExports): void {
-      const bytes = p[L.P_F64] ? 8 : 4;
-      const [gemm, gemmSet] = p[L.P_F64] ? [x.gemmF64, x.gemmSetF64] : [x.gemmF32, x.gemmSetF32];
-      const [mPad, nPad, k, kc, nr, cols] = [
-        p[L.P_MPAD]!,
-        p[L.P_NPAD]!,
-        p[L.P_K]!,
-        p[L.P_KC]!,
-        p[L.P_NR]!,
-        p[L.P_COLS]!,
-      ];
+      const f64 = p[L.P_F64] !== 0;
+      const bytes = f64 ? 8 : 4;
+      const mPad = p[L.P_MPAD]!;
+      const nPad = p[L.P_NPAD]!;
+      const k = p[L.P_K]!;
+      const kc = p[L.P_KC]!;
+      const nr = p[L.P_NR]!;
+      const cols = p[L.P_COLS]!;
       const j0 = j * cols;
       const width = Math.min(cols, nPad - j0);
       const a = (p[L.P_A]! >>> 0) + batch * mPad * k * bytes;
@@ -351,25 +369,36 @@ function taskCode(L: Layout) {
       const c = (p[L.P_C]! >>> 0) + (batch * mPad * nPad + j0) * bytes;
       const raw = (p[L.P_RAWB]! >>> 0) + batch * k * nPad * bytes;
       const tb = p[L.P_TB] === 1;
-      const pack = tb ? x[`packCols${bytes}x${nr}`]! : x[`packRuns${nr * bytes}`]!;
+      const pack = code.packer(x, !tb, bytes, nr);
       for (let pc = 0; pc < k; pc += kc) {
         const steps = Math.min(kc, k - pc);
         const dst = b + (pc * nPad + j0 * steps) * bytes;
         if (tb) pack(raw + (j0 * k + pc) * bytes, k * bytes, steps, width / nr, dst);
         else pack(raw + (pc * nPad + j0) * bytes, nPad * bytes, steps, width / nr, dst);
-        (pc === 0 ? gemmSet : gemm)(a + pc * mPad * bytes, dst, c, mPad, width, steps, nPad * bytes);
+        const gemm = pc !== 0 ? (f64 ? x.gemmF64 : x.gemmF32) : f64 ? x.gemmSetF64 : x.gemmSetF32;
+        gemm(a + pc * mPad * bytes, dst, c, mPad, width, steps, nPad * bytes);
       }
     },
+
+    /** Polls between two readings of the clock in `spin` (a power of two; see there). */
+    pollsPerRead: 256,
 
     /** Returns once `ready()` holds or `us` microseconds have passed, whichever is first. */
     spin(ready: () => boolean, us: number): void {
       if (us <= 0 || ready()) return;
       const clock = (globalThis as unknown as { performance: { now(): number } }).performance;
-      const until = clock.now() + us / 1000;
-      // The clock only every 256 polls: each performance.now() allocates its result on the heap, and a spin
-      // that read it every time made the worker collect its young generation every 12 ms (over the bench's
-      // 1,000-step W5 loop, both threads made 267 collections with it and 104 without).
-      for (let polls = 1; !ready(); polls++) if ((polls & 255) === 0 && clock.now() >= until) return;
+      let last = clock.now();
+      const until = last + us / 1000;
+      // The clock is read only every `pollsPerRead` polls, doubled while readings come under 20 us apart:
+      // each performance.now() allocates its result on the heap. Read every 256 polls (about 1 us), a 1 ms
+      // spin allocated 10 KB, and the worker's young generation grew from 4 to 9 MB over the bench's W5 loop.
+      for (let polls = 1; !ready(); polls++) {
+        if ((polls & (code.pollsPerRead - 1)) !== 0) continue;
+        const time = clock.now();
+        if (time >= until) return;
+        if (time - last < 0.02 && code.pollsPerRead < 1 << 20) code.pollsPerRead *= 2;
+        last = time;
+      }
     },
 
     /** Claims the next task of the job tagged `tag`, or returns -1 when none is left. */
@@ -394,8 +423,13 @@ function taskCode(L: Layout) {
       Atomics.notify(ctl, L.UP);
       let seen = 0;
       const posted = (seq: number) => seq !== seen && (seq & 1) === 0;
+      // Made once, like the job's slots: the loop allocates nothing per job or task (see `runTask`).
+      const jobPosted = () => posted(Atomics.load(ctl, L.SEQ));
+      let task = 0;
+      const taskPacked = () => Atomics.load(ctl, L.PACKED) > task;
+      const p = new Int32Array(L.CONTROL_INTS - L.P);
       for (;;) {
-        code.spin(() => posted(Atomics.load(ctl, L.SEQ)), Atomics.load(ctl, L.SPIN));
+        code.spin(jobPosted, Atomics.load(ctl, L.SPIN));
         const seq = Atomics.load(ctl, L.SEQ);
         if (!posted(seq)) {
           Atomics.store(ctl, L.WORKER_WAITING, 1);
@@ -403,13 +437,13 @@ function taskCode(L: Layout) {
           Atomics.store(ctl, L.WORKER_WAITING, 0);
           continue;
         }
-        const p = ctl.slice(L.P, L.CONTROL_INTS);
+        for (let i = 0; i < p.length; i++) p[i] = ctl[L.P + i]!;
         if (Atomics.load(ctl, L.SEQ) !== seq) continue; // the main thread was writing the next job
         seen = seq;
         const tag = (seq >>> 1) & 0xfff;
         for (let t; (t = code.claim(ctl, tag, p[L.P_TASKS]!)) >= 0;) {
-          if (Atomics.load(ctl, L.PACKED) <= t)
-            code.spin(() => Atomics.load(ctl, L.PACKED) > t, Atomics.load(ctl, L.SPIN));
+          task = t;
+          if (Atomics.load(ctl, L.PACKED) <= t) code.spin(taskPacked, Atomics.load(ctl, L.SPIN));
           if (Atomics.load(ctl, L.PACKED) <= t) {
             Atomics.store(ctl, L.WORKER_WAITING, 1);
             for (let packed; (packed = Atomics.load(ctl, L.PACKED)) <= t;) Atomics.wait(ctl, L.PACKED, packed);
@@ -516,6 +550,8 @@ export class MatmulThreads {
   /** How `matmul` cuts a product into tasks: by its shape (`auto`), or always into blocks of rows or of columns (tests). */
   split: 'auto' | 'rows' | 'columns' = 'auto';
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
+  /** The control array's job slots, as the task code reads them. */
+  private readonly slots = this.ctl.subarray(P, CONTROL_INTS);
   private worker: NodeWorker | undefined;
   /** When `launch()` constructed the worker (undefined before). */
   private launchedAt: number | undefined;
@@ -693,7 +729,7 @@ export class MatmulThreads {
       Atomics.store(ctl, PACKED, t + 1);
       if (Atomics.load(ctl, WORKER_WAITING) === 1) Atomics.notify(ctl, PACKED);
     }
-    const p = ctl.subarray(P, CONTROL_INTS);
+    const p = this.slots;
     const x = this.runtime.exports;
     published?.();
     if (!this.workerOnly) this.runClaimed(tag, tasks, p, x);
@@ -731,8 +767,28 @@ export class MatmulThreads {
    * written already, so the worker may take any of them at once.
    */
   runCalls(calls: Calls): void {
-    const none = { f64: false, a: 0, b: 0, c: 0, m: 0, mPad: 0, nPad: 0, k: 0, kc: 0, mr: 0, rows: 0, raw: 0 };
-    this.run({ ...none, transposeA: false, tasksPerBatch: calls.tasks, tasks: calls.tasks, calls }, () => {});
+    const { tasks } = calls;
+    this.run(
+      {
+        f64: false,
+        a: 0,
+        b: 0,
+        c: 0,
+        m: 0,
+        mPad: 0,
+        nPad: 0,
+        k: 0,
+        kc: 0,
+        mr: 0,
+        rows: 0,
+        raw: 0,
+        transposeA: false,
+        tasksPerBatch: tasks,
+        tasks,
+        calls,
+      },
+      () => {},
+    );
   }
 
   /** The index of the exported function `name` in a {@link Calls} program (the exports' names, sorted). */
