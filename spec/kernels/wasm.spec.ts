@@ -256,6 +256,41 @@ describe('the installed backend', () => {
   });
 });
 
+describe('memories', () => {
+  /** A fresh copy of the backend module, loaded with TAPEGRAD_THREADS set to `threads` (and the WebAssembly kernels). */
+  function loadedWith(threads: string): typeof import('../../lib/kernels/wasm/index.js') {
+    const restoreEnv = withKernelsEnv(undefined);
+    const saved = process.env.TAPEGRAD_THREADS;
+    process.env.TAPEGRAD_THREADS = threads;
+    let fresh: typeof import('../../lib/kernels/wasm/index.js') | undefined;
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        fresh = require('../../lib/kernels/wasm/index.js') as typeof import('../../lib/kernels/wasm/index.js');
+      });
+    } finally {
+      if (saved === undefined) delete process.env.TAPEGRAD_THREADS;
+      else process.env.TAPEGRAD_THREADS = saved;
+      restoreEnv();
+    }
+    return fresh!;
+  }
+
+  // Copies between JavaScript arrays and shared memory are relaxed atomic copies, about twice as slow as plain
+  // ones: the kernels this thread runs alone (element-wise maps, pooling, Adam) keep out of the shared memory.
+  test('with two threads, the kernels this thread runs alone have a memory of their own, apart from the shared one', () => {
+    const fresh = loadedWith('2');
+    expect(fresh.backend()).toBe('wasm-simd');
+    expect(fresh.threadAloneMemory()).toBe('private');
+  });
+
+  test('with one thread, every kernel works in the one memory', () => {
+    const fresh = loadedWith('1');
+    expect(fresh.backend()).toBe('wasm-simd');
+    expect(fresh.threadAloneMemory()).toBe('products');
+  });
+});
+
 /** Sets (or, with undefined, unsets) TAPEGRAD_KERNELS; returns what puts it back. */
 function withKernelsEnv(value: string | undefined): () => void {
   const saved = process.env.TAPEGRAD_KERNELS;

@@ -32,27 +32,52 @@ let threads: MatmulThreads | undefined;
 /** The products' micro-kernels use relaxed SIMD's fused multiply-adds where the engine has them (`gemm.ts`). */
 const tiles = gemmTiles(wasmApi !== undefined && relaxedSimdSupported((bytes) => wasmApi!.validate(bytes)));
 
-/** The fast kernels from a compiled module. */
-function instantiate(module: WasmModule): Partial<Kernels> {
+/** Whether the kernels that run on this thread alone have a memory of their own (see {@link instantiate}). */
+let privateMemory = false;
+
+/**
+ * The fast kernels from compiled modules: `module` (shared memory where
+ * threads are on) for matrix products and convolutions, which the worker
+ * takes part in, and `privateModule` (an unshared memory; the same module where threads are off) for the
+ * kernels this thread runs alone: element-wise maps, pooling and Adam. Every
+ * copy between a JavaScript array and shared memory is a relaxed atomic copy,
+ * about twice as slow as a plain one (a 784 KB copy: 34 against 14 us); on
+ * their own memory the W4 step went from 3.2-3.8 ms to 2.9-3.2 ms, and the
+ * W6 step from 3.8-4.0 ms to 3.5-3.7 ms.
+ */
+function instantiate(module: WasmModule, privateModule: WasmModule): Partial<Kernels> {
   const runtime = new Runtime(wasmApi!, module, tiles, shared);
   threads = shared ? new MatmulThreads(runtime) : undefined;
+  const alone = privateModule === module ? runtime : new Runtime(wasmApi!, privateModule, tiles);
+  privateMemory = alone !== runtime;
   return {
     matmul: wasmMatmul(runtime, undefined, threads),
-    unary: wasmUnary(runtime),
-    binary: wasmBinary(runtime),
+    unary: wasmUnary(alone),
+    binary: wasmBinary(alone),
     // Large convolutions run on both threads, each thread building its own patch rows where it can (conv.ts says
     // which): the bench's CNN step, W7, went from 33.4 ms to 29.2-29.9 ms in three bench runs.
     ...wasmConv(runtime, undefined, threads),
-    ...wasmPool(runtime),
-    adamUpdate: wasmAdamUpdate(runtime, referenceKernels.adamUpdate),
+    ...wasmPool(alone),
+    adamUpdate: wasmAdamUpdate(alone, referenceKernels.adamUpdate),
   };
 }
 
-/** The module's bytes if this host runs WebAssembly with SIMD, else undefined. */
-function validBytes(): Uint8Array | undefined {
+/**
+ * The bytes of the module in shared memory (where threads are on) and of the
+ * one in private memory (the same bytes where threads are off), if this host
+ * runs WebAssembly with SIMD, else undefined.
+ */
+function validBytes(): [Uint8Array, Uint8Array] | undefined {
   if (wasmApi === undefined) return undefined;
   const bytes = kernelModuleBytes(tiles, shared);
-  return wasmApi.validate(bytes) ? bytes : undefined;
+  if (!wasmApi.validate(bytes)) return undefined;
+  return [bytes, shared ? kernelModuleBytes(tiles, false) : bytes];
+}
+
+/** `validBytes()` compiled: the module in shared memory and the private one (see {@link instantiate}). */
+function compiled([bytes, privateBytes]: [Uint8Array, Uint8Array]): [WasmModule, WasmModule] {
+  const module = new wasmApi!.Module(bytes);
+  return [module, privateBytes === bytes ? module : new wasmApi!.Module(privateBytes)];
 }
 
 /**
@@ -79,8 +104,10 @@ export async function ready(): Promise<CpuBackendName> {
   if (fast === undefined && failure === undefined) {
     try {
       const bytes = validBytes();
-      if (bytes !== undefined) fast = instantiate(await wasmApi!.compile(bytes));
-      else failure = new Error('WebAssembly SIMD is not available');
+      if (bytes !== undefined) {
+        const module = await wasmApi!.compile(bytes[0]);
+        fast = instantiate(module, bytes[1] === bytes[0] ? module : await wasmApi!.compile(bytes[1]));
+      } else failure = new Error('WebAssembly SIMD is not available');
     } catch (error) {
       failure = error;
     }
@@ -123,6 +150,17 @@ export function gemmVariant(): 'relaxed-simd' | 'simd' | undefined {
 }
 
 /**
+ * Which memory the kernels that run on this thread alone (element-wise maps,
+ * pooling, Adam) work in (for tests): `'private'`, apart from the products'
+ * shared memory (Node, threads on), `'products'` (the one memory: threads off,
+ * or a browser), or undefined until the kernels are compiled.
+ */
+export function threadAloneMemory(): 'private' | 'products' | undefined {
+  if (fast === undefined) return undefined;
+  return privateMemory ? 'private' : 'products';
+}
+
+/**
  * Whether the WebAssembly kernels may be installed: not where Node's
  * environment sets `TAPEGRAD_KERNELS=typescript`, read each time (at load, and
  * by `ready()`).
@@ -142,7 +180,7 @@ function installInNode(): void {
   try {
     const bytes = validBytes();
     if (bytes === undefined) return;
-    fast = instantiate(new wasmApi!.Module(bytes));
+    fast = instantiate(...compiled(bytes));
     setKernels(fast);
   } catch (error) {
     failure = error;
