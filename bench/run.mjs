@@ -1,4 +1,4 @@
-// `npm run bench [-- --vs-peers] [--peers=a,b] [--workloads=W1,W4,L1] [--quick] [--baseline=<rev> [--repeat=3]]`:
+// `npm run bench [-- --vs-peers] [--peers=a,b] [--workloads=W1,W4,L1] [--quick] [--baseline=<rev>] [--repeat=3]`:
 // tapegrad on the workloads of ../shared/peers (W1-W4 in one fresh process, W5 in another) and on the leak
 // workloads L1-L3 (each in its own process), optionally the peers and/or a baseline build of another git
 // revision in the same run, then a markdown table (with each peer's ratio to tapegrad) and the JSON in
@@ -263,6 +263,52 @@ function runTorch() {
   return { peer: 'torch', ...r };
 }
 
+/** Whether the JavaScript peers can run: ../shared/peers is there (installed once, before the first round). */
+let jsPeers = false;
+if (vsPeers) {
+  jsPeers = fs.existsSync(path.join(peersFolder, 'run.mjs'));
+  if (!jsPeers)
+    console.error(`bench: the JavaScript peers need ${peersFolder}/run.mjs; running tapegrad (and PyTorch) only`);
+  else if (peerNames.some((p) => p.startsWith('tfjs') || p.startsWith('jaxjs'))) {
+    const r = spawnSync('bash', [path.join(peersFolder, 'install.sh')], { stdio: 'inherit' });
+    if (r.status !== 0) console.error('bench: the peers could not be installed; their runs will fail');
+  }
+}
+
+/** One run of every selected peer (and PyTorch) on the selected workloads: their records by name. */
+function runPeers() {
+  const peers = {};
+  for (const p of peerNames) {
+    if (p === 'torch') {
+      peers.torch = runTorch();
+      continue;
+    }
+    if (!jsPeers) continue;
+    const resultsDir = path.join(here, 'results', 'peers');
+    const peerMain = p === 'jaxjs-wasm-jit' ? main.filter((w) => w === 'W4') : main;
+    const record = { peer: p };
+    if (peerMain.length)
+      Object.assign(
+        record,
+        runChild([path.join(peersFolder, 'run.mjs'), p, peerMain.join(',')], { RESULTS_DIR: resultsDir }),
+      );
+    if (which.includes('W5'))
+      record.W5 = runChild([path.join(peersFolder, 'run.mjs'), p, 'W5'], { RESULTS_DIR: resultsDir }).W5;
+    if (w67.length && W67_PEERS.includes(p)) {
+      // a slow peer caps itself (bench/data.mjs); the timeout is for a hung one
+      const r = runChild(
+        [path.join(here, 'peers', 'w67.mjs'), p, w67.join(','), `--w6-budget-s=${w6BudgetS}`],
+        {},
+        { timeoutS: 1800 },
+      );
+      for (const w of w67) record[w] = r[w] ?? { error: r.error };
+      record.info ??= r.info;
+    }
+    peers[p] = record;
+  }
+  return peers;
+}
+
 const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, quick: common.QUICK };
 results.loadBefore = os.loadavg();
 results.definitions = sharedCommon ? '../shared/peers/common.mjs' : 'bench/common.mjs';
@@ -280,11 +326,13 @@ try {
   const rounds = [];
   for (let i = 0; i < repeat; i++) {
     // Alternating order (ours first, then baseline first, ...), so a drift in load hits both alike.
+    // With --vs-peers, the peers run in every round too, before ours in every other round.
     const round = {};
-    const order = i % 2 ? ['baseline', 'ours'] : ['ours', 'baseline'];
+    const order = i % 2 ? ['peers', 'baseline', 'ours'] : ['ours', 'baseline', 'peers'];
     for (const who of order) {
       if (who === 'ours' && !baselineOnly) round.tapegrad = runBuild('tapegrad', undefined);
       if (who === 'baseline' && baseline) round.baseline = runBuild(baseline.label, baseline.dir);
+      if (who === 'peers' && vsPeers) round.peers = runPeers();
     }
     if (repeat > 1) log(`round ${i + 1} of ${repeat} done`);
     rounds.push(round);
@@ -296,48 +344,14 @@ try {
     results.baseline = { rev: baseline.rev, sha: baseline.sha, label: baseline.label };
     results.peers[baseline.label] = medianOf(rounds.map((r) => r.baseline));
   }
+  for (const p of vsPeers ? peerNames : []) {
+    const record = medianOf(rounds.map((r) => r.peers?.[p]));
+    if (record !== undefined) results.peers[p] = record;
+  }
 } finally {
   baseline?.cleanup();
 }
 
-if (vsPeers) {
-  if (!fs.existsSync(path.join(peersFolder, 'run.mjs'))) {
-    console.error(`bench: the JavaScript peers need ${peersFolder}/run.mjs; running tapegrad (and PyTorch) only`);
-    if (peerNames.includes('torch')) results.peers.torch = runTorch();
-  } else {
-    if (peerNames.some((p) => p.startsWith('tfjs') || p.startsWith('jaxjs'))) {
-      const r = spawnSync('bash', [path.join(peersFolder, 'install.sh')], { stdio: 'inherit' });
-      if (r.status !== 0) console.error('bench: the peers could not be installed; their runs will fail');
-    }
-    const resultsDir = path.join(here, 'results', 'peers');
-    for (const p of peerNames) {
-      if (p === 'torch') {
-        results.peers.torch = runTorch();
-        continue;
-      }
-      const peerMain = p === 'jaxjs-wasm-jit' ? main.filter((w) => w === 'W4') : main;
-      const record = { peer: p };
-      if (peerMain.length)
-        Object.assign(
-          record,
-          runChild([path.join(peersFolder, 'run.mjs'), p, peerMain.join(',')], { RESULTS_DIR: resultsDir }),
-        );
-      if (which.includes('W5'))
-        record.W5 = runChild([path.join(peersFolder, 'run.mjs'), p, 'W5'], { RESULTS_DIR: resultsDir }).W5;
-      if (w67.length && W67_PEERS.includes(p)) {
-        // a slow peer caps itself (bench/data.mjs); the timeout is for a hung one
-        const r = runChild(
-          [path.join(here, 'peers', 'w67.mjs'), p, w67.join(','), `--w6-budget-s=${w6BudgetS}`],
-          {},
-          { timeoutS: 1800 },
-        );
-        for (const w of w67) record[w] = r[w] ?? { error: r.error };
-        record.info ??= r.info;
-      }
-      results.peers[p] = record;
-    }
-  }
-}
 results.loadAfter = os.loadavg();
 
 const { report, baselineCheck } = await import('./report.mjs');
