@@ -133,7 +133,12 @@ export function adamFactors(h: AdamHyperparameters): { c1: number; c2: number; b
 }
 
 /**
- * Gradient descent, `w' = w − lr·g`; both arrays have one length.
+ * Gradient descent, `w' = w − lr·g`; both arrays have one length, and `outW`
+ * may be `w` itself. When all three are `Float32Array`s, `lr` is rounded to
+ * float32 and both operations are float32 ones (as `sub(w, mul(g, lr))` on
+ * float32 tensors, TensorFlow's `ApplyGradientDescent` and the WebAssembly
+ * SIMD kernel compute it, bit for bit); otherwise each element is computed in
+ * float64 and stored once.
  *
  * @param w - The variable's values.
  * @param g - Its gradient.
@@ -141,5 +146,12 @@ export function adamFactors(h: AdamHyperparameters): { c1: number; c2: number; b
  * @param outW - The new values; written.
  */
 export function sgdUpdate(w: TypedArray, g: TypedArray, lr: number, outW: TypedArray): void {
+  if (w instanceof Float32Array && g instanceof Float32Array && outW instanceof Float32Array) {
+    const f = Math.fround;
+    const lr32 = f(lr);
+    // Each product and difference of float32 values, rounded once to float32, is the float32 operation.
+    for (let i = 0; i < w.length; i++) outW[i] = f(w[i]! - f(lr32 * g[i]!));
+    return;
+  }
   for (let i = 0; i < w.length; i++) outW[i] = w[i]! - lr * g[i]!;
 }

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly Adam update (`lib/kernels/wasm/optimizers.ts`) against the
+ * The WebAssembly Adam and gradient-descent updates (`lib/kernels/wasm/optimizers.ts`) against the
  * reference kernel of `lib/kernels/optimizers.ts`: bit for bit (the same
  * float32 operations in the same order), over sizes around its blocks, odd
  * and even, several steps in a row, in place and into new arrays. A kernel
@@ -8,9 +8,9 @@
  */
 import fc from 'fast-check';
 import { kernels, referenceKernels, type AdamHyperparameters } from '../../lib/kernels/index.js';
-import { wasmAdamUpdate } from '../../lib/kernels/wasm/optimizers.js';
+import { wasmAdamUpdate, wasmSgdUpdate } from '../../lib/kernels/wasm/optimizers.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
-import { backend } from '../../lib/index.js';
+import { backend, mul, sub, tensor } from '../../lib/index.js';
 
 const runtime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
 const fast = wasmAdamUpdate(runtime, referenceKernels.adamUpdate, 0);
@@ -110,5 +110,66 @@ describe('the WebAssembly Adam update', () => {
 
   test('is installed with the WebAssembly kernels', () => {
     if (backend() === 'wasm-simd') expect(kernels.adamUpdate).not.toBe(referenceKernels.adamUpdate);
+  });
+});
+
+describe('the WebAssembly gradient-descent update', () => {
+  const fastSgd = wasmSgdUpdate(runtime, referenceKernels.sgdUpdate, 0);
+
+  test('equals the reference bit for bit over sizes and learning rates, in place and into a new array', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 2, 3, 5, 4095, 4096, 4097, 9001),
+        fc.nat(1000),
+        fc.constantFrom(1e-3, 0.1, 0.3, 2, -0.5),
+        fc.boolean(),
+        (n, seed, lr, inPlace) => {
+          const [w, g] = [values(n, seed), values(n, seed + 1)];
+          const want = new Float32Array(n);
+          referenceKernels.sgdUpdate(w, g, lr, want);
+          const got = inPlace ? w.slice() : new Float32Array(n);
+          fastSgd(inPlace ? got : w, g, lr, got);
+          expect(sameBits(got, want)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('float32 arrays: lr rounded to float32, then a float32 product and difference, as sub(w, mul(g, lr))', () => {
+    const n = 5000;
+    const [w, g] = [values(n, 7), values(n, 8)];
+    const lr = 0.1; // not a float32 value: rounding it first changes results
+    const f = Math.fround;
+    const want = w.map((wi, i) => f(wi - f(f(lr) * g[i]!)));
+    const ops = sub(tensor(w), mul(tensor(g), lr)).dataSync() as Float32Array;
+    expect(sameBits(ops, want)).toBe(true);
+    for (const kernel of [referenceKernels.sgdUpdate, fastSgd]) {
+      const got = new Float32Array(n);
+      kernel(w, g, lr, got);
+      expect(sameBits(got, want)).toBe(true);
+    }
+    // Float64 arrays keep float64 arithmetic.
+    const w64 = new Float64Array(n);
+    referenceKernels.sgdUpdate(Float64Array.from(w), Float64Array.from(g), lr, w64);
+    expect(w64.some((x, i) => x !== want[i])).toBe(true);
+  });
+
+  test('float64, mixed and small float32 variables stay with the reference', () => {
+    const calls: number[] = [];
+    const spy: typeof referenceKernels.sgdUpdate = (...args) => {
+      calls.push(args[0].length);
+      referenceKernels.sgdUpdate(...args);
+    };
+    const thresholded = wasmSgdUpdate(runtime, spy, 1024);
+    thresholded(new Float64Array(2000), new Float64Array(2000), 0.1, new Float64Array(2000));
+    thresholded(new Float32Array(2001), new Float64Array(2001), 0.1, new Float32Array(2001));
+    thresholded(new Float32Array(10), new Float32Array(10), 0.1, new Float32Array(10));
+    thresholded(new Float32Array(2002), new Float32Array(2002), 0.1, new Float32Array(2002));
+    expect(calls).toEqual([2000, 2001, 10]);
+  });
+
+  test('is installed with the WebAssembly kernels', () => {
+    if (backend() === 'wasm-simd') expect(kernels.sgdUpdate).not.toBe(referenceKernels.sgdUpdate);
   });
 });

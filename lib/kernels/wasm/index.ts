@@ -16,7 +16,7 @@ import { wasmConv } from './conv.js';
 import { wasmBinary, wasmUnary } from './elementwise.js';
 import { gemmTiles, relaxedSimdSupported } from './gemm.js';
 import { wasmMatmul } from './matmul.js';
-import { wasmAdamUpdate } from './optimizers.js';
+import { wasmAdamUpdate, wasmSgdUpdate } from './optimizers.js';
 import { wasmPool } from './pool.js';
 import { kernelModuleBytes, Runtime, wasmApi, type WasmModule } from './runtime.js';
 import { MatmulThreads, threadsWanted } from './threads.js';
@@ -39,7 +39,7 @@ let privateMemory = false;
  * The fast kernels from compiled modules: `module` (shared memory where
  * threads are on) for matrix products and convolutions, which the worker
  * takes part in, and `privateModule` (an unshared memory; the same module where threads are off) for the
- * kernels this thread runs alone: element-wise maps, pooling and Adam. Every
+ * kernels this thread runs alone: element-wise maps, pooling and the optimizer updates. Every
  * copy between a JavaScript array and shared memory is a relaxed atomic copy,
  * about twice as slow as a plain one (a 784 KB copy: 34 against 14 us); on
  * their own memory the W4 step went from 3.2-3.8 ms to 2.9-3.2 ms, and the
@@ -59,6 +59,7 @@ function instantiate(module: WasmModule, privateModule: WasmModule): Partial<Ker
     ...wasmConv(runtime, undefined, threads),
     ...wasmPool(alone),
     adamUpdate: wasmAdamUpdate(alone, referenceKernels.adamUpdate),
+    sgdUpdate: wasmSgdUpdate(alone, referenceKernels.sgdUpdate),
   };
 }
 
@@ -151,7 +152,7 @@ export function gemmVariant(): 'relaxed-simd' | 'simd' | undefined {
 
 /**
  * Which memory the kernels that run on this thread alone (element-wise maps,
- * pooling, Adam) work in (for tests): `'private'`, apart from the products'
+ * pooling, the optimizer updates) work in (for tests): `'private'`, apart from the products'
  * shared memory (Node, threads on), `'products'` (the one memory: threads off,
  * or a browser), or undefined until the kernels are compiled.
  */

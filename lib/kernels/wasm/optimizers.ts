@@ -1,25 +1,38 @@
 /**
- * The fused Adam update (`../optimizers.ts`) in WebAssembly SIMD, for float32
+ * The fused Adam and gradient-descent updates (`../optimizers.ts`) in WebAssembly SIMD, for float32
  * variables. The TypeScript kernel computes float32 arrays in float32
  * arithmetic, one IEEE rounding per operation; this one does the same
  * operations in the same order in `f32x4` lanes (four elements at a time),
  * and IEEE arithmetic (add, multiply, divide, square root) is correctly
  * rounded, so the results are the TypeScript kernel's bit for bit. The arrays
  * go through WebAssembly memory block by block (w, g, m, v in; w, m, v out,
- * in place there).
+ * in place there; for gradient descent w and g in, w out).
  */
-import { adamConstants, type adamUpdate as referenceAdamUpdate } from '../optimizers.js';
+import {
+  adamConstants,
+  type adamUpdate as referenceAdamUpdate,
+  type sgdUpdate as referenceSgdUpdate,
+} from '../optimizers.js';
 import { I32, SimdOp as S, V128, type ModuleBuilder } from './emitter.js';
 import type { Runtime } from './runtime.js';
 
-/** The exported name of the kernel. */
+/** The exported name of the Adam kernel. */
 export const ADAM_F32 = 'adamF32';
+
+/** The exported name of the gradient-descent kernel. */
+export const SGD_F32 = 'sgdF32';
 
 /** Elements per trip through WebAssembly memory (w, g, m, v: 4 x 16 KiB, in L1/L2 between copies). */
 const BLOCK = 4096;
 
 /** Float32 variables of at least this many elements go to WebAssembly (below, the copies cost more). */
 export const WASM_ADAM_MIN_SIZE = 1024;
+
+/**
+ * The same for gradient descent. Measured on the bench machine, copies included: a 784 x 256 weight in 93 us
+ * against 515 us in TypeScript (its `Math.fround`s included), 4K elements 1.7-2.2 against 10.4 us.
+ */
+export const WASM_SGD_MIN_SIZE = 1024;
 
 /**
  * `adamF32(pw, pg, pm, pv, ph, n)`: over n float32 elements (n rounded up to
@@ -63,6 +76,24 @@ export function emitAdam(module: ModuleBuilder): void {
 }
 
 /**
+ * `sgdF32(pw, pg, plr, n)`: over n float32 elements (n rounded up to a multiple of 4; the caller leaves room)
+ * at byte addresses pw and pg, in place at pw: `w = w - lr g`, with the float32 learning rate at plr.
+ */
+export function emitSgd(module: ModuleBuilder): void {
+  const c = module.func(SGD_F32, [I32, I32, I32, I32]);
+  const [pw, pg, plr, n] = [0, 1, 2, 3];
+  const lr = c.local(V128);
+  const end = c.local(I32);
+  c.get(plr).loadSplat(4, 0).set(lr);
+  c.get(pw).get(n).i32(4).i32Mul().i32Add().set(end);
+  c.loop();
+  c.get(pw).get(pw).v128Load().get(lr).get(pg).v128Load().vOp(S.f32x4Mul).vOp(S.f32x4Sub).v128Store();
+  c.get(pg).i32(16).i32Add().set(pg);
+  c.get(pw).i32(16).i32Add().tee(pw).get(end).i32LtU().brIf(0);
+  c.end();
+}
+
+/**
  * The reference `adamUpdate` with float32 variables of at least `minSize`
  * elements run by {@link emitAdam}'s kernel (bit for bit the same results);
  * other dtypes, mixed arrays and small variables go to `reference`.
@@ -98,6 +129,43 @@ export function wasmAdamUpdate(
       outW.set(f32.subarray(W / 4, W / 4 + size), start);
       outM.set(f32.subarray(M / 4, M / 4 + size), start);
       outV.set(f32.subarray(V / 4, V / 4 + size), start);
+    }
+  };
+}
+
+/**
+ * The reference `sgdUpdate` with float32 variables of at least `minSize`
+ * elements run by {@link emitSgd}'s kernel (bit for bit the same results: the
+ * same two float32 operations); other dtypes, mixed arrays and small
+ * variables go to `reference`.
+ */
+export function wasmSgdUpdate(
+  runtime: Runtime,
+  reference: typeof referenceSgdUpdate,
+  minSize = WASM_SGD_MIN_SIZE,
+): typeof referenceSgdUpdate {
+  const kernel = runtime.exports[SGD_F32] as unknown as (...args: number[]) => void;
+  // Layout: the float32 learning rate (in 16 bytes), then w and g blocks of BLOCK float32 each.
+  const LR = 0;
+  const W = 16;
+  const G = W + BLOCK * 4;
+  runtime.reserve(G + BLOCK * 4);
+  return (w, g, lr, outW) => {
+    const n = w.length;
+    const f32s = w instanceof Float32Array && g instanceof Float32Array && outW instanceof Float32Array;
+    if (n < minSize || !f32s || g.length !== n || outW.length !== n) {
+      reference(w, g, lr, outW);
+      return;
+    }
+    const f32 = runtime.f32();
+    f32[LR / 4] = lr;
+    for (let start = 0; start < n; start += BLOCK) {
+      const size = Math.min(BLOCK, n - start);
+      const end = start + size;
+      f32.set(w.subarray(start, end), W / 4);
+      f32.set(g.subarray(start, end), G / 4);
+      kernel(W, G, LR, size);
+      outW.set(f32.subarray(W / 4, W / 4 + size), start);
     }
   };
 }

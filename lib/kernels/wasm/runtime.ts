@@ -9,7 +9,7 @@ import { ModuleBuilder } from './emitter.js';
 import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
 import { emitIm2colKernels } from './im2col.js';
 import { emitMath, type EXACT_F32, type MATH_F32, type RELU_GRAD_F32 } from './math.js';
-import { emitAdam } from './optimizers.js';
+import { emitAdam, emitSgd } from './optimizers.js';
 import { emitPacks, type PackKernel } from './pack.js';
 import { emitPool } from './pool.js';
 
@@ -63,6 +63,7 @@ export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 
   emitPacks(module, [tiles.f32, tiles.f64]);
   emitMath(module);
   emitAdam(module);
+  emitSgd(module);
   emitIm2colKernels(module);
   emitPool(module);
   return module.encode();
