@@ -13,7 +13,7 @@ import { caseArb, sizeOf, values, type Case } from './matmul-cases.js';
 import { referenceKernels } from '../../lib/kernels/index.js';
 import { wasmMatmul } from '../../lib/kernels/wasm/matmul.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
-import { CallProgram, MatmulThreads, threadsWanted } from '../../lib/kernels/wasm/threads.js';
+import { CallProgram, freshTaskCode, MatmulThreads, threadsWanted } from '../../lib/kernels/wasm/threads.js';
 
 const single = wasmMatmul(new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes())), 0);
 const sharedRuntime = () =>
@@ -228,6 +228,38 @@ describe('the heap', () => {
       threads.split = 'auto';
     }
     expect(threads.workerTasks).toBeGreaterThan(0);
+  });
+});
+
+describe('spinning', () => {
+  // Each clock reading allocates: a spin reads the clock every `pollsPerRead` polls, a power of two that
+  // doubles while readings come under 20 us apart and halves, down to 256, when they come over 80 us apart.
+  test('reads the clock less often while polls are fast, and more often again once they are slow', () => {
+    const code = freshTaskCode();
+    expect(code.pollsPerRead).toBe(256);
+    code.spin(() => false, 3000);
+    const fast = code.pollsPerRead;
+    expect({ fast, powerOfTwo: Number.isInteger(Math.log2(fast)), grew: fast > 256 }).toEqual({
+      fast,
+      powerOfTwo: true,
+      grew: true,
+    });
+    // Polls of at least 10 us each: every reading comes at least 256 x 10 us apart, so each spin halves it.
+    const slow = () => {
+      const start = performance.now();
+      while (performance.now() - start < 0.01);
+      return false;
+    };
+    for (let i = 0; i < Math.log2(fast) - 8; i++) code.spin(slow, 1);
+    expect(code.pollsPerRead).toBe(256);
+  });
+
+  test('returns at once when ready, and with a zero budget', () => {
+    const code = freshTaskCode();
+    let polls = 0;
+    code.spin(() => (polls++, true), 1000);
+    code.spin(() => (polls++, false), 0);
+    expect(polls).toBe(1);
   });
 });
 

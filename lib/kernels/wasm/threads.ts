@@ -389,14 +389,16 @@ function taskCode(L: Layout) {
       const clock = (globalThis as unknown as { performance: { now(): number } }).performance;
       let last = clock.now();
       const until = last + us / 1000;
-      // The clock is read only every `pollsPerRead` polls, doubled while readings come under 20 us apart:
-      // each performance.now() allocates its result on the heap. Read every 256 polls (about 1 us), a 1 ms
-      // spin allocated 10 KB, and the worker's young generation grew from 4 to 9 MB over the bench's W5 loop.
+      // The clock is read only every `pollsPerRead` polls, doubled while readings come under 20 us apart and
+      // halved when they come over 80 us apart (the spin then ends at most that late): each performance.now()
+      // allocates its result on the heap. Read every 256 polls (about 1 us), a 1 ms spin allocated 10 KB, and
+      // the worker's young generation grew from 4 to 9 MB over the bench's W5 loop.
       for (let polls = 1; !ready(); polls++) {
         if ((polls & (code.pollsPerRead - 1)) !== 0) continue;
         const time = clock.now();
-        if (time >= until) return;
         if (time - last < 0.02 && code.pollsPerRead < 1 << 20) code.pollsPerRead *= 2;
+        else if (time - last > 0.08 && code.pollsPerRead > 256) code.pollsPerRead /= 2;
+        if (time >= until) return;
         last = time;
       }
     },
@@ -467,6 +469,11 @@ function taskCode(L: Layout) {
 }
 
 const { runTask, claim, spin } = taskCode(LAYOUT);
+
+/** For tests: a fresh copy of the task code (its own `pollsPerRead`), as this thread runs it. */
+export function freshTaskCode(): ReturnType<typeof taskCode> {
+  return taskCode(LAYOUT);
+}
 
 /**
  * The worker's script (CommonJS, run with `eval: true`): {@link taskCode}'s
