@@ -63,6 +63,8 @@ const [P_COLS, P_NR, P_RAWB, P_TB] = [15, 16, 17, 18];
 // A job of calls (see `Calls`): the program's byte address (0: not such a job), its length in words, and the
 // first thread's scratch (a byte address) and the distance to the next thread's.
 const [P_CALLS, P_CALLS_WORDS, P_SCRATCH, P_SCRATCH_STRIDE] = [19, 20, 21, 22];
+// A product's tasks: their pack kernel's index in the exports' names, sorted (see `packKernel`).
+const P_PACK = 23;
 const CONTROL_INTS = P + 32;
 /**
  * How long a thread spins on a slot before it sleeps in `Atomics.wait` (us): the worker between jobs and while a
@@ -232,6 +234,7 @@ const LAYOUT = {
   P_CALLS_WORDS,
   P_SCRATCH,
   P_SCRATCH_STRIDE,
+  P_PACK,
 } as const;
 type Layout = typeof LAYOUT;
 
@@ -259,7 +262,7 @@ function taskCode(L: Layout) {
   // keepNames) wrap those in calls to a helper of the bundle, which the worker would not have.
   const code = {
     // The task code allocates nothing per task (no destructured arrays, no kernel names built from template
-    // strings, no views): whatever it allocates is alive while a collection runs, and such survivors are
+    // strings: this thread names a job's pack kernel by index, no views): whatever it allocates is alive while a collection runs, and such survivors are
     // promoted. On the bench's W5 loop it once promoted 9 MB of the main thread's heap against 2 MB on one
     // thread, and made the young generation grow from 16 to 41 MB.
 
@@ -291,34 +294,36 @@ function taskCode(L: Layout) {
       const c = (p[L.P_C]! >>> 0) + (batch * mPad + r0) * nPad * bytes;
       const ta = p[L.P_TA] === 1;
       const raw = (p[L.P_RAW]! >>> 0) + batch * mPad * k * bytes;
-      const pack = code.packer(x, ta, bytes, mr);
+      const pack = code.table(x)[p[L.P_PACK]!]!;
       for (let pc = 0; pc < k; pc += kc) {
-        if (ta)
-          pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-        else pack(raw + (r0 * k + pc) * bytes, k * bytes, Math.min(kc, k - pc), rPad / mr, a + pc * rPad * bytes);
-        const gemm = pc !== 0 ? (f64 ? x.gemmF64 : x.gemmF32) : f64 ? x.gemmSetF64 : x.gemmSetF32;
-        gemm(a + pc * rPad * bytes, b + pc * nPad * bytes, c, rPad, nPad, Math.min(kc, k - pc), nPad * bytes);
+        const steps = Math.min(kc, k - pc);
+        if (ta) pack(raw + (pc * mPad + r0) * bytes, mPad * bytes, steps, rPad / mr, a + pc * rPad * bytes);
+        else pack(raw + (r0 * k + pc) * bytes, k * bytes, steps, rPad / mr, a + pc * rPad * bytes);
+        code.gemm(x, f64, pc === 0)(a + pc * rPad * bytes, b + pc * nPad * bytes, c, rPad, nPad, steps, nPad * bytes);
       }
     },
 
-    /** Per instance of the kernels: its pack kernels by `packKey`, looked up by name once each. */
-    packers: new WeakMap<object, Map<number, (...args: number[]) => void>>(),
-
-    /** `x`'s kernel that packs runs of `width` elements (`packRuns...`) or `width` columns (`packCols...`). */
-    packer(x: KernelExports, runs: boolean, bytes: number, width: number): (...args: number[]) => void {
-      let byKey = code.packers.get(x);
-      if (byKey === undefined) code.packers.set(x, (byKey = new Map()));
-      const key = (runs ? 1 : 0) + 2 * bytes + 32 * width; // bytes is 4 or 8, so the low five bits hold both
-      let fn = byKey.get(key);
-      if (fn === undefined) {
-        fn = runs ? x[`packRuns${width * bytes}`]! : x[`packCols${bytes}x${width}`]!;
-        byKey.set(key, fn);
-      }
-      return fn;
+    /** `x`'s micro-kernel: the one that overwrites C for the first block of k, else the one that adds onto C. */
+    gemm(x: KernelExports, f64: boolean, first: boolean): KernelExports['gemmF32'] {
+      if (first) return f64 ? x.gemmSetF64 : x.gemmSetF32;
+      return f64 ? x.gemmF64 : x.gemmF32;
     },
 
     /** The exported functions of `x` by their names' sorted order (see `Calls`), made once per instance. */
     functions: new WeakMap<object, ((...args: number[]) => void)[]>(),
+
+    /** {@link functions} of `x`, made on first use. */
+    table(x: KernelExports): ((...args: number[]) => void)[] {
+      let fns = code.functions.get(x);
+      if (fns === undefined) {
+        const table = x as unknown as Record<string, (...args: number[]) => void>;
+        fns = Object.keys(table)
+          .sort()
+          .map((name) => table[name]!);
+        code.functions.set(x, fns);
+      }
+      return fns;
+    },
 
     /** An int32 view of the whole memory, made again only when the memory has grown. */
     words: new Int32Array(0),
@@ -328,14 +333,7 @@ function taskCode(L: Layout) {
 
     /** Runs task `t` of a job of calls (see `Calls`) as thread `thread` (0: the main thread, 1: the worker). */
     runCalls(t: number, p: Int32Array, x: KernelExports, memory: WasmMemory, thread: number): void {
-      let fns = code.functions.get(x);
-      if (fns === undefined) {
-        const table = x as unknown as Record<string, (...args: number[]) => void>;
-        fns = Object.keys(table)
-          .sort()
-          .map((name) => table[name]!);
-        code.functions.set(x, fns);
-      }
+      const fns = code.table(x);
       if (code.words.buffer !== memory.buffer) code.words = new Int32Array(memory.buffer);
       const words = code.words;
       const base = (p[L.P_CALLS]! >>> 0) / 4;
@@ -369,14 +367,13 @@ function taskCode(L: Layout) {
       const c = (p[L.P_C]! >>> 0) + (batch * mPad * nPad + j0) * bytes;
       const raw = (p[L.P_RAWB]! >>> 0) + batch * k * nPad * bytes;
       const tb = p[L.P_TB] === 1;
-      const pack = code.packer(x, !tb, bytes, nr);
+      const pack = code.table(x)[p[L.P_PACK]!]!;
       for (let pc = 0; pc < k; pc += kc) {
         const steps = Math.min(kc, k - pc);
         const dst = b + (pc * nPad + j0 * steps) * bytes;
         if (tb) pack(raw + (j0 * k + pc) * bytes, k * bytes, steps, width / nr, dst);
         else pack(raw + (pc * nPad + j0) * bytes, nPad * bytes, steps, width / nr, dst);
-        const gemm = pc !== 0 ? (f64 ? x.gemmF64 : x.gemmF32) : f64 ? x.gemmSetF64 : x.gemmSetF32;
-        gemm(a + pc * mPad * bytes, dst, c, mPad, width, steps, nPad * bytes);
+        code.gemm(x, f64, pc === 0)(a + pc * mPad * bytes, dst, c, mPad, width, steps, nPad * bytes);
       }
     },
 
@@ -537,6 +534,19 @@ async function loadBuiltin<T>(id: string): Promise<T> {
 }
 
 const clock = (globalThis as { performance?: { now(): number } }).performance;
+/**
+ * The pack kernel of a product's tasks, which pack their own panels: rows of A (`mr` wide) in tasks of rows,
+ * columns of B (`nr` wide) in tasks of columns, from runs (`packRuns`) or from columns (`packCols`) of the raw
+ * operand as it lies in memory.
+ */
+function packKernel(job: Job): string {
+  const bytes = job.f64 ? 8 : 4;
+  const columns = (job.cols ?? 0) > 0;
+  const width = columns ? job.nr! : job.mr;
+  const runs = columns ? job.transposeB !== true : job.transposeA;
+  return runs ? `packRuns${width * bytes}` : `packCols${bytes}x${width}`;
+}
+
 /** Milliseconds from some origin. */
 const now = (): number => (clock !== undefined ? clock.now() : Date.now());
 
@@ -723,6 +733,7 @@ export class MatmulThreads {
     ctl[P + P_CALLS_WORDS] = job.calls?.words ?? 0;
     ctl[P + P_SCRATCH] = job.calls?.scratch ?? 0;
     ctl[P + P_SCRATCH_STRIDE] = job.calls?.stride ?? 0;
+    ctl[P + P_PACK] = job.calls === undefined ? this.functionIndex(packKernel(job)) : 0;
     const tag = ((this.seq + 1) >>> 1) & 0xfff;
     Atomics.store(ctl, PACKED, 0);
     Atomics.store(ctl, DONE, 0);
