@@ -13,6 +13,7 @@ import {
   type adamUpdate as referenceAdamUpdate,
   type sgdUpdate as referenceSgdUpdate,
 } from '../optimizers.js';
+import type { TypedArray } from '../../dtype.js';
 import { I32, SimdOp as S, V128, type ModuleBuilder } from './emitter.js';
 import type { Runtime } from './runtime.js';
 
@@ -110,26 +111,26 @@ export function wasmAdamUpdate(
   const [G, M, V] = [W + BLOCK * 4, W + BLOCK * 8, W + BLOCK * 12];
   runtime.reserve(W + BLOCK * 16);
   return (w, g, m, v, h, outW, outM, outV) => {
-    const arrays = [w, g, m, v, outW, outM, outV];
-    const n = w.length;
-    if (n < minSize || !arrays.every((a) => a instanceof Float32Array && a.length === n)) {
+    if (!inKernel(w.length, minSize, [w, g, m, v, outW, outM, outV])) {
       reference(w, g, m, v, h, outW, outM, outV);
       return;
     }
-    const f32 = runtime.f32();
-    f32.set(adamConstants(h), H / 4);
-    for (let start = 0; start < n; start += BLOCK) {
-      const size = Math.min(BLOCK, n - start);
-      const end = start + size;
-      f32.set(w.subarray(start, end), W / 4);
-      f32.set(g.subarray(start, end), G / 4);
-      f32.set(m.subarray(start, end), M / 4);
-      f32.set(v.subarray(start, end), V / 4);
-      kernel(W, G, M, V, H, size);
-      outW.set(f32.subarray(W / 4, W / 4 + size), start);
-      outM.set(f32.subarray(M / 4, M / 4 + size), start);
-      outV.set(f32.subarray(V / 4, V / 4 + size), start);
-    }
+    runtime.f32().set(adamConstants(h), H / 4);
+    inBlocks(
+      runtime,
+      [
+        [w, W],
+        [g, G],
+        [m, M],
+        [v, V],
+      ],
+      [
+        [outW, W],
+        [outM, M],
+        [outV, V],
+      ],
+      (size) => kernel(W, G, M, V, H, size),
+    );
   };
 }
 
@@ -151,21 +152,44 @@ export function wasmSgdUpdate(
   const G = W + BLOCK * 4;
   runtime.reserve(G + BLOCK * 4);
   return (w, g, lr, outW) => {
-    const n = w.length;
-    const f32s = w instanceof Float32Array && g instanceof Float32Array && outW instanceof Float32Array;
-    if (n < minSize || !f32s || g.length !== n || outW.length !== n) {
+    if (!inKernel(w.length, minSize, [w, g, outW])) {
       reference(w, g, lr, outW);
       return;
     }
-    const f32 = runtime.f32();
-    f32[LR / 4] = lr;
-    for (let start = 0; start < n; start += BLOCK) {
-      const size = Math.min(BLOCK, n - start);
-      const end = start + size;
-      f32.set(w.subarray(start, end), W / 4);
-      f32.set(g.subarray(start, end), G / 4);
-      kernel(W, G, LR, size);
-      outW.set(f32.subarray(W / 4, W / 4 + size), start);
-    }
+    runtime.f32()[LR / 4] = lr;
+    inBlocks(
+      runtime,
+      [
+        [w, W],
+        [g, G],
+      ],
+      [[outW, W]],
+      (size) => kernel(W, G, LR, size),
+    );
   };
+}
+
+/** Whether the kernels take an update: every array a `Float32Array` of `n` elements, n at least `minSize`. */
+function inKernel(n: number, minSize: number, arrays: readonly TypedArray[]): boolean {
+  return n >= minSize && arrays.every((a) => a instanceof Float32Array && a.length === n);
+}
+
+/**
+ * Passes arrays of one length through the memory in blocks of BLOCK elements: per block, each of `inputs`
+ * copied to its byte address, `kernel(size)` run there, then each of `outputs` copied from its byte address.
+ */
+function inBlocks(
+  runtime: Runtime,
+  inputs: readonly (readonly [TypedArray, number])[],
+  outputs: readonly (readonly [TypedArray, number])[],
+  kernel: (size: number) => void,
+): void {
+  const f32 = runtime.f32();
+  const n = inputs[0]![0].length;
+  for (let start = 0; start < n; start += BLOCK) {
+    const size = Math.min(BLOCK, n - start);
+    for (const [array, at] of inputs) f32.set(array.subarray(start, start + size), at / 4);
+    kernel(size);
+    for (const [array, at] of outputs) array.set(f32.subarray(at / 4, at / 4 + size), start);
+  }
 }
