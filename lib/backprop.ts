@@ -11,7 +11,9 @@ import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
 import { checkVjpOutputs, numerics } from './numerics.js';
 import type { VjpRule } from './op.js';
-import { mayBeTracked, type TapeNode } from './recording.js';
+import { logAllocations, recycle } from './kernels/recycling.js';
+import { placement } from './kernels/placement.js';
+import { forwardMode, mayBeTracked, recording, type TapeNode } from './recording.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
 import { IdSet } from './id-set.js';
 import type { Tensor } from './tensor.js';
@@ -77,6 +79,30 @@ export function prunePlan(
  * reached, keyed by id; call it as often as needed with different seeds.
  */
 export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[]): Map<number, Tensor> {
+  if (!mayRecycle(plan)) return replayed(plan, seeds);
+  const { result: grads, allocated } = logAllocations(() => replayed(plan, seeds));
+  if (allocated.length > 0) {
+    const live = new Set<ArrayBufferLike>();
+    for (const g of grads.values()) if (ArrayBuffer.isView(g.storage)) live.add(g.storage.buffer);
+    recycle(allocated, live);
+  }
+  return grads;
+}
+
+/**
+ * Whether the arrays a replay of `plan` makes, other than those of the gradients it returns, are dead once it
+ * returns, so that their memory can be reused (lib/kernels/recycling.ts): on the CPU, with no tape recording the
+ * replay's ops, no forward accumulator taking their tangents, and no `customGradient` rule (user code, which could
+ * keep what it is given) on the path.
+ */
+function mayRecycle(plan: BackpropPlan): boolean {
+  if (placement.device !== undefined || recording.tapes > 0 || forwardMode.active > 0) return false;
+  for (const entry of plan.path) if (entry.node.op.name === 'customGradient') return false;
+  return true;
+}
+
+/** {@link replay} itself. */
+function replayed(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[]): Map<number, Tensor> {
   const { targets, path, reached, sourceIds } = plan;
   const grads = new Map<number, Tensor>();
   targets.forEach((t, i) => {

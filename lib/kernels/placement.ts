@@ -6,6 +6,7 @@
 import { allocate, type DType, type TypedArray } from '../dtype.js';
 import { MAX_SIZE, sizeError } from '../shape.js';
 import { kernels, type Kernels } from './index.js';
+import { outputArray } from './recycling.js';
 import type { Tensor } from '../tensor.js';
 import type { GpuArray, GpuDType, OnArrays, Storage } from './storage.js';
 
@@ -64,14 +65,15 @@ export function gpuDTypeOf(dtype: DType, op: string | undefined): GpuDType {
 }
 
 /**
- * An output array of `size` elements where ops run now: a zero-filled typed array on the CPU; device memory that
- * the op's kernel must write whole, or zeros with `zeroed` (an output written only in part, as by stridedWrite).
+ * An output array of `size` elements where ops run now, which the op's kernel must write whole (zeros with `zeroed`,
+ * for an output written only in part, as by stridedWrite): on the CPU a typed array, a dead one of the same byte
+ * length reused where the backward pass gave one back (lib/kernels/recycling.ts), else a new zero-filled one; on
+ * webgpu device memory, cleared only where asked.
  */
 export function allocateHere(dtype: DType, size: number, op?: string, zeroed = false): Storage {
   const device = placement.device;
-  if (device === undefined) return allocate(dtype, size, op);
+  if (device === undefined) return outputArray(dtype, size, op, zeroed);
   if (size > MAX_SIZE) throw sizeError(op, `${dtype === 'int32' ? 'an' : 'a'} ${dtype} result`, size);
-  // Every kernel writes its whole output except stridedWrite: device memory is cleared only where asked.
   return device.allocate(size, gpuDTypeOf(dtype, op ?? placement.op), zeroed);
 }
 
