@@ -7,6 +7,12 @@ import { GpuContext } from '../../lib/kernels/webgpu/context.js';
 import { adapterProbe, createGpu } from './adapter.js';
 
 /**
+ * Each WebGPU spec runs hundreds of dispatches on SwiftShader, a software Vulkan: 2-3 s for the largest alone, over
+ * Jest's 5 s default when CI runs two spec files at once on two cores. Every spec file that uses this harness gets 60 s.
+ */
+jest.setTimeout(60_000);
+
+/**
  * `describe` where a WebGPU adapter exists, else `describe.skip` (with the reason printed once). With
  * `TAPEGRAD_REQUIRE_WEBGPU=1` (CI sets it) a missing adapter fails the suite instead, with the reason.
  */
