@@ -27,6 +27,20 @@ export const RECYCLE_MIN_BYTES = 65536;
 /** The most bytes kept for reuse at once. */
 export const POOL_MAX_BYTES = 64 * 1024 * 1024;
 
+/** The smallest array logged and kept: {@link RECYCLE_MIN_BYTES} unless a spec sets it ({@link recycleFrom}). */
+let minBytes = RECYCLE_MIN_BYTES;
+
+/**
+ * For specs: logs and keeps arrays of at least `bytes` from now on (1: every
+ * array, so that small random graphs reuse memory too), and returns the
+ * previous threshold.
+ */
+export function recycleFrom(bytes: number): number {
+  const previous = minBytes;
+  minBytes = bytes;
+  return previous;
+}
+
 /** Dead array buffers kept for reuse, by byte length. */
 const pool = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
@@ -47,14 +61,14 @@ export function outputArray(dtype: DType, size: number, op: string | undefined, 
   if (out === undefined) out = allocate(dtype, size, op);
   else if (zeroed) out.fill(0);
   if (poison !== undefined && !zeroed) poison(out);
-  if (logs.length > 0 && out.byteLength >= RECYCLE_MIN_BYTES) for (const log of logs) log.push(out);
+  if (logs.length > 0 && out.byteLength >= minBytes) for (const log of logs) log.push(out);
   return out;
 }
 
 /** A kept array of `size` elements of `dtype`, or undefined when none of that byte length is kept. */
 function takeKept(dtype: DType, size: number): TypedArray | undefined {
   const bytes = size * BYTES[dtype];
-  if (bytes < RECYCLE_MIN_BYTES) return undefined;
+  if (bytes < minBytes) return undefined;
   const buffer = pool.get(bytes)?.pop();
   if (buffer === undefined) return undefined;
   pooledBytes -= bytes;
@@ -113,7 +127,7 @@ export function recycle(arrays: readonly TypedArray[], live: ReadonlySet<ArrayBu
       continue;
     }
     const bytes = buffer.byteLength;
-    if (bytes < RECYCLE_MIN_BYTES || bytes !== a.byteLength || pooledBytes + bytes > POOL_MAX_BYTES) continue;
+    if (bytes < minBytes || bytes !== a.byteLength || pooledBytes + bytes > POOL_MAX_BYTES) continue;
     const kept = pool.get(bytes);
     if (kept === undefined) pool.set(bytes, [buffer]);
     else if (kept.includes(buffer)) continue;
