@@ -10,11 +10,13 @@
  * collector does is the backward pass: the gradients it computes on the way
  * to the sources, and the temporaries of each VJP, are reachable from nothing
  * once it returns, provided nothing else recorded them (no other tape
- * recording, no forward accumulator active) and no user code saw them (no
- * `customGradient` on the path). `lib/backprop.ts` logs the arrays allocated
- * during such a replay ({@link logAllocations}) and gives back the ones that
- * the gradients it returns do not hold ({@link recycle}); `allocateHere` takes
- * arrays of a matching size from here ({@link outputArray}) before asking the engine for new ones.
+ * recording, a tape left recording included; no forward accumulator active)
+ * and no user code saw them (no `customGradient` on the path).
+ * `lib/backprop.ts` logs the arrays allocated during such a replay
+ * ({@link logAllocations}) and gives back the ones that the gradients it
+ * returns do not hold ({@link recycle}); `allocateHere` takes arrays of a
+ * matching size from here ({@link outputArray}) before asking the engine for
+ * new ones.
  *
  * Only arrays of at least {@link RECYCLE_MIN_BYTES} are kept (smaller ones
  * cost the C library nothing to reuse), at most {@link POOL_MAX_BYTES} in all
