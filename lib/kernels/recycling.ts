@@ -22,7 +22,7 @@
  * cost the C library nothing to reuse), at most {@link POOL_MAX_BYTES} in all
  * (the rest are left to the collector).
  */
-import { allocate, type DType, type TypedArray } from '../dtype.js';
+import { allocate, ARRAY_TYPES, type DType, type TypedArray } from '../dtype.js';
 
 /** Arrays smaller than this are neither logged nor kept. */
 export const RECYCLE_MIN_BYTES = 65536;
@@ -50,8 +50,6 @@ let pooledBytes = 0;
 /** The open allocation logs, innermost last (see {@link logAllocations}). */
 const logs: TypedArray[][] = [];
 
-const BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, bool: 1 };
-
 /**
  * A CPU output array of `size` elements of `dtype` for a kernel that writes it
  * whole: a kept one of the same byte length if there is one (its contents
@@ -69,21 +67,13 @@ export function outputArray(dtype: DType, size: number, op: string | undefined, 
 
 /** A kept array of `size` elements of `dtype`, or undefined when none of that byte length is kept. */
 function takeKept(dtype: DType, size: number): TypedArray | undefined {
-  const bytes = size * BYTES[dtype];
+  const type = ARRAY_TYPES[dtype];
+  const bytes = size * type.BYTES_PER_ELEMENT;
   if (bytes < minBytes) return undefined;
   const buffer = pool.get(bytes)?.pop();
   if (buffer === undefined) return undefined;
   pooledBytes -= bytes;
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer);
-    case 'float64':
-      return new Float64Array(buffer);
-    case 'int32':
-      return new Int32Array(buffer);
-    case 'bool':
-      return new Uint8Array(buffer);
-  }
+  return new type(buffer);
 }
 
 /** What {@link outputArray} does to every array it returns, when set by {@link poisonOutputs} (specs). */
