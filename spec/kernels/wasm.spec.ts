@@ -291,6 +291,81 @@ describe('memories', () => {
   });
 });
 
+describe('float64 sums leave the memory rounded to float32 as JavaScript rounds them (Runtime.sumsOut)', () => {
+  const shared = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes(undefined, true)), undefined, true);
+  const f32max = 3.4028234663852886e38;
+  /** Values where rounding is delicate: ties, the edges of float32's range, subnormals, signed zeros, NaN. */
+  const edges = [
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1,
+    -1,
+    1 + 2 ** -24,
+    1 + 3 * 2 ** -24,
+    1 - 2 ** -25,
+    f32max,
+    f32max * (1 + 2 ** -25),
+    f32max * (1 + 2 ** -23),
+    -f32max * 2,
+    2 ** -149,
+    2 ** -150,
+    3 * 2 ** -151,
+    2 ** -151,
+    1e-40,
+    -1e-45,
+    1 / 3,
+    Math.PI,
+    -1e30,
+    123456789.123,
+  ];
+
+  /** Writes `values` as float64 from float64 element `at` of `runtime`'s memory and takes them out as float32. */
+  function roundTrip(runtime: Runtime, values: readonly number[], at: number): Float32Array {
+    runtime.reserve((at + values.length + 1) * 8);
+    runtime.f64().set(values, at);
+    const out = new Float32Array(values.length).fill(7);
+    runtime.sumsOut(at, out);
+    return out;
+  }
+
+  test.each([
+    ['its own', runtime],
+    ['a shared', shared],
+  ])('every edge case, in %s memory, at even and odd lengths and offsets', (_, memory) => {
+    for (const length of [0, 1, 2, 3, edges.length - 1, edges.length]) {
+      for (const at of [0, 1, 5]) {
+        const values = edges.slice(0, length);
+        const got = roundTrip(memory, values, at);
+        const want = Float32Array.from(values);
+        const differ = values.map((_, i) => i).filter((i) => !Object.is(got[i], want[i]));
+        expect({ length, at, differ }).toEqual({ length, at, differ: [] });
+      }
+    }
+  });
+
+  test('any float64 values (a property, 1 to 3,000 of them)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double(), { minLength: 1, maxLength: 3000 }), fc.nat(64), (values, at) => {
+        const got = roundTrip(runtime, values, at);
+        const want = Float32Array.from(values);
+        return values.every((_, i) => Object.is(got[i], want[i]));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a Float64Array output takes the values as they are', () => {
+    runtime.reserve(4096);
+    runtime.f64().set([1 / 3, -0, 2 ** -1074], 3);
+    const out = new Float64Array(3);
+    runtime.sumsOut(3, out);
+    expect(Array.from(out)).toEqual([1 / 3, -0, 2 ** -1074]);
+  });
+});
+
 /** Sets (or, with undefined, unsets) TAPEGRAD_KERNELS; returns what puts it back. */
 function withKernelsEnv(value: string | undefined): () => void {
   const saved = process.env.TAPEGRAD_KERNELS;

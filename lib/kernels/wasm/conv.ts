@@ -426,7 +426,7 @@ function sharedInputGradient(
     runtime.f64().fill(0, from, Math.min(from + images * perImageSums, sums / 2 + dx.length));
   };
   threads.runCalls({ ...placeProgram(runtime, end, program, cAt + MC * nPad), reset });
-  dx.set(runtime.f64().subarray(sums / 2, sums / 2 + dx.length));
+  runtime.sumsOut(sums / 2, dx as Float32Array);
 }
 
 /** Copies C (m x n, row stride ldc, at element `c` of `mem`) into `out`. */
@@ -638,7 +638,7 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
         runtime.exports[`col2imRowsF${bytes * 8}`]!(c * bytes, ldc, r0, r1 - r0, sums * bytes, ...windowArgs(g));
       const r = product(runtime, shared ? threads : undefined, tile, p);
       if (r.consumed) {
-        dx.set(runtime.f64().subarray((sums * bytes) / 8, (sums * bytes) / 8 + dx.length));
+        runtime.sumsOut((sums * bytes) / 8, dx as Float32Array | Float64Array);
         return;
       }
       // On two threads, C is whole: gather each element's terms from it, in the same order.

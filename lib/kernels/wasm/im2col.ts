@@ -752,8 +752,31 @@ function storeLanes(f: Code, acc: readonly number[], vectors: number, lanes: num
   }
 }
 
+/**
+ * `roundF64ToF32(src, dst, pairs)`: rounds `2 pairs` float64 values at byte address `src` to float32 (to nearest,
+ * ties to even: JavaScript's conversion) at `dst`, two at a time; `dst` may be `src` (each pair is read before the
+ * bytes it is written to). The gradients that col2im and the pooling kernels sum in float64 leave memory this way:
+ * as float32 already, so that a plain copy takes them out (a `Float32Array` set from a `Float64Array` converts
+ * element by element: 0.19-0.21 ms for 200,704 values from shared memory here, against 0.04 for the copy).
+ */
+function emitRoundF64ToF32(module: ModuleBuilder): void {
+  const f = module.func(ROUND_F64_TO_F32, [I32, I32, I32]);
+  const [src, dst, pairs] = [0, 1, 2];
+  f.block().loop();
+  f.get(pairs).sOp(O.i32Eqz).brIf(1);
+  f.get(dst).get(src).v128Load().vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
+  f.get(src).i32(16).i32Add().set(src);
+  f.get(dst).i32(8).i32Add().set(dst);
+  f.get(pairs).i32(1).i32Sub().set(pairs);
+  f.br(0).end().end();
+}
+
+/** The exported name of {@link emitRoundF64ToF32}'s kernel. */
+export const ROUND_F64_TO_F32 = 'roundF64ToF32';
+
 /** Adds the im2col and col2im kernels (float32 and float64), and the single-channel convolutions, to `module`. */
 export function emitIm2colKernels(module: ModuleBuilder): void {
+  emitRoundF64ToF32(module);
   for (const bytes of [4, 8] as const) {
     emitIm2colRows(module, 'dense', bytes);
     emitCol2im(module, bytes);

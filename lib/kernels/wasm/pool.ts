@@ -437,7 +437,7 @@ export function wasmPool(runtime: Runtime, minSize = POOL_MIN_SIZE): PoolKernels
       const acc = accumulator(dyAt + align(dy.length), dx.length);
       runtime.f32().set(dy, dyAt);
       x.scatterAddF32To64!(dyAt * 4, r.arg * 4, dy.length, acc * 8);
-      dx.set(runtime.f64().subarray(acc, acc + dx.length));
+      runtime.sumsOut(acc, dx as Float32Array);
     },
     maxPoolGather(ddx, xs, g, y) {
       if (small(g) || !f32(xs)) return referenceMaxPoolGather(ddx, xs, g, y);
@@ -461,7 +461,7 @@ export function wasmPool(runtime: Runtime, minSize = POOL_MIN_SIZE): PoolKernels
       const acc = accumulator((align(dy.length) * bytes) / 4, dx.length);
       (bytes === 4 ? runtime.f32() : runtime.f64()).set(dy);
       x[`avgPoolBackpropF${bytes * 8}`]!(0, acc * 8, ...geometryArgs(g));
-      dx.set(runtime.f64().subarray(acc, acc + dx.length));
+      runtime.sumsOut(acc, dx as Float32Array | Float64Array);
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import { ModuleBuilder } from './emitter.js';
 import { emitGemm, TILE_F32, TILE_F64, type Tile } from './gemm.js';
-import { emitIm2colKernels } from './im2col.js';
+import { emitIm2colKernels, ROUND_F64_TO_F32 } from './im2col.js';
 import { emitMath, type EXACT_F32, type MATH_F32, type RELU_GRAD_F32 } from './math.js';
 import { emitAdam, emitSgd } from './optimizers.js';
 import { emitPacks, type PackKernel } from './pack.js';
@@ -132,6 +132,23 @@ export class Runtime {
   f64(): Float64Array {
     if (this.buffer !== this.memory.buffer) this.refresh();
     return this.f64View;
+  }
+
+  /**
+   * Copies the `out.length` float64 values from float64 element `at` into `out`: a `Float64Array` as they are; a
+   * `Float32Array` rounded in place by `roundF64ToF32` (to nearest, as JavaScript's conversion), then copied as
+   * float32. The values' memory is left changed.
+   */
+  sumsOut(at: number, out: Float32Array | Float64Array): void {
+    const n = out.length;
+    if (out instanceof Float64Array) {
+      out.set(this.f64().subarray(at, at + n));
+      return;
+    }
+    const pairs = n >> 1; // the kernel writes each pair's float32s over bytes it has read; an odd last one is left
+    this.exports[ROUND_F64_TO_F32]!(at * 8, at * 8, pairs);
+    out.set(this.f32().subarray(2 * at, 2 * at + 2 * pairs));
+    if (n > 2 * pairs) out[n - 1] = this.f64()[at + n - 1]!;
   }
 
   private refresh(): void {
