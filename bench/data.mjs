@@ -30,8 +30,12 @@ export const W7 = {
   c2: 32,
   k: 5,
   out: 10,
-  warmup: 3, // untimed steps (steps 0-2)
-  timed: 10, // timed steps (3-12): "loss step 12" is the loss of the last
+  // Untimed steps (0-39). A training run's steps are mostly steady ones, and tapegrad's first steps are not: the C
+  // library returns freed arrays to the system until its thresholds have grown, so each step's new arrays fault
+  // their pages in again. In fresh processes here steps 3-12 took 41-48 ms (770-1,005 page faults a step), steps
+  // 23-32 24-30 ms (57-103) and steps 53-79 24-30 ms (0-3); steps 3-12 were what W7 timed until then.
+  warmup: 40,
+  timed: 20, // timed steps (40-59): "last loss" is step 59's
   capMs: 2000, // a library whose steps 1-2 average over this stops there (1 warm-up + 2 timed steps)
 };
 if (QUICK) {

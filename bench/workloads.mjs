@@ -325,8 +325,8 @@ export async function runW6(A, log, { budgetS } = {}) {
 }
 
 /**
- * W7: CNN training steps on one batch. Steps 0-2 untimed, then `W7.timed` timed steps: the median ms/step, and
- * the loss of the last step. A library whose steps 1-2 average over `W7.capMs` stops after them (1 warm-up, 2
+ * W7: CNN training steps on one batch. `W7.warmup` untimed steps, then `W7.timed` timed steps: the median ms/step,
+ * and the loss of the last step. A library whose steps 1-2 average over `W7.capMs` stops after them (1 warm-up, 2
  * timed steps, `capped`).
  */
 export async function runW7(A, log) {
