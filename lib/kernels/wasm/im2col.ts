@@ -405,24 +405,7 @@ function emitCol2im(module: ModuleBuilder, bytes: 4 | 8): void {
   f.end(); // loop p
   // dx[n, h, w, :] = the sums, rounded once.
   f.get(acc).set(a);
-  f.get(pairs).set(c);
-  f.block().loop();
-  f.get(c).sOp(O.i32Eqz).brIf(1);
-  if (bytes === 4) f.get(out).get(a).v128Load().vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
-  else f.get(out).get(a).v128Load().v128Store();
-  f.get(a).i32(16).i32Add().set(a);
-  f.get(out)
-    .i32(2 * bytes)
-    .i32Add()
-    .set(out);
-  f.get(c).i32(1).i32Sub().set(c);
-  f.br(0).end().end();
-  f.get(odd).if();
-  f.get(out).get(a).floatLoad(8);
-  if (bytes === 4) f.sOp(O.f32DemoteF64);
-  f.floatStore(bytes);
-  f.get(out).i32(bytes).i32Add().set(out);
-  f.end();
+  storeSums(f, { from: a, to: out, pairs, odd, count: c }, bytes);
   f.get(w).i32(1).i32Add().tee(w).get(W).i32LtU().brIf(0);
   f.end();
   f.get(h).i32(1).i32Add().tee(h).get(H).i32LtU().brIf(0);
@@ -753,22 +736,51 @@ function storeLanes(f: Code, acc: readonly number[], vectors: number, lanes: num
 }
 
 /**
- * `roundF64ToF32(src, dst, pairs)`: rounds `2 pairs` float64 values at byte address `src` to float32 (to nearest,
- * ties to even: JavaScript's conversion) at `dst`, two at a time; `dst` may be `src` (each pair is read before the
- * bytes it is written to). The gradients that col2im and the pooling kernels sum in float64 leave memory this way:
- * as float32 already, so that a plain copy takes them out (a `Float32Array` set from a `Float64Array` converts
- * element by element: 0.19-0.21 ms for 200,704 values from shared memory here, against 0.04 for the copy).
+ * Emits the store of `2 pairs + odd` float64 sums from byte address `from` to `to` (locals, both left past them):
+ * rounded once to float32 (`bytes` 4: to nearest, ties to even, as JavaScript's conversion) or as they are
+ * (`bytes` 8), a pair at a time in `f64x2` lanes, then the odd last one; `count` is a scratch local. Each pair is
+ * read before anything is written over it, so `to` may be `from`.
+ */
+function storeSums(
+  f: Code,
+  v: { from: number; to: number; pairs: number; odd: number; count: number },
+  bytes: 4 | 8,
+): void {
+  const { from, to, pairs, odd, count } = v;
+  f.get(pairs).set(count);
+  f.block().loop();
+  f.get(count).sOp(O.i32Eqz).brIf(1);
+  if (bytes === 4) f.get(to).get(from).v128Load().vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
+  else f.get(to).get(from).v128Load().v128Store();
+  f.get(from).i32(16).i32Add().set(from);
+  f.get(to)
+    .i32(2 * bytes)
+    .i32Add()
+    .set(to);
+  f.get(count).i32(1).i32Sub().set(count);
+  f.br(0).end().end();
+  f.get(odd).if();
+  f.get(to).get(from).floatLoad(8);
+  if (bytes === 4) f.sOp(O.f32DemoteF64);
+  f.floatStore(bytes);
+  f.get(to).i32(bytes).i32Add().set(to);
+  f.end();
+}
+
+/**
+ * `roundF64ToF32(src, dst, n)`: rounds the n float64 values at byte address `src` to float32 at `dst`
+ * ({@link storeSums}; `dst` may be `src`). The gradients that col2im and the pooling kernels sum in float64 leave
+ * memory this way: as float32 already, so that a plain copy takes them out (a `Float32Array` set from a
+ * `Float64Array` converts element by element: 0.19-0.21 ms for 200,704 values from shared memory here, against
+ * 0.04 for the copy).
  */
 function emitRoundF64ToF32(module: ModuleBuilder): void {
   const f = module.func(ROUND_F64_TO_F32, [I32, I32, I32]);
-  const [src, dst, pairs] = [0, 1, 2];
-  f.block().loop();
-  f.get(pairs).sOp(O.i32Eqz).brIf(1);
-  f.get(dst).get(src).v128Load().vOp(S.f32x4DemoteF64x2Zero).v128Store64Low();
-  f.get(src).i32(16).i32Add().set(src);
-  f.get(dst).i32(8).i32Add().set(dst);
-  f.get(pairs).i32(1).i32Sub().set(pairs);
-  f.br(0).end().end();
+  const [src, dst, n] = [0, 1, 2];
+  const { pairs, odd, count } = namedLocals(f, ['pairs', 'odd', 'count']);
+  f.get(n).i32(1).sOp(O.i32ShrU).set(pairs);
+  f.get(n).i32(1).sOp(O.i32And).set(odd);
+  storeSums(f, { from: src, to: dst, pairs, odd, count }, 4);
 }
 
 /** The exported name of {@link emitRoundF64ToF32}'s kernel. */
