@@ -30,9 +30,9 @@ export const W7 = {
   c2: 32,
   k: 5,
   out: 10,
-  // Untimed steps (0-39). A training run's steps are mostly steady ones, and tapegrad's first steps are not: the C
-  // library returns freed arrays to the system until its thresholds have grown, so each step's new arrays fault
-  // their pages in again. In fresh processes here steps 3-12 took 41-48 ms (770-1,005 page faults a step), steps
+  // Untimed steps (0-39). A training run's steps are mostly steady ones, and tapegrad's first steps are not: until
+  // the engine's first collection no freed array can be reused, and until the C library's thresholds have grown it
+  // returns large freed arrays to the system, so each step's new arrays fault their pages in again. In fresh processes here steps 3-12 took 41-48 ms (770-1,005 page faults a step), steps
   // 23-32 24-30 ms (57-103) and steps 53-79 24-30 ms (0-3); steps 3-12 were what W7 timed until then.
   warmup: 40,
   timed: 20, // timed steps (40-59): "last loss" is step 59's
