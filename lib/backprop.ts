@@ -11,7 +11,7 @@ import { add, reshape, sum } from './ops/index.js';
 import { onesLike } from './creation.js';
 import { checkVjpOutputs, numerics } from './numerics.js';
 import type { VjpRule } from './op.js';
-import { logAllocations, recycle } from './kernels/recycling.js';
+import { handOver, logAllocations, recycle } from './kernels/recycling.js';
 import { placement } from './kernels/placement.js';
 import { forwardMode, mayBeTracked, recording, type TapeNode } from './recording.js';
 import { broadcastAxes, broadcastsTo, formatShape, shapesEqual } from './shape.js';
@@ -79,13 +79,17 @@ export function prunePlan(
  * reached, keyed by id; call it as often as needed with different seeds.
  */
 export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[]): Map<number, Tensor> {
-  if (!mayRecycle(plan)) return replayed(plan, seeds);
-  const { result: grads, allocated } = logAllocations(() => replayed(plan, seeds));
-  if (allocated.length > 0) {
-    const live = new Set<ArrayBufferLike>();
-    for (const g of grads.values()) if (ArrayBuffer.isView(g.storage)) live.add(g.storage.buffer);
-    recycle(allocated, live);
+  if (!mayRecycle(plan)) {
+    const grads = replayed(plan, seeds);
+    handOver(undefined);
+    return grads;
   }
+  const { result: grads, allocated } = logAllocations(() => replayed(plan, seeds));
+  const live = new Set<ArrayBufferLike>();
+  for (const g of grads.values()) if (ArrayBuffer.isView(g.storage)) live.add(g.storage.buffer);
+  if (allocated.length > 0) recycle(allocated, live);
+  // The gradients' own arrays: dead too once the caller is done with them (minimize gives them back after its update).
+  handOver(allocated.filter((a) => live.has(a.buffer)));
   return grads;
 }
 

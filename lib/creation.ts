@@ -172,8 +172,8 @@ function made<D extends DType>(op: string, data: DataTypeMap[D], shape: Shape, d
  * @internal
  */
 export function copyHere(op: string, t: Tensor): Storage {
-  if (placement.device === undefined) return t.values.slice();
-  if (!t.onGpu) return placement.device.upload(t.values, gpuDTypeOf(t.dtype, op));
+  if (placement.device === undefined) return t.valuesNow.slice();
+  if (!t.onGpu) return placement.device.upload(t.valuesNow, gpuDTypeOf(t.dtype, op));
   const out = allocateHere(t.dtype, t.size, op);
   active().cast(t.placed, out);
   return out;

@@ -8,7 +8,8 @@
  */
 import { describeValue } from './format.js';
 import { convertToTensor } from './creation.js';
-import { isFloat } from './dtype.js';
+import { isFloat, type TypedArray } from './dtype.js';
+import { gradientsHandedOver } from './kernels/recycling.js';
 import { identity } from './ops/index.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { GradientTape } from './tape.js';
@@ -419,6 +420,22 @@ export function hessian(f: (x: Tensor) => Tensor): (x: TensorLike) => Tensor {
  * ```
  */
 export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): VariableGrads {
+  const { value, grads } = differentiateVariables(f, varList, false);
+  return { value, grads };
+}
+
+/**
+ * {@link variableGrads}, with the variables it differentiated; with `handOver`, also the large arrays of the
+ * gradients that only the caller can hold (lib/kernels/recycling.ts `gradientsHandedOver`), for an optimizer to
+ * give back once it has applied them. `f` runs under a tape of its own that nothing else reads
+ * (lib/recording.ts `privateTape`), so that reading a variable in `f` does not stop an update in place.
+ * @internal
+ */
+export function differentiateVariables(
+  f: () => Tensor,
+  varList: readonly Variable[] | undefined,
+  handOver: boolean,
+): VariableGrads & { readonly variables: readonly Variable[]; readonly owned: readonly TypedArray[] } {
   const V = 'tapegrad.variableGrads';
   checkFunction('variableGrads', f);
   let listed: Variable[] | undefined;
@@ -444,7 +461,7 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): V
   let vars: Variable[];
   try {
     if (listed !== undefined) tape.watch(listed);
-    value = f();
+    value = tape.recordPrivately(f);
     vars = listed ?? tape.watchedVariables();
   } finally {
     tape.stop();
@@ -460,7 +477,9 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): V
     }
     byName.set(v.name, v);
   }
-  const gs = tape.gradient(y, vars);
+  const { result: gs, owned } = handOver
+    ? gradientsHandedOver(() => tape.gradient(y, vars))
+    : { result: tape.gradient(y, vars), owned: [] };
   const out: { [name: string]: Tensor } = {};
   vars.forEach((v, i) => {
     if (gs[i] !== undefined) setOwn(out, v.name, gs[i]); // a variable may be named '__proto__'
@@ -471,7 +490,7 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): V
         'compute it from them inside f (a value computed before f runs, or cut by stopGradient, has no gradient)',
     );
   }
-  return { value: y, grads: out };
+  return { value: y, grads: out, variables: vars, owned };
 }
 
 /** One run of f under a fresh tape: its value, the gradient of each argument, and its aux. */

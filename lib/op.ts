@@ -142,6 +142,11 @@ export function defineOp<A>(name: OpName | SpecOpName, def: Omit<OpDef<A>, 'name
       placement.op = caller;
     }
     if (numerics.on) checkOutput(op as OpDef<unknown>, inputs, output, run);
+    for (let i = 0; i < inputs.length; i++) {
+      // An output over a variable's own array (reshape, identity) keeps that array: no update may write into it.
+      const x = inputs[i]!;
+      if (x.storage === output.storage) x.markShared();
+    }
     if (recording.tapes > 0) {
       recordOp(op as OpDef<unknown>, differentiable, inputs, output, attrs);
       if (numerics.on && output.node !== undefined) noteCallSite(output.node, run);

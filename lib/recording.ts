@@ -70,6 +70,14 @@ interface RecordingState {
    * log) do not keep the step's graph alive.
    */
   liveTapes: number;
+  /**
+   * The number of the tape whose saved values nobody can read once its own
+   * gradient is taken (`variableGrads` and the optimizers run `f` under one),
+   * while it runs `f`; 0: none. A variable it alone records (no other tape
+   * recording, no forward accumulator) does not count the value saved as
+   * shared, so that an optimizer may then update it in place.
+   */
+  privateTape: number;
 }
 
 /** @internal */
@@ -81,6 +89,7 @@ export const recording: RecordingState = {
   epoch: { reads: [], next: undefined, pausedBy: 0 },
   outside: [],
   liveTapes: 0,
+  privateTape: 0,
 };
 
 /**
@@ -219,18 +228,37 @@ function noteRead(variable: Tensor): void {
   epoch.reads.push(variable);
 }
 
-/** The inputs as the backward pass must see them: variables by their value now. */
+/**
+ * The inputs as the backward pass must see them: variables by their value now, counted as shared unless the only
+ * tape recording is a private one ({@link RecordingState.privateTape}).
+ */
 function savedInputs(inputs: readonly Tensor[]): readonly Tensor[] {
   let saved = inputs;
+  const shared = recording.tapes !== 1 || recording.privateTape <= recording.pausedBy || forwardMode.active !== 0;
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i]!;
-    const s = x.snapshot();
+    const s = x.snapshot(shared);
     if (s !== x) {
       if (saved === inputs) saved = inputs.slice();
       (saved as Tensor[])[i] = s;
     }
   }
   return saved;
+}
+
+/**
+ * Runs `fn` with the tape numbered `sequence` as the private one ({@link RecordingState.privateTape}): the caller
+ * made it, and nothing but that caller's own gradient call reads what it records.
+ * @internal
+ */
+export function recordPrivately<T>(sequence: number, fn: () => T): T {
+  const outer = recording.privateTape;
+  recording.privateTape = sequence;
+  try {
+    return fn();
+  } finally {
+    recording.privateTape = outer;
+  }
 }
 
 /**

@@ -40,7 +40,7 @@ export class TapeHistory {
   /** Ids below this were made before the tape. */
   readonly createdAt = nextTensorId();
   /** Its place among tapes and `withoutRecording` calls: those numbered above it pause it. */
-  private readonly sequence = ++recording.sequence;
+  readonly sequence = ++recording.sequence;
   /** Tensor id ranges in which the tape recorded: `[from0, to0, from1, to1, ...]`, the last `to` Infinity while it records. */
   private ranges: number[] = [];
   /** Watched tensor ids, each with the first id made after it was watched. */

@@ -28,7 +28,7 @@ import {
   type TapeMethod,
   type UnconnectedGradients,
 } from './tape-arguments.js';
-import { recording } from './recording.js';
+import { recordPrivately, recording } from './recording.js';
 import { tapeGraphOf, type TapeGraph } from './tape-graph.js';
 import { TapeHistory } from './tape-history.js';
 import { Tensor } from './tensor.js';
@@ -125,6 +125,15 @@ export class GradientTape {
     this.watchAccessedVariables = options.watchAccessedVariables ?? true;
     this.history = new TapeHistory(this.watchAccessedVariables);
     this.history.start();
+  }
+
+  /**
+   * Runs `fn` with this tape as the private one (lib/recording.ts `recordPrivately`): for a tape its maker never
+   * hands out, whose saved values only its own gradient call reads.
+   * @internal
+   */
+  recordPrivately<T>(fn: () => T): T {
+    return recordPrivately(this.history.sequence, fn);
   }
 
   /**

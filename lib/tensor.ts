@@ -174,6 +174,16 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
+   * The data as {@link Tensor.values} gives it, for a read that keeps no reference to the array once it returns (a
+   * copy, a print): a variable does not count such a read as sharing its array (see `Variable.mayUpdateInPlace`).
+   * @internal
+   */
+  get valuesNow(): DataTypeMap[D] {
+    if (this.onGpu) throw this.onGpuError('read synchronously');
+    return this.storage as DataTypeMap[D];
+  }
+
+  /**
    * Replaces the data (a variable's assign): the old data stays with the tensors that share it, and GPU memory no
    * tensor holds any more goes back to the pool at once.
    * @internal
@@ -276,12 +286,21 @@ export class Tensor<D extends DType = DType> {
 
   /**
    * The value an op recorded now must keep for its backward pass. A tensor is
-   * immutable, so itself; a variable gives its current value.
+   * immutable, so itself; a variable gives its current value, and unless
+   * `shared` is false counts its array as shared from then on (a tape of an
+   * optimizer's own, spent before the update, passes false).
    * @internal
    */
-  snapshot(): Tensor<D> {
+  snapshot(_shared = true): Tensor<D> {
     return this;
   }
+
+  /**
+   * Notes that something else now holds this tensor's array (an op's output over it): a variable then never writes
+   * its next value into that array. Nothing for a tensor, whose data never changes.
+   * @internal
+   */
+  markShared(): void {}
 
   /**
    * A copy of the data as a typed array of the dtype
@@ -293,7 +312,7 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   dataSync(): DataTypeMap[D] {
-    return this.values.slice() as DataTypeMap[D];
+    return this.valuesNow.slice() as DataTypeMap[D];
   }
 
   /**
@@ -342,7 +361,7 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   arraySync(): NestedArray {
-    return nest(this.values, this.shape);
+    return nest(this.valuesNow, this.shape);
   }
 
   /**
@@ -355,13 +374,13 @@ export class Tensor<D extends DType = DType> {
    */
   item(): number {
     if (this.onGpu) throw this.onGpuError('read synchronously by item()');
-    if (this.values.length !== 1) {
+    if (this.valuesNow.length !== 1) {
       throw new Error(
-        `tapegrad.Tensor.item: the tensor has ${this.values.length} elements (shape [${this.shape.join(',')}]); ` +
+        `tapegrad.Tensor.item: the tensor has ${this.valuesNow.length} elements (shape [${this.shape.join(',')}]); ` +
           'item() needs exactly one, use dataSync() or arraySync() for more',
       );
     }
-    return this.values[0]!;
+    return this.valuesNow[0]!;
   }
 
   /**
@@ -410,7 +429,7 @@ export class Tensor<D extends DType = DType> {
     // GPU memory is not read here (WebGPU has no synchronous read): its dtype and shape stand in for the values.
     const shape = `[${this.shape.join(',')}]`;
     const gpu = `    on webgpu: ${this.dtype}, shape ${shape} (await data() for the values)`;
-    lines.push(this.onGpu ? gpu : `    ${formatValues(this.values, this.shape, this.dtype)}`);
+    lines.push(this.onGpu ? gpu : `    ${formatValues(this.valuesNow, this.shape, this.dtype)}`);
     return lines.join('\n');
   }
 
@@ -486,7 +505,7 @@ export class Tensor<D extends DType = DType> {
    * ```
    */
   toString(): string {
-    const values = this.onGpu ? 'on webgpu' : formatValues(this.values, this.shape, this.dtype);
+    const values = this.onGpu ? 'on webgpu' : formatValues(this.valuesNow, this.shape, this.dtype);
     return `Tensor(${values}, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
   }
 }

@@ -1,7 +1,12 @@
 /**
  * Variables: mutable holders of a tensor value, for model parameters.
  * A variable is a Tensor whose value `assign` replaces (never mutating the
- * old data in place, so what a tape saved stays valid).
+ * old data in place, so what a tape saved stays valid). An optimizer's fused
+ * update writes into the variable's own array instead, but only when nothing
+ * else can read that array: the variable counts its array as shared once
+ * anything is given it (a snapshot for a tape or a function, `values`, an op
+ * whose output is the same array) and writes in place only while it is not,
+ * the way TensorFlow's variables copy on write.
  */
 import { convertToTensor, copyHere, tensor } from './creation.js';
 import type { DataTypeMap, DType } from './dtype.js';
@@ -25,6 +30,11 @@ let nextVariable = 0;
 /**
  * A mutable tensor: usable wherever a Tensor is. `assign`, `assignAdd` and
  * `assignSub` replace its value (same shape and dtype); they are not recorded.
+ * A value taken from a variable (a view such as `reshape`, a tape's saved
+ * value, a `customGradient`'s) keeps its values when the variable changes.
+ * On the CPU an optimizer's update writes into the variable's own array when
+ * nothing has taken it since the variable got it (as TensorFlow's variables
+ * copy on write), which spares a new array per step.
  *
  * @example
  * ```ts
@@ -88,12 +98,38 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     return true;
   }
 
-  /** @internal The current value, as an immutable tensor with this variable's id. */
-  override snapshot(): Tensor<D> {
+  /**
+   * Whether something other than this variable may hold its array now: set when the array is given out, cleared
+   * when the variable gets a new array of its own.
+   */
+  private shared = false;
+
+  /** @internal The current value, as an immutable tensor with this variable's id, sharing its array. */
+  override snapshot(shared = true): Tensor<D> {
+    if (shared) this.shared = true;
     const value = new Tensor(this.storage, this.shape, this.dtype, this.id);
     // Ops on the value (a backward pass reads it) are recorded by tapes that track the variable.
     value.watched = this.watched || this.trainable;
     return value;
+  }
+
+  /** @internal The data (see {@link Tensor.values}): the array is shared from now on, as a snapshot's is. */
+  override get values(): DataTypeMap[D] {
+    this.shared = true;
+    return super.values;
+  }
+
+  /**
+   * @internal Whether an update may write the new value into the variable's own array: it is on the CPU and
+   * nothing else can hold it (no snapshot, `values` read nor op output shares it since the variable got it).
+   */
+  mayUpdateInPlace(): boolean {
+    return !this.shared && !this.onGpu;
+  }
+
+  /** @internal Counts the variable's array as shared: an op gave it as its output. */
+  override markShared(): void {
+    this.shared = true;
   }
 
   /** @internal */
@@ -123,6 +159,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     }
     // A fresh array: tensors and tape entries that share the old data keep it.
     this.replaceStorage(copyHere('Variable.assign', t.snapshot()) as DataTypeMap[D]);
+    this.shared = false;
     return this;
   }
 
@@ -138,6 +175,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
       );
     }
     this.replaceStorage(value.storage);
+    this.shared = false;
   }
 
   /**

@@ -128,6 +128,41 @@ export function recycle(arrays: readonly TypedArray[], live: ReadonlySet<ArrayBu
   }
 }
 
+/** The open hand-over windows (see {@link gradientsHandedOver}), innermost last. */
+const handOvers: { arrays: readonly TypedArray[] | undefined; replays: number }[] = [];
+
+/**
+ * Runs `fn`, a gradient call whose caller alone receives the gradients, and
+ * returns its result with the large arrays of those gradients that only the
+ * caller can hold: those that the one backward replay `fn` ran made, when that
+ * replay could give back its other arrays ({@link handOver}). None when `fn`
+ * ran several replays (a `customGradient` rule that differentiates inside),
+ * or one that could not. The caller may {@link recycle} them once it is done
+ * with the gradients, as `minimize` does after its update.
+ */
+export function gradientsHandedOver<T>(fn: () => T): { readonly result: T; readonly owned: readonly TypedArray[] } {
+  const window: { arrays: readonly TypedArray[] | undefined; replays: number } = { arrays: undefined, replays: 0 };
+  handOvers.push(window);
+  try {
+    const result = fn();
+    return { result, owned: window.replays === 1 ? (window.arrays ?? []) : [] };
+  } finally {
+    handOvers.splice(handOvers.lastIndexOf(window), 1);
+  }
+}
+
+/**
+ * Called by every backward replay as it returns: `arrays`, the large arrays
+ * it made that the gradients it returns hold, when nothing but its caller can
+ * hold them (as for the arrays it gives back), else `undefined`.
+ */
+export function handOver(arrays: readonly TypedArray[] | undefined): void {
+  for (const window of handOvers) {
+    window.replays++;
+    window.arrays = arrays;
+  }
+}
+
 /** The bytes kept for reuse now. */
 export function recycledBytes(): number {
   return pooledBytes;

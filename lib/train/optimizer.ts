@@ -6,17 +6,17 @@
  * that is a number or a schedule of the step count. Each optimizer supplies
  * only its slot names and its update rule.
  */
-import { isFloat } from '../dtype.js';
+import { isFloat, type TypedArray } from '../dtype.js';
 import { describeValue } from '../format.js';
 import { copyHere, fill, scalar, zerosLike } from '../creation.js';
-import { allocateHere } from '../kernels/placement.js';
+import { allocateHere, placement } from '../kernels/placement.js';
+import { recycle } from '../kernels/recycling.js';
 import type { Storage } from '../kernels/storage.js';
-import { variableGrads, type VariableGrads } from '../functional.js';
+import { differentiateVariables, type VariableGrads } from '../functional.js';
 import { keep, tidy } from '../memory.js';
 import { numerics } from '../numerics.js';
 import { withoutRecording } from '../recording.js';
 import { formatShape, shapesEqual } from '../shape.js';
-import { GradientTape } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { Variable } from '../variable.js';
 import { liveVariablesNamed, rememberVariable } from '../variable-registry.js';
@@ -186,8 +186,10 @@ export abstract class Optimizer {
     // In a tidy scope, as TensorFlow.js's minimize: on webgpu the step's activations and gradients go back to the
     // pool when it ends (the slots are kept; on the CPU this costs nothing).
     return tidy(() => {
-      const { value, grads, variables } = this.differentiate(f, varList);
+      const { value, grads, variables, owned } = this.differentiate(f, varList, true);
       this.apply(grads, variables);
+      // The gradients were this call's alone: their arrays go back for reuse (lib/kernels/recycling.ts).
+      if (owned.length > 0) recycle(owned, this.arraysHeld(variables, value));
       return returnCost ? value : null;
     });
   }
@@ -213,7 +215,7 @@ export abstract class Optimizer {
    * ```
    */
   computeGradients(f: () => Tensor, varList?: readonly Variable[]): VariableGrads {
-    const { value, grads } = this.differentiate(f, varList);
+    const { value, grads } = this.differentiate(f, varList, false);
     return { value, grads };
   }
 
@@ -357,33 +359,39 @@ export abstract class Optimizer {
    */
   protected abstract update(value: Tensor, gradient: Tensor, slots: Slots, lr: number, step: number): Tensor;
 
-  /** `f()`, its gradients by name, and the variables those names belong to. */
+  /**
+   * `f()`, its gradients by name, and the variables those names belong to; with `handOver`, also the large arrays
+   * of the gradients that only this call holds (see `differentiateVariables`).
+   */
   private differentiate(
     f: () => Tensor,
     varList: readonly Variable[] | undefined,
-  ): VariableGrads & { variables: Map<string, Variable> } {
-    let read: readonly Variable[] = varList ?? [];
-    const result =
-      varList !== undefined
-        ? variableGrads(f, varList)
-        : variableGrads(() => {
-            // A second tape, stopped once f returns, tells which variables f read.
-            const spy = new GradientTape();
-            try {
-              return f();
-            } finally {
-              spy.stop();
-              read = spy.watchedVariables();
-            }
-          });
+    handOver: boolean,
+  ): VariableGrads & { variables: Map<string, Variable>; owned: readonly TypedArray[] } {
+    const result = differentiateVariables(f, varList, handOver);
     const variables = new Map<string, Variable>();
-    for (const v of read) {
+    for (const v of result.variables) {
       if (Object.hasOwn(result.grads, v.name)) {
         variables.set(v.name, v);
         rememberVariable(v);
       }
     }
-    return { ...result, variables };
+    return { value: result.value, grads: result.grads, variables, owned: result.owned };
+  }
+
+  /** The buffers of the variables' values, their slots and `value`: arrays that stay live after a step. */
+  private arraysHeld(variables: ReadonlyMap<string, Variable>, value: Tensor): Set<ArrayBufferLike> {
+    const held = new Set<ArrayBufferLike>();
+    const add = (t: Tensor) => {
+      if (ArrayBuffer.isView(t.storage)) held.add(t.storage.buffer);
+    };
+    add(value);
+    for (const [name, v] of variables) {
+      add(v);
+      const slots = this.state.get(name);
+      if (slots !== undefined) for (const slot of Object.values(slots)) add(slot);
+    }
+    return held;
   }
 
   /** applyGradients, resolving names first in `known` (the variables minimize just differentiated). */
@@ -471,7 +479,15 @@ export function fusedUpdate(
   const [w] = inputs as [Tensor];
   const fusable = !numerics.on && isFloat(w.dtype) && inputs.every((x) => x.dtype === w.dtype && x.size === w.size);
   if (!fusable) return undefined;
-  const outs = Array.from({ length: outputs }, () => allocateHere(w.dtype, w.size));
+  // A variable nothing else holds the array of (lib/variable.ts) takes its new value in that array.
+  const inPlace =
+    w instanceof Variable &&
+    placement.device === undefined &&
+    w.mayUpdateInPlace() &&
+    inputs.every((x, i) => i === 0 || x.storage !== w.storage);
+  const outs = Array.from({ length: outputs }, (_, i) =>
+    i === 0 && inPlace ? w.placed : allocateHere(w.dtype, w.size),
+  );
   run(
     inputs.map((x) => x.placed),
     outs,
@@ -481,7 +497,10 @@ export function fusedUpdate(
   return tensors;
 }
 
-/** The new values fused updates made: arrays no one else holds, which a variable may take without a copy. */
+/**
+ * The new values fused updates made: arrays no one else holds (a fresh one, or the variable's own), which a
+ * variable may take without a copy.
+ */
 const fresh = new WeakSet<Tensor>();
 
 /** A tensor with a copy of x's values (never recorded): slots the optimizer may change in place. */
