@@ -89,28 +89,41 @@ export function createAdapter(
     },
     w2: (n, A, B) => w2Of(tg, read, () => {}, n, A, B),
     w3: (N, X, W, B) => w3Of(tg, read, N, X, W, B),
+    /**
+     * W4 and W5: the parameters as variables, updated by `train.sgd(lr).minimize` (p <- p - lr * grad, one fused
+     * update each, in the variable's own array when nothing else holds it; the gradients go back for reuse once
+     * applied). A build without `train` (a --baseline) runs the update as ops on plain tensors.
+     */
     mlp(p) {
       const X = tg.tensor(p.X, [p.batch, p.inp]);
       const Y = tg.tensor(p.Y, [p.batch, p.out]);
-      const lr = tg.scalar(p.lr);
-      let P = [
+      const initial = [
         tg.tensor(p.W1, [p.inp, p.hid]),
         tg.tensor(p.b1, [p.hid]),
         tg.tensor(p.W2, [p.hid, p.out]),
         tg.tensor(p.b2, [p.out]),
       ];
+      const lossOf = ([W1, b1, W2, b2]) => softmaxCrossEntropy(Y, dense(dense(X, W1, b1, 'relu'), W2, b2));
+      if (typeof tg.train?.sgd === 'function') {
+        const vars = initial.map((t) => tg.variable(t));
+        const optimizer = tg.train.sgd(p.lr);
+        return {
+          step: () => read(optimizer.minimize(() => lossOf(vars), true, vars)),
+          dispose() {}, // W5 runs 1,000 steps of this with no disposal calls at all
+        };
+      }
+      const lr = tg.scalar(p.lr);
+      let P = initial;
       return {
         step() {
           const tape = new tg.GradientTape();
           tape.watch(P);
-          const [W1, b1, W2, b2] = P;
-          const logits = dense(dense(X, W1, b1, 'relu'), W2, b2);
-          const loss = softmaxCrossEntropy(Y, logits);
+          const loss = lossOf(P);
           const grads = tape.gradient(loss, P);
           P = P.map((t, i) => tg.sub(t, tg.mul(grads[i], lr)));
           return read(loss);
         },
-        dispose() {}, // W5 runs 1,000 steps of this with no disposal calls at all
+        dispose() {},
       };
     },
     ...realShapes(() => tg, { read, readLogits: (t) => t.dataSync(), softmaxCrossEntropy, dense, convRelu }),
