@@ -55,7 +55,7 @@ function toTensor(op: string, values: TensorLike, shape: readonly number[] | und
   if (dtype !== undefined) checkDType(op, dtype);
   if (shape !== undefined) checkShape(op, shape);
   if (values instanceof Tensor) {
-    const t = values.snapshot();
+    const t = values.snapshot(false); // copied below: a variable's array is not shared by this
     return t.onGpu
       ? copyOnDevice(op, t, shape ?? t.shape, dtype ?? t.dtype)
       : fromFlat(op, t.values, shape ?? t.shape, dtype ?? t.dtype);

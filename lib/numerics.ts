@@ -157,11 +157,11 @@ export function checkOutput(
         `${what.where}); ${backwardContext(inVjp)}`,
     );
   }
-  const cameIn = inputs.findIndex((x) => isFloat(x.dtype) && firstNonFinite(x.values) >= 0);
+  const cameIn = inputs.findIndex((x) => isFloat(x.dtype) && firstNonFinite(x.valuesNow) >= 0);
   const source =
     cameIn < 0
       ? ''
-      : ` Its input ${cameIn} already held ${describeBad(inputs[cameIn]!, firstNonFinite(inputs[cameIn]!.values)).value}: ` +
+      : ` Its input ${cameIn} already held ${describeBad(inputs[cameIn]!, firstNonFinite(inputs[cameIn]!.valuesNow)).value}: ` +
         'it was made before checking was on, or given as data (check it with checkNumerics(x, message)).';
   throw new Error(
     `${C}: '${op.name}' gave ${what.value} in the forward pass (${what.where}); its inputs were ${shapes(inputs)}.` +
@@ -250,7 +250,7 @@ export function countNonFinite(values: TypedArray): number {
 
 /** `NaN` / `Infinity` / `-Infinity`, and where: `at [1, 0] of its float32 [2,3] output (1 of 6 elements)`. */
 function describeBad(t: Tensor, index: number): { value: string; where: string } {
-  const values = t.values;
+  const values = t.valuesNow;
   const count = countNonFinite(values);
   return {
     value: String(values[index]),

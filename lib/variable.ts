@@ -82,7 +82,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
    * ```
    */
   constructor(initial: Tensor<D>, trainable: boolean, name: string | undefined) {
-    super(copyHere('variable', initial.snapshot()) as DataTypeMap[D], initial.shape, initial.dtype);
+    super(copyHere('variable', initial.snapshot(false)) as DataTypeMap[D], initial.shape, initial.dtype);
     this.trainable = trainable;
     this.name = name ?? `Variable_${nextVariable++}`;
     rememberVariable(this); // weakly: optimizers resolve gradients by name among the live variables
@@ -158,7 +158,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
       );
     }
     // A fresh array: tensors and tape entries that share the old data keep it.
-    this.replaceStorage(copyHere('Variable.assign', t.snapshot()) as DataTypeMap[D]);
+    this.replaceStorage(copyHere('Variable.assign', t.snapshot(false)) as DataTypeMap[D]);
     this.shared = false;
     return this;
   }

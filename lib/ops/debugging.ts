@@ -32,12 +32,12 @@ const checkNumericsOp: OpRunner<string> = defineOp('checkNumerics', {
           'or ±Infinity (found at this read)',
       );
     } else if (isFloat(x!.dtype)) {
-      const bad = firstNonFinite(x!.values);
+      const bad = firstNonFinite(x!.valuesNow);
       if (bad >= 0) {
-        const count = countNonFinite(x!.values);
+        const count = countNonFinite(x!.valuesNow);
         throw new Error(
           `tapegrad.checkNumerics: ${message}: the ${x!.dtype} ${formatShape(x!.shape)} tensor holds ` +
-            `${x!.values[bad]} (${count} of ${x!.size} elements not finite, the first at flat index ${bad})`,
+            `${x!.valuesNow[bad]} (${count} of ${x!.size} elements not finite, the first at flat index ${bad})`,
         );
       }
     }

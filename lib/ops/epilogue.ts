@@ -32,7 +32,7 @@ export function applyEpilogue(
       y = gpuStep(product, (out) =>
         active().binary('add', product.placed, product.shape, bias.placed, bias.shape, out, product.shape),
       );
-    } else kernels.binary('add', y.values, y.shape, bias.values, bias.shape, y.values, y.shape);
+    } else kernels.binary('add', y.values, y.shape, bias.valuesNow, bias.shape, y.values, y.shape);
   }
   if (activation === 'relu') {
     const x = y;

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import {
   GradientTape,
   customGradient,
+  fused,
   identity,
   randomNormal,
   reshape,
@@ -58,6 +59,19 @@ describe('an update in place', () => {
       expect(arrayOf(w)).toBe(before);
     },
   );
+
+  test('reads that keep nothing do not stop it: a bias in fused.matMul, dataSync, printing, a copy by tensor()', () => {
+    const W = variable(randomNormal([784, 64], 0, 0.05, 'float32', 10));
+    const b = weights(64, 11);
+    const x = randomNormal([16, 784], 0, 1, 'float32', 12);
+    const arrays = [arrayOf(W), arrayOf(b)];
+    const optimizer = train.adam(0.01);
+    for (let step = 0; step < 2; step++) {
+      optimizer.minimize(() => fused.matMul({ a: x, b: W, bias: b, activation: 'relu' }).square().mean());
+      void [b.dataSync(), String(b), b.arraySync(), tensor(W), variable(b)];
+    }
+    expect([arrayOf(W) === arrays[0], arrayOf(b) === arrays[1]]).toEqual([true, true]);
+  });
 
   test.each(Object.keys(FUSED))('%s: the trajectory is bit for bit that of updates into new arrays', (name) => {
     // `held` has its value read through `values` before every step, which counts its array as shared: each of its
