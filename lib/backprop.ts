@@ -85,11 +85,14 @@ export function replay(plan: BackpropPlan, seeds: readonly (Tensor | undefined)[
     return grads;
   }
   const { result: grads, allocated } = logAllocations(() => replayed(plan, seeds));
-  const live = new Set<ArrayBufferLike>();
-  for (const g of grads.values()) if (ArrayBuffer.isView(g.storage)) live.add(g.storage.buffer);
-  if (allocated.length > 0) recycle(allocated, live);
+  let live: Set<ArrayBufferLike> | undefined;
+  if (allocated.length > 0) {
+    live = new Set<ArrayBufferLike>();
+    for (const g of grads.values()) if (ArrayBuffer.isView(g.storage)) live.add(g.storage.buffer);
+    recycle(allocated, live);
+  }
   // The gradients' own arrays: dead too once the caller is done with them (minimize gives them back after its update).
-  handOver(allocated.filter((a) => live.has(a.buffer)));
+  handOver(allocated, live);
   return grads;
 }
 

@@ -169,8 +169,7 @@ export class Tensor<D extends DType = DType> {
    * @internal
    */
   get values(): DataTypeMap[D] {
-    if (this.onGpu) throw this.onGpuError('read synchronously');
-    return this.storage as DataTypeMap[D];
+    return this.valuesNow;
   }
 
   /**

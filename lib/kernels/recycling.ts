@@ -152,11 +152,15 @@ export function gradientsHandedOver<T>(fn: () => T): { readonly result: T; reado
 }
 
 /**
- * Called by every backward replay as it returns: `arrays`, the large arrays
- * it made that the gradients it returns hold, when nothing but its caller can
- * hold them (as for the arrays it gives back), else `undefined`.
+ * Called by every backward replay as it returns: `allocated`, the large arrays
+ * it made, when nothing but its caller can hold them (as for the arrays it
+ * gives back), else `undefined`; `live`, the buffers of the gradients it
+ * returns (absent: none of them is large). The gradients' own arrays are
+ * picked out only while a window is open.
  */
-export function handOver(arrays: readonly TypedArray[] | undefined): void {
+export function handOver(allocated: readonly TypedArray[] | undefined, live?: ReadonlySet<ArrayBufferLike>): void {
+  if (handOvers.length === 0) return;
+  const arrays = allocated === undefined ? undefined : allocated.filter((a) => live?.has(a.buffer) === true);
   for (const window of handOvers) {
     window.replays++;
     window.arrays = arrays;
