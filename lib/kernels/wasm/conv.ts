@@ -31,7 +31,8 @@
  * of whole images (input gradient); every element sums its terms in the order
  * of one thread. Other large forward products share their blocks of rows as
  * `wasmMatmul` does, the patch matrix for a block of rows built on this thread
- * as its task is published.
+ * as its task is published. The programs are built once per geometry and
+ * kept, since a training step repeats the same few convolutions.
  */
 import type { TypedArray } from '../../dtype.js';
 import {
@@ -285,17 +286,20 @@ function sharedForward({ runtime, threads, tile, g }: Shared, x: TypedArray, fil
   mem.set(x, 0);
   mem.set(filter, bRaw);
   packBlock(runtime.exports, mem, true, bRaw, n, n, k, nr, b);
-  const program = new CallProgram(threads);
-  const geometry = windowArgs(g);
-  for (let r0 = 0; r0 < m; r0 += rows) {
-    const end = Math.min(r0 + rows, m);
-    // Lanes of rows past the last position (in the last panel) keep the scratch's values: they reach only C's
-    // rows past the last, which are never read.
-    program
-      .task()
-      .call('im2colLanesF32', [0, 0, r0, end - r0, k * 16, ...geometry], [1])
-      .call('gemmSetF32', [0, b * 4, (c + r0 * nPad) * 4, roundUp(end - r0, mr), nPad, k, nPad * 4], [0]);
-  }
+  const program = kept(threads, 'forward', tile, g, () => {
+    const calls = new CallProgram(threads);
+    const geometry = windowArgs(g);
+    for (let r0 = 0; r0 < m; r0 += rows) {
+      const end = Math.min(r0 + rows, m);
+      // Lanes of rows past the last position (in the last panel) keep the scratch's values: they reach only C's
+      // rows past the last, which are never read.
+      calls
+        .task()
+        .call('im2colLanesF32', [0, 0, r0, end - r0, k * 16, ...geometry], [1])
+        .call('gemmSetF32', [0, b * 4, (c + r0 * nPad) * 4, roundUp(end - r0, mr), nPad, k, nPad * 4], [0]);
+    }
+    return calls;
+  });
   threads.runCalls(placeProgram(runtime, c + mPad * nPad, program, rows * k));
   copyOut(runtime.f32(), c, nPad, m, n, y);
 }
@@ -309,7 +313,9 @@ function sharedForward({ runtime, threads, tile, g }: Shared, x: TypedArray, fil
  * row the run touches (the window of that row's taps alone, the padding moved
  * to match), then multiplied into the run's rows. So the patch matrix is built
  * once in all, B streams past each block of rows once as on one thread, and
- * each element of dFilter sums the same terms in the same order.
+ * each element of dFilter sums the same terms in the same order. dy is packed
+ * on both threads first (a job of its own, blocks of k split between two
+ * tasks), and both jobs are built once per geometry ({@link kept}).
  */
 function sharedFilterGradient(
   { runtime, threads, tile, g }: Shared,
@@ -320,9 +326,6 @@ function sharedFilterGradient(
   const { mr, nr } = tile;
   const [m, k, n] = [patch(g), positions(g), g.outChannels];
   const [mPad, nPad] = [roundUp(m, mr), roundUp(n, nr)];
-  const { filterHeight: FH, filterWidth: FW, inChannels: C } = g;
-  const taps = FH * FW;
-  const tasks = Math.min(taps, Math.max(2, Math.ceil(m / MC)));
   // Elements: x, raw dy, packed dy (blocks of KC_PACKED steps), C.
   const bRaw = roundUp(x.length, 4);
   const b = roundUp(bRaw + k * n, 4);
@@ -331,10 +334,57 @@ function sharedFilterGradient(
   const mem = runtime.f32();
   mem.set(x, 0);
   mem.set(dy, bRaw);
-  for (let pc = 0; pc < k; pc += KC_PACKED) {
-    packBlock(runtime.exports, mem, true, bRaw + pc * n, n, n, Math.min(KC_PACKED, k - pc), nr, b + pc * nPad);
+  const jobs = kept(threads, 'filter', tile, g, () => buildFilterGradientJobs(threads, tile, g, bRaw, b, c));
+  if (jobs.pack === undefined) {
+    for (let pc = 0; pc < k; pc += KC_PACKED) {
+      packBlock(runtime.exports, mem, true, bRaw + pc * n, n, n, Math.min(KC_PACKED, k - pc), nr, b + pc * nPad);
+    }
+  } else {
+    threads.runCalls({ ...placeProgram(runtime, c + mPad * nPad, jobs.pack, 0), brief: true });
   }
-  const program = new CallProgram(threads);
+  threads.runCalls(placeProgram(runtime, c + mPad * nPad, jobs.products, jobs.scratch));
+  copyOut(runtime.f32(), c, nPad, m, n, dFilter);
+}
+
+/** The jobs of a shared filter gradient: packing dy (undefined: packed on this thread), then the products. */
+interface FilterGradientJobs {
+  readonly pack: CallProgram | undefined;
+  readonly products: CallProgram;
+  /** Scratch elements per thread that the products take. */
+  readonly scratch: number;
+}
+
+/** The jobs of {@link sharedFilterGradient} for geometry `g`, with its operands at elements `bRaw`, `b` and `c`. */
+function buildFilterGradientJobs(
+  threads: MatmulThreads,
+  tile: Tile,
+  g: WindowGeometry,
+  bRaw: number,
+  b: number,
+  c: number,
+): FilterGradientJobs {
+  const { nr } = tile;
+  const [m, k, n] = [patch(g), positions(g), g.outChannels];
+  const nPad = roundUp(n, nr);
+  const { filterHeight: FH, filterWidth: FW, inChannels: C } = g;
+  // dy's blocks of k packed in two tasks of whole blocks, where its rows are whole panels of a width that
+  // `packRuns` has (as `packBlock` would pack them); else on this thread.
+  let pack: CallProgram | undefined;
+  const blocks = Math.ceil(k / KC_PACKED);
+  if (n % nr === 0 && (nr === 4 || nr === 8) && blocks >= 2) {
+    pack = new CallProgram(threads);
+    for (let t = 0; t < 2; t++) {
+      pack.task();
+      for (let block = Math.round((t * blocks) / 2); block < Math.round(((t + 1) * blocks) / 2); block++) {
+        const pc = block * KC_PACKED;
+        const args = [(bRaw + pc * n) * 4, n * 4, Math.min(KC_PACKED, k - pc), n / nr, (b + pc * nPad) * 4];
+        pack.call(`packRuns${nr * 4}`, args);
+      }
+    }
+  }
+  const taps = FH * FW;
+  const tasks = Math.min(taps, Math.max(2, Math.ceil(m / MC)));
+  const products = new CallProgram(threads);
   let longest = 0;
   for (let t = 0; t < tasks; t++) {
     const [t0, t1] = [Math.round((t * taps) / tasks), Math.round(((t + 1) * taps) / tasks)];
@@ -348,21 +398,42 @@ function sharedFilterGradient(
     }
     const rows = (t1 - t0) * C; // a multiple of MR: the channels are
     longest = Math.max(longest, rows);
-    program.task();
+    products.task();
     for (let pc = 0; pc < k; pc += KC_PACKED) {
       const kc = Math.min(KC_PACKED, k - pc);
       // Each piece's panels follow the previous piece's (panels of MR = 4 of the patch's entries, kc steps each).
       for (const [tap, piece] of pieces) {
-        program.call('im2colPanelsF32', [0, (tap - t0) * C * kc * 4, pc, kc, kc * 16, ...piece], [1]);
+        products.call('im2colPanelsF32', [0, (tap - t0) * C * kc * 4, pc, kc, kc * 16, ...piece], [1]);
       }
       for (let r0 = 0; r0 < rows; r0 += MC) {
         const args = [r0 * kc * 4, (b + pc * nPad) * 4, (c + (t0 * C + r0) * nPad) * 4];
-        program.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', [...args, Math.min(MC, rows - r0), nPad, kc, nPad * 4], [0]);
+        products.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', [...args, Math.min(MC, rows - r0), nPad, kc, nPad * 4], [0]);
       }
     }
   }
-  threads.runCalls(placeProgram(runtime, c + mPad * nPad, program, longest * KC_PACKED));
-  copyOut(runtime.f32(), c, nPad, m, n, dFilter);
+  return { pack, products, scratch: longest * KC_PACKED };
+}
+
+/** How many jobs are kept per threads (a model has a few convolutions, each with three jobs). */
+const JOBS_KEPT = 32;
+const jobCache = new WeakMap<MatmulThreads, Map<string, unknown>>();
+
+/**
+ * The jobs `build()` makes for a shared convolution of `kind` on geometry `g` (which decides every operand's
+ * place in memory, so the jobs too), made once per geometry, tile and threads and then kept: a training step runs
+ * the same few convolutions every step, and building a job's calls (some 600 for conv2's filter gradient in W7)
+ * took 0.3-0.5 ms of this thread before the worker could start.
+ */
+function kept<T>(threads: MatmulThreads, kind: string, tile: Tile, g: WindowGeometry, build: () => T): T {
+  let cache = jobCache.get(threads);
+  if (cache === undefined) jobCache.set(threads, (cache = new Map()));
+  const key = `${kind} ${tile.mr}x${tile.nr} ${JSON.stringify(g)}`;
+  const cached = cache.get(key) as T | undefined;
+  if (cached !== undefined) return cached;
+  const jobs = build();
+  if (cache.size >= JOBS_KEPT) cache.clear();
+  cache.set(key, jobs);
+  return jobs;
 }
 
 /**
@@ -399,26 +470,29 @@ function sharedInputGradient(
     packBlock(runtime.exports, mem, false, bRaw + pc, k, n, Math.min(KC, k - pc), nr, b + pc * nPad);
   }
   runtime.f64().fill(0, sums / 2, sums / 2 + dx.length);
-  const program = new CallProgram(threads);
-  const geometry = windowArgs(g);
   // Scratch (elements): packed rows of dy (MC x k), then C (MC x nPad).
   const cAt = roundUp(MC * k, 4);
-  for (let i0 = 0; i0 < g.batch; i0 += images) {
-    program.task();
-    const last = Math.min(i0 + images, g.batch) * perImage;
-    for (let r0 = i0 * perImage; r0 < last; r0 += MC) {
-      const r1 = Math.min(r0 + MC, last);
-      const rPad = roundUp(r1 - r0, mr);
-      for (let pc = 0; pc < k; pc += KC) {
-        const kc = Math.min(KC, k - pc);
-        // Rows past r1 (to rPad) are the next image's or zeros: they reach only C's rows that are not scattered.
-        program.call(`packCols4x${mr}`, [(aRaw + r0 * k + pc) * 4, k * 4, kc, rPad / mr, pc * rPad * 4], [4]);
-        const args = [pc * rPad * 4, (b + pc * nPad) * 4, cAt * 4, rPad, nPad, kc, nPad * 4];
-        program.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', args, [0, 2]);
+  const program = kept(threads, 'input', tile, g, () => {
+    const calls = new CallProgram(threads);
+    const geometry = windowArgs(g);
+    for (let i0 = 0; i0 < g.batch; i0 += images) {
+      calls.task();
+      const last = Math.min(i0 + images, g.batch) * perImage;
+      for (let r0 = i0 * perImage; r0 < last; r0 += MC) {
+        const r1 = Math.min(r0 + MC, last);
+        const rPad = roundUp(r1 - r0, mr);
+        for (let pc = 0; pc < k; pc += KC) {
+          const kc = Math.min(KC, k - pc);
+          // Rows past r1 (to rPad) are the next image's or zeros: they reach only C's rows that are not scattered.
+          calls.call(`packCols4x${mr}`, [(aRaw + r0 * k + pc) * 4, k * 4, kc, rPad / mr, pc * rPad * 4], [4]);
+          const args = [pc * rPad * 4, (b + pc * nPad) * 4, cAt * 4, rPad, nPad, kc, nPad * 4];
+          calls.call(pc === 0 ? 'gemmSetF32' : 'gemmF32', args, [0, 2]);
+        }
+        calls.call('col2imRowsF32', [cAt * 4, nPad, r0, r1 - r0, sums * 4, ...geometry], [0]);
       }
-      program.call('col2imRowsF32', [cAt * 4, nPad, r0, r1 - r0, sums * 4, ...geometry], [0]);
     }
-  }
+    return calls;
+  });
   // A task the worker fails on part way has added some of its images' terms: they start again from zero.
   const perImageSums = dx.length / g.batch; // input elements per image
   const reset = (t: number) => {

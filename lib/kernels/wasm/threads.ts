@@ -153,6 +153,11 @@ export interface Calls {
   readonly stride: number;
   /** Called on this thread before it runs again a task the worker failed on. */
   readonly reset?: (task: number) => void;
+  /**
+   * A job too short to say whether the worker has a core (it may finish before the worker wakes): it neither
+   * starts nor ends a back-off (see {@link MatmulThreads.share}).
+   */
+  readonly brief?: boolean;
 }
 
 /** Builds a {@link Calls} program: `task()` starts the next task, `call()` adds a call to it. */
@@ -767,6 +772,7 @@ export class MatmulThreads {
     }
     Atomics.store(ctl, MAIN_WAITING, 0);
     const ended = now();
+    if (job.calls?.brief === true) return;
     const starved =
       Atomics.load(ctl, WORKER_TASKS) - workerBefore < tasks / 4 || ended - waiting > (ended - started) / 4;
     if (starved && !this.workerOnly) {
