@@ -11,7 +11,8 @@
  *   sums in float64);
  * - on two threads, bit for bit one thread.
  * Kernel instances with no size threshold are built here, so the WebAssembly
- * path runs even for tiny convolutions.
+ * path runs even for tiny convolutions, and with Winograd off: its kernels
+ * have their own reference (`winograd.spec.ts`).
  */
 import fc from 'fast-check';
 import { values } from './matmul-cases.js';
@@ -26,7 +27,8 @@ import type { TypedArray } from '../../lib/dtype.js';
 
 const runtime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
 const fastMatmul = wasmMatmul(runtime, 0);
-const fast = wasmConv(runtime, 0);
+// Winograd off (Infinity): the direct kernels, whose bits are the reference's (`winograd.spec.ts` tests Winograd).
+const fast = wasmConv(runtime, 0, undefined, Infinity);
 
 type Float = 'float32' | 'float64';
 type Which = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
@@ -304,7 +306,7 @@ describe('the WebAssembly convolutions on two threads give one thread’s bits',
   const sharedRuntime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes(undefined, true)), undefined, true);
   const threads = new MatmulThreads(sharedRuntime);
   threads.minWork = 0;
-  const shared = wasmConv(sharedRuntime, 0, threads);
+  const shared = wasmConv(sharedRuntime, 0, threads, Infinity);
 
   beforeAll(async () => {
     await expect(threads.start()).resolves.toBe(true);

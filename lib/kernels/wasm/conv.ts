@@ -33,6 +33,13 @@
  * `wasmMatmul` does, the patch matrix for a block of rows built on this thread
  * as its task is published. The programs are built once per geometry and
  * kept, since a training step repeats the same few convolutions.
+ *
+ * Large float32 5×5 stride-1 convolutions (forward and input gradient) run
+ * as Winograd F(4×4, 5×5) instead (`winograd.ts`, `../winograd.ts`): 64
+ * multiply-adds per 4×4 block of outputs and channel pair instead of 400.
+ * Their results are the Winograd reference's bits, not the direct
+ * convolution's: they differ from it by rounding, about 1e-5 of the largest
+ * output.
  */
 import type { TypedArray } from '../../dtype.js';
 import {
@@ -47,9 +54,16 @@ import { CONV1_VECTORS } from './im2col.js';
 import { packBlock } from './pack.js';
 import type { Runtime } from './runtime.js';
 import { CallProgram, type MatmulThreads } from './threads.js';
+import { winogradForward, winogradInputGradient } from './winograd.js';
+import { winogradFits } from '../winograd.js';
 
 /** Convolutions with fewer multiply-adds than this stay in TypeScript (the reference, with the matmul passed in). */
 export const CONV_MIN_WORK = 4096;
+/**
+ * Float32 5×5 stride-1 convolutions (forward and input gradient) of at least
+ * this many multiply-adds run as Winograd F(4×4, 5×5) (`winograd.ts`).
+ */
+export const WINOGRAD_MIN_WORK = 1 << 20;
 /** Steps of k per packed block (as in `matmul.ts`). */
 const KC = 256;
 /**
@@ -607,8 +621,16 @@ export interface ConvKernels {
  * `threads` for large products (as `wasmMatmul` does), and pass everything
  * else to the reference kernels with the matmul kernel they were given
  * (which the WebAssembly path does not use: it multiplies in place).
+ * Float32 5×5 stride-1 forward and input-gradient convolutions of at least
+ * `winogradMinWork` multiply-adds run as Winograd F(4×4, 5×5) instead
+ * (`winograd.ts`; `Infinity` keeps every convolution direct).
  */
-export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: MatmulThreads): ConvKernels {
+export function wasmConv(
+  runtime: Runtime,
+  minWork = CONV_MIN_WORK,
+  threads?: MatmulThreads,
+  winogradMinWork = WINOGRAD_MIN_WORK,
+): ConvKernels {
   const work = (g: WindowGeometry) =>
     g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
   /** Reserves room for `size` elements after everything a product uses, and returns where they start. */
@@ -634,6 +656,8 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
       run(`${kernel}${Math.min(CONV1_VECTORS, (g.outChannels - c0) / 4)}`, c0);
     }
   };
+  /** Whether `g` runs as Winograd F(4×4, 5×5): float32, at least `winogradMinWork` multiply-adds, `winogradFits`. */
+  const winograd = (g: WindowGeometry, tile: Tile) => tile.bytes === 4 && work(g) >= winogradMinWork && winogradFits(g);
   return {
     conv2d(x, filter, g, y, matmul) {
       const tile = tileOf(runtime, x, filter, y);
@@ -650,6 +674,10 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
           runtime.exports[name]!(input.x * 4, (f + c0) * 4, (out + c0) * 4, ...input.args, ld, ld),
         );
         y.set(mem.subarray(out, out + y.length));
+        return;
+      }
+      if (winograd(g, tile)) {
+        winogradForward(runtime, sharing(threads, work(g)) ? threads : undefined, g, x, filter, y);
         return;
       }
       const k = patch(g);
@@ -685,6 +713,10 @@ export function wasmConv(runtime: Runtime, minWork = CONV_MIN_WORK, threads?: Ma
     conv2dBackpropInput(dy, filter, g, dx, matmul) {
       const tile = tileOf(runtime, dy, filter, dx);
       if (tile === undefined || work(g) < minWork) return referenceBackpropInput(dy, filter, g, dx, matmul);
+      if (winograd(g, tile)) {
+        winogradInputGradient(runtime, sharing(threads, work(g)) ? threads : undefined, g, dy, filter, dx);
+        return;
+      }
       const n = g.outChannels;
       const shared = sharing(threads, work(g));
       if (shared && tile.bytes === 4) {

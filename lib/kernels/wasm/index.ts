@@ -9,10 +9,13 @@
  * In Node, large matrix products also use a worker thread (`threads.ts`;
  * `TAPEGRAD_THREADS=1` keeps them on one thread). Where the engine has relaxed
  * SIMD (browsers; Node 20 with `--experimental-wasm-relaxed-simd`), matrix
- * products use its fused multiply-adds (`gemm.ts`).
+ * products use its fused multiply-adds (`gemm.ts`). Large float32 5×5
+ * stride-1 convolutions run as Winograd F(4×4, 5×5) (`winograd.ts`);
+ * `TAPEGRAD_WINOGRAD=0` (read at load) keeps them direct, with the reference
+ * kernels' bits.
  */
 import { kernels, referenceKernels, setKernels, type Kernels } from '../index.js';
-import { wasmConv } from './conv.js';
+import { WINOGRAD_MIN_WORK, wasmConv } from './conv.js';
 import { wasmBinary, wasmUnary } from './elementwise.js';
 import { gemmTiles, relaxedSimdSupported } from './gemm.js';
 import { wasmMatmul } from './matmul.js';
@@ -56,7 +59,9 @@ function instantiate(module: WasmModule, privateModule: WasmModule): Partial<Ker
     binary: wasmBinary(alone),
     // Large convolutions run on both threads, each thread building its own patch rows where it can (conv.ts says
     // which): the bench's CNN step, W7, went from 33.4 ms to 29.2-29.9 ms in three bench runs.
-    ...wasmConv(runtime, undefined, threads),
+    // Large float32 5x5 stride-1 convolutions run as Winograd F(4x4, 5x5) unless TAPEGRAD_WINOGRAD=0: W7 went
+    // from 21.4-22.6 ms to 17.8-18.4 ms a step in alternating processes (3 December).
+    ...wasmConv(runtime, undefined, threads, winogradMinWork()),
     ...wasmPool(alone),
     adamUpdate: wasmAdamUpdate(alone, referenceKernels.adamUpdate),
     sgdUpdate: wasmSgdUpdate(alone, referenceKernels.sgdUpdate),
@@ -168,6 +173,14 @@ export function threadAloneMemory(): 'private' | 'products' | undefined {
  */
 function wasmWanted(): boolean {
   return nodeProcess()?.env?.TAPEGRAD_KERNELS !== 'typescript';
+}
+
+/**
+ * The smallest convolution (multiply-adds) that runs as Winograd: `WINOGRAD_MIN_WORK`, or `Infinity` (every
+ * convolution direct, the reference's bits) where Node's environment sets `TAPEGRAD_WINOGRAD=0`.
+ */
+function winogradMinWork(): number {
+  return nodeProcess()?.env?.TAPEGRAD_WINOGRAD === '0' ? Infinity : WINOGRAD_MIN_WORK;
 }
 
 function nodeProcess(): { versions?: { node?: string }; env?: Record<string, string | undefined> } | undefined {

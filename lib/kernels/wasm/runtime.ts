@@ -12,6 +12,7 @@ import { emitMath, type EXACT_F32, type MATH_F32, type RELU_GRAD_F32 } from './m
 import { emitAdam, emitSgd } from './optimizers.js';
 import { emitPacks, type PackKernel } from './pack.js';
 import { emitPool } from './pool.js';
+import { emitWinogradKernels } from './winograd-kernel.js';
 
 /** The exports of the kernel module. */
 export interface KernelExports {
@@ -66,6 +67,7 @@ export function kernelModuleBytes(tiles: Tiles = { f32: TILE_F32, f64: TILE_F64 
   emitSgd(module);
   emitIm2colKernels(module);
   emitPool(module);
+  emitWinogradKernels(module);
   return module.encode();
 }
 

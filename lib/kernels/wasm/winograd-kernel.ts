@@ -1,0 +1,310 @@
+/**
+ * The emitted kernel of the Winograd F(4×4, 5×5) convolution (`../winograd.ts`),
+ * `winogradF32`: a range of tiles (4×4 blocks of outputs) worked through in
+ * chunks of {@link WINOGRAD_CHUNK}, all in the running thread's scratch: the
+ * input transform of the chunk's tiles, 64 small products (one per point of
+ * the transform: the chunk's tiles × input channels by input × output
+ * channels, with `gemm.ts`'s 4 × 8 register block), and the output transform
+ * into the padded output. Transforms run on vectors of 4 channels (NHWC keeps
+ * them together), in the reference's order of operations, so the results are
+ * its bits whichever thread takes which tiles. The driver is `winograd.ts`.
+ */
+import { ALPHA, AT, BT, PANEL, TILE_OUT } from '../winograd.js';
+import { type Code, I32, type ModuleBuilder, ScalarOp, SimdOp, V128 } from './emitter.js';
+
+/** Tiles per chunk: a multiple of the product's 4 rows; the chunk's transformed tiles and products stay in L2. */
+export const WINOGRAD_CHUNK = 16;
+/** Bytes of the transforms' intermediate (64 vectors) at the start of a thread's scratch. */
+export const TEMP_BYTES = ALPHA * ALPHA * 16;
+/**
+ * Pushes `Σ coefs[k] · v[k]` (vectors in the locals `v`): the reference's
+ * `combine`, the same operations in the same order.
+ */
+function combine(f: Code, coefs: readonly number[], v: readonly number[]): void {
+  let first = true;
+  coefs.forEach((c, k) => {
+    if (c === 0) return;
+    f.get(v[k]!);
+    if (first) {
+      if (c === -1) f.vOp(SimdOp.f32x4Neg);
+      else if (c !== 1) f.f32x4Const(c).vOp(SimdOp.f32x4Mul);
+      first = false;
+      return;
+    }
+    if (Math.abs(c) !== 1) f.f32x4Const(Math.abs(c)).vOp(SimdOp.f32x4Mul);
+    f.vOp(c > 0 ? SimdOp.f32x4Add : SimdOp.f32x4Sub);
+  });
+}
+
+/**
+ * `winogradF32(x, u, y, scratch, t0, count, cinBytes, coutPadBytes, coutBytes,
+ * tileCols, tilesPerImage, xRow, xImage, yRow, yImage)`: tiles `t0 ..
+ * t0 + count` (numbered image by image, row by row). `x` is the input padded
+ * so that tile (ty, tx) of an image reads its 8×8 block from row 4·ty and
+ * column 4·tx (`xRow`, `xImage`: its row and image strides in bytes); `u` is
+ * the transformed filter ({@link transformFilter}); tile (ty, tx)'s 4×4
+ * outputs go to rows 4·ty.. and columns 4·tx.. of `y` (strides `yRow`,
+ * `yImage`). Channel counts are in bytes; byte addresses throughout.
+ */
+function emitWinograd(module: ModuleBuilder): void {
+  const f = module.func('winogradF32', new Array<typeof I32>(15).fill(I32));
+  const [
+    x,
+    u,
+    y,
+    scratch,
+    t0,
+    count,
+    cinBytes,
+    coutPadBytes,
+    coutBytes,
+    tileCols,
+    perImage,
+    xRow,
+    xImage,
+    yRow,
+    yImage,
+  ] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const L = () => f.local(I32);
+  const [ptV, ptV8, ptM, uPt, vBase, mBase, c0, end, n, tl, t, img, rest, src, dst, cb, p, q, rowp] = [
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+  ];
+  const [pt, aPt, bPt, cPt, jp, bPanel, ip, aRow, k, bp, cRow] = [
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+    L(),
+  ];
+  const a = [L(), L(), L(), L()];
+  const vec = Array.from({ length: ALPHA }, () => f.local(V128));
+  const acc = Array.from({ length: 8 }, () => f.local(V128));
+  const bv = [f.local(V128), f.local(V128)];
+  const av = f.local(V128);
+  const zero = f.local(V128); // never set: locals start as zeros
+
+  // Strides: a point's block of transformed tiles (V) and of products (M), a point's transformed filter.
+  f.get(cinBytes).i32(WINOGRAD_CHUNK).i32Mul().set(ptV);
+  f.get(ptV).i32(ALPHA).i32Mul().set(ptV8);
+  f.get(coutPadBytes).i32(WINOGRAD_CHUNK).i32Mul().set(ptM);
+  f.get(cinBytes).get(coutPadBytes).i32Mul().i32(2).sOp(ScalarOp.i32ShrU).set(uPt);
+  f.get(scratch).i32(TEMP_BYTES).i32Add().set(vBase);
+  f.get(vBase)
+    .get(ptV)
+    .i32(ALPHA * ALPHA)
+    .i32Mul()
+    .i32Add()
+    .set(mBase);
+  f.get(t0).set(c0);
+  f.get(t0).get(count).i32Add().set(end);
+
+  /** t = c0 + tl; img, ty·4 (in `rest`... then split): sets img and leaves tile row and column in p and q. */
+  const locate = () => {
+    f.get(c0).get(tl).i32Add().set(t);
+    f.get(t).get(perImage).sOp(ScalarOp.i32DivU).set(img);
+    f.get(t).get(img).get(perImage).i32Mul().i32Sub().set(rest);
+    f.get(rest).get(tileCols).sOp(ScalarOp.i32DivU).set(p); // tile row
+    f.get(rest).get(p).get(tileCols).i32Mul().i32Sub().set(q); // tile column
+  };
+
+  f.loop(); // over chunks
+  // n = min(CHUNK, end - c0)
+  f.get(end).get(c0).i32Sub().set(n);
+  f.i32(WINOGRAD_CHUNK).get(n).get(n).i32(WINOGRAD_CHUNK).sOp(ScalarOp.i32GeS).select().set(n);
+
+  // Input transform of the chunk's tiles: V[point][tile][channel].
+  f.i32(0).set(tl);
+  f.loop();
+  locate();
+  // src = x + img·xImage + 4·ty·xRow + 4·tx·cinBytes; dst = vBase + tl·cinBytes
+  f.get(x).get(img).get(xImage).i32Mul().i32Add();
+  f.get(p).i32(TILE_OUT).i32Mul().get(xRow).i32Mul().i32Add();
+  f.get(q).i32(TILE_OUT).i32Mul().get(cinBytes).i32Mul().i32Add().set(src);
+  f.get(vBase).get(tl).get(cinBytes).i32Mul().i32Add().set(dst);
+  f.i32(0).set(cb);
+  f.loop(); // over vectors of 4 channels
+  // Along rows: tmp[i][jj] = Σ_j BT[jj][j] d[i][j].
+  f.get(src).get(cb).i32Add().set(rowp);
+  for (let i = 0; i < ALPHA; i++) {
+    f.get(rowp).set(p);
+    for (let j = 0; j < ALPHA; j++) {
+      f.get(p).v128Load().set(vec[j]!);
+      if (j < ALPHA - 1) f.get(p).get(cinBytes).i32Add().set(p);
+    }
+    for (let jj = 0; jj < ALPHA; jj++) {
+      f.get(scratch);
+      combine(f, BT[jj]!, vec);
+      f.v128Store((i * ALPHA + jj) * 16);
+    }
+    if (i < ALPHA - 1) f.get(rowp).get(xRow).i32Add().set(rowp);
+  }
+  // Along columns: V[ii][jj] = Σ_i BT[ii][i] tmp[i][jj], at point ii·8 + jj.
+  f.get(dst).get(cb).i32Add().set(q);
+  for (let jj = 0; jj < ALPHA; jj++) {
+    for (let i = 0; i < ALPHA; i++)
+      f.get(scratch)
+        .v128Load((i * ALPHA + jj) * 16)
+        .set(vec[i]!);
+    f.get(q).set(p);
+    for (let ii = 0; ii < ALPHA; ii++) {
+      f.get(p);
+      combine(f, BT[ii]!, vec);
+      f.v128Store();
+      if (ii < ALPHA - 1) f.get(p).get(ptV8).i32Add().set(p);
+    }
+    if (jj < ALPHA - 1) f.get(q).get(ptV).i32Add().set(q);
+  }
+  f.get(cb).i32(16).i32Add().tee(cb).get(cinBytes).i32LtU().brIf(0);
+  f.end();
+  f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
+  f.end();
+
+  // Per point: M[point] (tiles × output channels) = V[point] (tiles × input channels) · U[point].
+  f.i32(0).set(pt);
+  f.get(vBase).set(aPt);
+  f.get(u).set(bPt);
+  f.get(mBase).set(cPt);
+  f.loop();
+  f.i32(0).set(jp);
+  f.get(bPt).set(bPanel);
+  f.loop(); // over panels of 8 output channels (jp in bytes)
+  f.i32(0).set(ip);
+  f.get(aPt).set(aRow);
+  f.loop(); // over blocks of 4 tiles
+  for (const x of acc) f.get(zero).set(x);
+  f.get(aRow).set(a[0]!);
+  for (let r = 1; r < 4; r++)
+    f.get(a[r - 1]!)
+      .get(cinBytes)
+      .i32Add()
+      .set(a[r]!);
+  f.get(bPanel).set(bp);
+  f.get(cinBytes).i32(2).sOp(ScalarOp.i32ShrU).set(k);
+  f.loop(); // over input channels
+  for (let v = 0; v < 2; v++)
+    f.get(bp)
+      .v128Load(v * 16)
+      .set(bv[v]!);
+  for (let r = 0; r < 4; r++) {
+    f.get(a[r]!).loadSplat(4).set(av);
+    for (let v = 0; v < 2; v++) {
+      const s = acc[r * 2 + v]!;
+      f.get(s).get(av).get(bv[v]!).vMul(4).vAdd(4).set(s);
+    }
+  }
+  for (let r = 0; r < 4; r++) f.get(a[r]!).i32(4).i32Add().set(a[r]!);
+  f.get(bp)
+    .i32(PANEL * 4)
+    .i32Add()
+    .set(bp);
+  f.get(k).i32(1).i32Sub().tee(k).brIf(0);
+  f.end();
+  f.get(cPt).get(ip).get(coutPadBytes).i32Mul().i32Add().get(jp).i32Add().set(cRow);
+  for (let r = 0; r < 4; r++) {
+    for (let v = 0; v < 2; v++)
+      f.get(cRow)
+        .get(acc[r * 2 + v]!)
+        .v128Store(v * 16);
+    if (r < 3) f.get(cRow).get(coutPadBytes).i32Add().set(cRow);
+  }
+  f.get(aRow).get(cinBytes).i32(4).i32Mul().i32Add().set(aRow);
+  f.get(ip).i32(4).i32Add().tee(ip).get(n).i32LtU().brIf(0);
+  f.end();
+  f.get(bPanel).get(cinBytes).i32(PANEL).i32Mul().i32Add().set(bPanel);
+  f.get(jp)
+    .i32(PANEL * 4)
+    .i32Add()
+    .tee(jp)
+    .get(coutPadBytes)
+    .i32LtU()
+    .brIf(0);
+  f.end();
+  f.get(aPt).get(ptV).i32Add().set(aPt);
+  f.get(bPt).get(uPt).i32Add().set(bPt);
+  f.get(cPt).get(ptM).i32Add().set(cPt);
+  f.get(pt)
+    .i32(1)
+    .i32Add()
+    .tee(pt)
+    .i32(ALPHA * ALPHA)
+    .i32LtU()
+    .brIf(0);
+  f.end();
+
+  // Output transform of the chunk's tiles into y.
+  f.i32(0).set(tl);
+  f.loop();
+  locate();
+  // dst = y + img·yImage + 4·ty·yRow + 4·tx·coutBytes
+  f.get(y).get(img).get(yImage).i32Mul().i32Add();
+  f.get(p).i32(TILE_OUT).i32Mul().get(yRow).i32Mul().i32Add();
+  f.get(q).i32(TILE_OUT).i32Mul().get(coutBytes).i32Mul().i32Add().set(dst);
+  f.get(mBase).get(tl).get(coutPadBytes).i32Mul().i32Add().set(src);
+  f.i32(0).set(cb);
+  f.loop(); // over vectors of 4 output channels
+  // Along rows: s[i][jp] = Σ_j AT[jp][j] m[i][j], m[i][j] at point i·8 + j.
+  f.get(src).get(cb).i32Add().set(p);
+  for (let i = 0; i < ALPHA; i++) {
+    for (let j = 0; j < ALPHA; j++) {
+      f.get(p).v128Load().set(vec[j]!);
+      if (i < ALPHA - 1 || j < ALPHA - 1) f.get(p).get(ptM).i32Add().set(p);
+    }
+    for (let o = 0; o < TILE_OUT; o++) {
+      f.get(scratch);
+      combine(f, AT[o]!, vec);
+      f.v128Store((i * TILE_OUT + o) * 16);
+    }
+  }
+  // Along columns: y[ip][jp] = Σ_i AT[ip][i] s[i][jp].
+  f.get(dst).get(cb).i32Add().set(q);
+  for (let o = 0; o < TILE_OUT; o++) {
+    for (let i = 0; i < ALPHA; i++)
+      f.get(scratch)
+        .v128Load((i * TILE_OUT + o) * 16)
+        .set(vec[i]!);
+    f.get(q).set(p);
+    for (let r = 0; r < TILE_OUT; r++) {
+      f.get(p);
+      combine(f, AT[r]!, vec);
+      f.v128Store();
+      if (r < TILE_OUT - 1) f.get(p).get(yRow).i32Add().set(p);
+    }
+    if (o < TILE_OUT - 1) f.get(q).get(coutBytes).i32Add().set(q);
+  }
+  f.get(cb).i32(16).i32Add().tee(cb).get(coutBytes).i32LtU().brIf(0);
+  f.end();
+  f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
+  f.end();
+
+  f.get(c0).i32(WINOGRAD_CHUNK).i32Add().tee(c0).get(end).i32LtU().brIf(0);
+  f.end();
+}
+
+/** Adds `winogradF32` to the kernel module. */
+export function emitWinogradKernels(module: ModuleBuilder): void {
+  emitWinograd(module);
+}

@@ -1,0 +1,178 @@
+/**
+ * The driver of the Winograd F(4×4, 5×5) convolution (`../winograd.ts`):
+ * lays out the padded input, the transformed filter and the padded output in
+ * the runtime's memory, runs `winogradF32` (`winograd-kernel.ts`) over all
+ * tiles, on both threads when asked (tasks of whole chunks, a program of
+ * calls kept per shape), and cuts the output to size. conv2d runs it as it
+ * is; conv2dBackpropInput as the convolution of dy with the mirrored filter.
+ */
+import type { TypedArray } from '../../dtype.js';
+import type { WindowGeometry } from '../conv.js';
+import {
+  ALPHA,
+  PANEL,
+  TILE_OUT,
+  TAPS,
+  forwardShape,
+  inputGradientShape,
+  tilesOf,
+  transformFilter,
+  transformedFilterSize,
+  type WinogradShape,
+} from '../winograd.js';
+import type { Runtime } from './runtime.js';
+import { CallProgram, type MatmulThreads } from './threads.js';
+import { TEMP_BYTES, WINOGRAD_CHUNK } from './winograd-kernel.js';
+
+/** Tasks a shared Winograd convolution is cut into (whole chunks each). */
+const TASKS = 8;
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/** Bytes of scratch one thread's `winogradF32` calls use for a shape. */
+function scratchBytes(s: WinogradShape): number {
+  const chunk = ALPHA * ALPHA * WINOGRAD_CHUNK;
+  return TEMP_BYTES + chunk * s.inChannels * 4 + chunk * roundUp(s.outChannels, PANEL) * 4;
+}
+
+/** The runtime-memory layout of one Winograd convolution (elements of float32). */
+function layoutOf(s: WinogradShape) {
+  const tiles = tilesOf(s);
+  const padH = tiles.rows * TILE_OUT + TAPS - 1;
+  const padW = tiles.cols * TILE_OUT + TAPS - 1;
+  const raw = 0;
+  const padded = roundUp(raw + s.batch * s.inHeight * s.inWidth * s.inChannels, 16);
+  const u = roundUp(padded + s.batch * padH * padW * s.inChannels, 16);
+  const yPadded = roundUp(u + transformedFilterSize(s), 16);
+  const yRows = tiles.rows * TILE_OUT;
+  const yCols = tiles.cols * TILE_OUT;
+  const out = roundUp(yPadded + s.batch * yRows * yCols * s.outChannels, 16);
+  const end = roundUp(out + s.batch * s.outHeight * s.outWidth * s.outChannels, 16);
+  return { tiles, padH, padW, raw, padded, u, yPadded, yRows, yCols, out, end };
+}
+
+type Layout = ReturnType<typeof layoutOf>;
+
+/** The kernel's arguments after `count` (channel counts and strides in bytes). */
+function strideArgs(s: WinogradShape, l: Layout): number[] {
+  const cin = s.inChannels * 4;
+  const cout = s.outChannels * 4;
+  return [
+    cin,
+    roundUp(s.outChannels, PANEL) * 4,
+    cout,
+    l.tiles.cols,
+    l.tiles.perImage,
+    l.padW * cin,
+    l.padH * l.padW * cin,
+    l.yCols * cout,
+    l.yRows * l.yCols * cout,
+  ];
+}
+
+/** Programs of calls kept per shape (a training step repeats a few convolutions). */
+const programs = new WeakMap<MatmulThreads, Map<string, CallProgram>>();
+
+/**
+ * Runs the Winograd convolution of shape `s` in `runtime`: `input` into a
+ * zeroed, padded copy, the filter transformed in float64, the tiles on both
+ * threads when `threads` is given (tasks of whole chunks), and the padded
+ * output's rows cut to `out`.
+ */
+function run(
+  runtime: Runtime,
+  threads: MatmulThreads | undefined,
+  s: WinogradShape,
+  input: Float32Array,
+  filter: Float32Array,
+  mirrored: boolean,
+  out: Float32Array,
+): void {
+  const l = layoutOf(s);
+  const scratch = scratchBytes(s);
+  const x = runtime.exports;
+  if (threads === undefined) runtime.reserve(l.end * 4 + scratch);
+  else runtime.reserve(l.end * 4);
+  let mem = runtime.f32();
+  mem.set(input, l.raw);
+  mem.fill(0, l.padded, l.u);
+  const cinBytes = s.inChannels * 4;
+  const rows = Math.min(s.inHeight, l.padH - s.padTop);
+  const cols = Math.min(s.inWidth, l.padW - s.padLeft);
+  if (rows > 0 && cols > 0) {
+    x.padRowsF32!(
+      l.raw * 4,
+      (l.padded + (s.padTop * l.padW + s.padLeft) * s.inChannels) * 4,
+      s.batch,
+      rows,
+      cols * cinBytes,
+      s.inWidth * cinBytes,
+      l.padW * cinBytes,
+      s.inHeight * s.inWidth * cinBytes,
+      l.padH * l.padW * cinBytes,
+    );
+  }
+  transformFilter(filter, s, mirrored, mem, l.u);
+  const head = [l.padded * 4, l.u * 4, l.yPadded * 4];
+  const strides = strideArgs(s, l);
+  const total = l.tiles.total;
+  if (threads === undefined) {
+    x.winogradF32!(...head, l.end * 4, 0, total, ...strides);
+  } else {
+    const perTask = roundUp(Math.ceil(total / TASKS), WINOGRAD_CHUNK);
+    let byShape = programs.get(threads);
+    if (byShape === undefined) programs.set(threads, (byShape = new Map()));
+    const key = JSON.stringify([s, head]);
+    let program = byShape.get(key);
+    if (program === undefined) {
+      program = new CallProgram(threads);
+      for (let t0 = 0; t0 < total; t0 += perTask) {
+        program.task().call('winogradF32', [...head, 0, t0, Math.min(perTask, total - t0), ...strides], [3]);
+      }
+      if (byShape.size >= 32) byShape.clear();
+      byShape.set(key, program);
+    }
+    const at = l.end * 4;
+    const scratchAt = roundUp(at + program.words * 4, 64);
+    runtime.reserve(scratchAt + 2 * scratch);
+    threads.runCalls(program.write(runtime, at, scratchAt, scratch));
+  }
+  mem = runtime.f32();
+  const coutBytes = s.outChannels * 4;
+  x.padRowsF32!(
+    l.yPadded * 4,
+    l.out * 4,
+    s.batch,
+    s.outHeight,
+    s.outWidth * coutBytes,
+    l.yCols * coutBytes,
+    s.outWidth * coutBytes,
+    l.yRows * l.yCols * coutBytes,
+    s.outHeight * s.outWidth * coutBytes,
+  );
+  out.set(mem.subarray(l.out, l.out + out.length));
+}
+
+/** conv2d of `g` (see `winogradFits`) by Winograd, on both threads with `threads`. */
+export function winogradForward(
+  runtime: Runtime,
+  threads: MatmulThreads | undefined,
+  g: WindowGeometry,
+  x: TypedArray,
+  filter: TypedArray,
+  y: TypedArray,
+): void {
+  run(runtime, threads, forwardShape(g), x as Float32Array, filter as Float32Array, false, y as Float32Array);
+}
+
+/** conv2dBackpropInput of `g` (see `winogradFits`) by Winograd: dy convolved with the mirrored filter. */
+export function winogradInputGradient(
+  runtime: Runtime,
+  threads: MatmulThreads | undefined,
+  g: WindowGeometry,
+  dy: TypedArray,
+  filter: TypedArray,
+  dx: TypedArray,
+): void {
+  run(runtime, threads, inputGradientShape(g), dy as Float32Array, filter as Float32Array, true, dx as Float32Array);
+}
