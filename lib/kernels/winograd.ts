@@ -60,6 +60,18 @@ export const G: readonly (readonly number[])[] = [
 /** G's first and last rows' one coefficient. */
 const G0 = 1 / 4;
 
+/** Tiles the WebAssembly kernels take at a time (a multiple of the product's 4 rows). */
+export const WINOGRAD_CHUNK = 16;
+/** Tasks the filter gradient's tiles are cut into (whole chunks each), each summing its own tiles' products. */
+export const FILTER_TASKS = 4;
+
+/**
+ * Elements between one point's sums of the filter gradient and the next,
+ * beyond the point's own: {@link filterSumsStride}. A power-of-two stride
+ * would put the 8 points read together in one cache set.
+ */
+export const SUMS_PAD = 16;
+
 /** Output channels per panel of the transformed filter (the WebAssembly product's NR). */
 export const PANEL = 8;
 
@@ -107,6 +119,11 @@ export function winogradFits(g: WindowGeometry): boolean {
     g.outHeight > 0 &&
     g.outWidth > 0
   );
+}
+
+/** Whether {@link winogradFilterGradient} computes `g`'s filter gradient: {@link winogradFits}, output channels a multiple of 8. */
+export function winogradFilterFits(g: WindowGeometry): boolean {
+  return winogradFits(g) && g.outChannels % PANEL === 0;
 }
 
 /** conv2d's geometry `g` as a Winograd shape. */
@@ -262,34 +279,18 @@ function combine(coefs: readonly number[], v: Float32Array | number[]): number {
  * +0; the output transform along rows, then columns.
  */
 export function winogradConv2d(x: Float32Array, u: Float32Array, s: WinogradShape, y: Float32Array): void {
-  const { batch, inHeight: H, inWidth: W, inChannels: cin, outHeight: OH, outWidth: OW, outChannels: cout } = s;
+  const { batch, outHeight: OH, outWidth: OW, inChannels: cin, outChannels: cout } = s;
   const coutPad = roundUp(cout, PANEL);
   const tiles = tilesOf(s);
-  const d = new Float32Array(ALPHA);
-  const tmp = new Float32Array(ALPHA * ALPHA);
   const v = new Float32Array(ALPHA * ALPHA * cin); // [point][c] of one tile
+  const d = new Float32Array(ALPHA);
   const col = new Float32Array(ALPHA);
   const m = new Float32Array(ALPHA * ALPHA);
   const s1 = new Float32Array(ALPHA * TILE_OUT);
   for (let b = 0; b < batch; b++) {
     for (let ty = 0; ty < tiles.rows; ty++) {
       for (let tx = 0; tx < tiles.cols; tx++) {
-        const h0 = ty * TILE_OUT - s.padTop;
-        const w0 = tx * TILE_OUT - s.padLeft;
-        for (let c = 0; c < cin; c++) {
-          for (let i = 0; i < ALPHA; i++) {
-            const h = h0 + i;
-            for (let j = 0; j < ALPHA; j++) {
-              const w = w0 + j;
-              d[j] = h >= 0 && h < H && w >= 0 && w < W ? x[((b * H + h) * W + w) * cin + c]! : 0;
-            }
-            for (let jj = 0; jj < ALPHA; jj++) tmp[i * ALPHA + jj] = combine(BT[jj]!, d);
-          }
-          for (let jj = 0; jj < ALPHA; jj++) {
-            for (let i = 0; i < ALPHA; i++) col[i] = tmp[i * ALPHA + jj]!;
-            for (let ii = 0; ii < ALPHA; ii++) v[(ii * ALPHA + jj) * cin + c] = combine(BT[ii]!, col);
-          }
-        }
+        transformInputTile(x, s, b, ty, tx, v);
         for (let k = 0; k < cout; k++) {
           const panel = k - (k % PANEL);
           for (let pt = 0; pt < ALPHA * ALPHA; pt++) {
@@ -300,14 +301,14 @@ export function winogradConv2d(x: Float32Array, u: Float32Array, s: WinogradShap
           }
           for (let i = 0; i < ALPHA; i++) {
             for (let j = 0; j < ALPHA; j++) d[j] = m[i * ALPHA + j]!;
-            for (let jp = 0; jp < TILE_OUT; jp++) s1[i * TILE_OUT + jp] = combine(AT[jp]!, d);
+            for (let o = 0; o < TILE_OUT; o++) s1[i * TILE_OUT + o] = combine(AT[o]!, d);
           }
-          for (let jp = 0; jp < TILE_OUT; jp++) {
-            for (let i = 0; i < ALPHA; i++) col[i] = s1[i * TILE_OUT + jp]!;
-            const ow = tx * TILE_OUT + jp;
-            for (let ip = 0; ip < TILE_OUT; ip++) {
-              const oh = ty * TILE_OUT + ip;
-              const value = combine(AT[ip]!, col);
+          for (let o = 0; o < TILE_OUT; o++) {
+            for (let i = 0; i < ALPHA; i++) col[i] = s1[i * TILE_OUT + o]!;
+            const ow = tx * TILE_OUT + o;
+            for (let r = 0; r < TILE_OUT; r++) {
+              const oh = ty * TILE_OUT + r;
+              const value = combine(AT[r]!, col);
               if (oh < OH && ow < OW) y[((b * OH + oh) * OW + ow) * cout + k] = value;
             }
           }
@@ -316,3 +317,177 @@ export function winogradConv2d(x: Float32Array, u: Float32Array, s: WinogradShap
     }
   }
 }
+
+/**
+ * `Bᵀ d B` of tile (ty, tx) of image b, for every input channel, into `v`
+ * (`[point][channel]`): along rows, then columns, as the kernels do it.
+ */
+function transformInputTile(x: Float32Array, s: WinogradShape, b: number, ty: number, tx: number, v: Float32Array) {
+  const { inHeight: H, inWidth: W, inChannels: cin } = s;
+  const d = new Float32Array(ALPHA);
+  const tmp = new Float32Array(ALPHA * ALPHA);
+  const col = new Float32Array(ALPHA);
+  const h0 = ty * TILE_OUT - s.padTop;
+  const w0 = tx * TILE_OUT - s.padLeft;
+  for (let c = 0; c < cin; c++) {
+    for (let i = 0; i < ALPHA; i++) {
+      const h = h0 + i;
+      for (let j = 0; j < ALPHA; j++) {
+        const w = w0 + j;
+        d[j] = h >= 0 && h < H && w >= 0 && w < W ? x[((b * H + h) * W + w) * cin + c]! : 0;
+      }
+      for (let jj = 0; jj < ALPHA; jj++) tmp[i * ALPHA + jj] = combine(BT[jj]!, d);
+    }
+    for (let jj = 0; jj < ALPHA; jj++) {
+      for (let i = 0; i < ALPHA; i++) col[i] = tmp[i * ALPHA + jj]!;
+      for (let ii = 0; ii < ALPHA; ii++) v[(ii * ALPHA + jj) * cin + c] = combine(BT[ii]!, col);
+    }
+  }
+}
+
+/** Rows of A (8 × 4), the transpose of {@link AT}: the transform of a 4×4 block of dy. */
+const A_ROWS = Array.from({ length: ALPHA }, (_, c) => AT.map((row) => row[c]!));
+
+/** Elements from one point's filter-gradient sums to the next: C · outC + {@link SUMS_PAD}. */
+export function filterSumsStride(s: WinogradShape): number {
+  return s.inChannels * s.outChannels + SUMS_PAD;
+}
+
+/** The filter gradient's tasks: `[first tile, tiles]`, {@link FILTER_TASKS} runs of whole chunks. */
+export function filterGradientTasks(s: WinogradShape): [number, number][] {
+  const total = tilesOf(s).total;
+  const perTask = roundUp(Math.ceil(total / FILTER_TASKS), WINOGRAD_CHUNK);
+  const tasks: [number, number][] = [];
+  for (let t0 = 0; t0 < total; t0 += perTask) tasks.push([t0, Math.min(perTask, total - t0)]);
+  return tasks;
+}
+
+/**
+ * The reference of one task of the filter gradient: adds, for tiles `t0 ..
+ * t0 + count` in order, `(Bᵀ d B) ⊙ (A dy Aᵀ)` onto `sums` from element `at`
+ * (`[point][input channel][output channel]`, points {@link filterSumsStride}
+ * apart), each term rounded to float32
+ * and added in float32, as the kernel does. `s` is the forward's shape
+ * (output channels a multiple of 8); dy past the output is zeros.
+ */
+export function winogradFilterPartial(
+  x: Float32Array,
+  dy: Float32Array,
+  s: WinogradShape,
+  t0: number,
+  count: number,
+  sums: Float32Array,
+  at: number,
+): void {
+  const { outHeight: OH, outWidth: OW, inChannels: cin, outChannels: cout } = s;
+  const tiles = tilesOf(s);
+  const ld = filterSumsStride(s);
+  const v = new Float32Array(ALPHA * ALPHA * cin);
+  const w = new Float32Array(ALPHA * ALPHA * cout);
+  const d = new Float32Array(TILE_OUT);
+  const tmp = new Float32Array(TILE_OUT * ALPHA);
+  const col = new Float32Array(TILE_OUT);
+  for (let t = t0; t < t0 + count; t++) {
+    const b = Math.floor(t / tiles.perImage);
+    const ty = Math.floor((t - b * tiles.perImage) / tiles.cols);
+    const tx = t - b * tiles.perImage - ty * tiles.cols;
+    transformInputTile(x, s, b, ty, tx, v);
+    for (let k = 0; k < cout; k++) {
+      for (let i = 0; i < TILE_OUT; i++) {
+        const oh = ty * TILE_OUT + i;
+        for (let j = 0; j < TILE_OUT; j++) {
+          const ow = tx * TILE_OUT + j;
+          d[j] = oh < OH && ow < OW ? dy[((b * OH + oh) * OW + ow) * cout + k]! : 0;
+        }
+        for (let jj = 0; jj < ALPHA; jj++) tmp[i * ALPHA + jj] = combine(A_ROWS[jj]!, d);
+      }
+      for (let jj = 0; jj < ALPHA; jj++) {
+        for (let i = 0; i < TILE_OUT; i++) col[i] = tmp[i * ALPHA + jj]!;
+        for (let ii = 0; ii < ALPHA; ii++) w[(ii * ALPHA + jj) * cout + k] = combine(A_ROWS[ii]!, col);
+      }
+    }
+    for (let pt = 0; pt < ALPHA * ALPHA; pt++) {
+      for (let c = 0; c < cin; c++) {
+        const a = v[pt * cin + c]!;
+        const row = at + pt * ld + c * cout;
+        for (let k = 0; k < cout; k++) sums[row + k] = f(sums[row + k]! + f(a * w[pt * cout + k]!));
+      }
+    }
+  }
+}
+
+/**
+ * The reference's sum of the tasks' sums (`tasks` blocks of 64 points
+ * {@link filterSumsStride} apart, from element `at` of `partials`): added in
+ * float32 onto the first task's, task by task, as the WebAssembly path adds
+ * them with its float32 add. The result replaces the first task's sums.
+ */
+export function sumFilterTasks(partials: Float32Array, at: number, tasks: number, s: WinogradShape): void {
+  const block = ALPHA * ALPHA * filterSumsStride(s);
+  for (let task = 1; task < tasks; task++) {
+    const from = at + task * block;
+    for (let e = 0; e < block; e++) partials[at + e] = f(partials[at + e]! + partials[from + e]!);
+  }
+}
+
+/**
+ * The filter gradient from the summed products `S` (64 points from element
+ * `at` of `sums`, {@link filterSumsStride} apart): `Gᵀ S G` per channel pair
+ * in float64, rounded once, into `dFilter` (`[5, 5, C, outC]`).
+ */
+export function untransformFilterGradient(
+  sums: Float32Array,
+  at: number,
+  s: WinogradShape,
+  dFilter: Float32Array,
+): void {
+  const pairs = s.inChannels * s.outChannels;
+  const ld = filterSumsStride(s);
+  if (backWork.length < TAPS * ALPHA * ld) backWork = new Float64Array(TAPS * ALPHA * ld);
+  const t = backWork; // t[p][j][pair], rows ld apart
+  const sv = new Float64Array(ALPHA);
+  const o = new Float64Array(TAPS);
+  // t[p][j] = Σ_i G[i][p] S[i][j]
+  for (let j = 0; j < ALPHA; j++) {
+    for (let e = 0; e < pairs; e++) {
+      for (let i = 0; i < ALPHA; i++) sv[i] = sums[at + (i * ALPHA + j) * ld + e]!;
+      applyGT(sv, o);
+      for (let p = 0; p < TAPS; p++) t[(p * ALPHA + j) * ld + e] = o[p]!;
+    }
+  }
+  // dFilter[p][q] = Σ_j t[p][j] G[j][q]
+  for (let p = 0; p < TAPS; p++) {
+    for (let e = 0; e < pairs; e++) {
+      for (let j = 0; j < ALPHA; j++) sv[j] = t[(p * ALPHA + j) * ld + e]!;
+      applyGT(sv, o);
+      for (let q = 0; q < TAPS; q++) dFilter[(p * TAPS + q) * pairs + e] = o[q]!;
+    }
+  }
+}
+
+/** {@link finishFilterGradient}'s float64 working array, kept between calls. */
+let backWork = new Float64Array(0);
+
+/**
+ * `o[p] = Σ_i G[i][p] s[i]` for the 5 columns of G, in float64, with the
+ * pairs of rows of {@link applyG} folded first (their sum for even taps,
+ * their difference for odd ones).
+ */
+function applyGT(s: Float64Array, o: Float64Array): void {
+  const sum1 = s[1]! + s[2]!;
+  const dif1 = s[1]! - s[2]!;
+  const sum3 = s[3]! + s[4]!;
+  const dif3 = s[3]! - s[4]!;
+  const sum5 = s[5]! + s[6]!;
+  const dif5 = s[5]! - s[6]!;
+  o[0] = G1[0]! * sum1 + G3[0]! * sum3 + G5[0]! * sum5 + G0 * s[0]!;
+  o[1] = G1[1]! * dif1 + G3[1]! * dif3 + G5[1]! * dif5;
+  o[2] = G1[2]! * sum1 + G3[2]! * sum3 + G5[2]! * sum5;
+  o[3] = G1[3]! * dif1 + G3[3]! * dif3 + G5[3]! * dif5;
+  o[4] = G1[4]! * sum1 + G3[4]! * sum3 + G5[4]! * sum5 + G0 * s[ALPHA - 1]!;
+}
+
+/** Rows 1, 3 and 5 of G as float64 arrays (for {@link applyGT}). */
+const G1 = Float64Array.from(G[1]!);
+const G3 = Float64Array.from(G[3]!);
+const G5 = Float64Array.from(G[5]!);

@@ -1,8 +1,9 @@
 /**
  * Winograd F(4×4, 5×5) (`lib/kernels/winograd.ts`, `lib/kernels/wasm/winograd*.ts`):
  * - the transforms compute 1-D correlation exactly (float64);
- * - the WebAssembly kernel gives the TypeScript reference's bits, forward and
- *   input gradient, over random shapes and paddings, on one thread and on two;
+ * - the WebAssembly kernels give the TypeScript reference's bits, forward,
+ *   input gradient and filter gradient, over random shapes and paddings, on
+ *   one thread and on two;
  * - both are within rounding of the direct convolution (the reference kernels);
  * - the installed float32 kernels take it for the CNN's second layer, and
  *   below the size threshold, in float64 and for other filters they stay direct.
@@ -16,7 +17,13 @@ import {
   AT,
   BT,
   G,
+  filterGradientTasks,
+  filterSumsStride,
   forwardShape,
+  sumFilterTasks,
+  untransformFilterGradient,
+  winogradFilterFits,
+  winogradFilterPartial,
   inputGradientShape,
   transformFilter,
   transformedFilterSize,
@@ -31,8 +38,8 @@ const runtime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
 /** Winograd from the first multiply-add (threshold 0), on this thread. */
 const wino = wasmConv(runtime, 0, undefined, 0);
 
-type Which = 'conv2d' | 'conv2dBackpropInput';
-const WHICH: Which[] = ['conv2d', 'conv2dBackpropInput'];
+type Which = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
+const WHICH: Which[] = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'];
 
 interface Case {
   g: WindowGeometry;
@@ -67,33 +74,51 @@ const caseArb: fc.Arbitrary<Case> = fc
   })
   .filter((c): c is Case => c !== undefined);
 
+/** The cases `which` takes as Winograd: the filter gradient needs output channels in whole panels of 8. */
+const casesFor = (which: Which) =>
+  which === 'conv2dBackpropFilter' ? caseArb.filter((c) => winogradFilterFits(c.g)) : caseArb;
+
 const xSize = (g: WindowGeometry) => g.batch * g.inHeight * g.inWidth * g.inChannels;
 const ySize = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth * g.outChannels;
 
 /** The case's operands for `which` and the size of its result. */
 function operands(which: Which, { g, seed }: Case) {
-  const filter = values('float32', 25 * g.inChannels * g.outChannels, seed + 1) as Float32Array;
-  if (which === 'conv2d') return { a: values('float32', xSize(g), seed) as Float32Array, filter, size: ySize(g) };
-  return { a: values('float32', ySize(g), seed + 2) as Float32Array, filter, size: xSize(g) };
+  const fSize = 25 * g.inChannels * g.outChannels;
+  const x = values('float32', xSize(g), seed) as Float32Array;
+  const filter = values('float32', fSize, seed + 1) as Float32Array;
+  const dy = values('float32', ySize(g), seed + 2) as Float32Array;
+  if (which === 'conv2d') return { a: x, b: filter, size: ySize(g) };
+  if (which === 'conv2dBackpropInput') return { a: dy, b: filter, size: xSize(g) };
+  return { a: x, b: dy, size: fSize };
 }
 
-type Kernel = (a: Float32Array, filter: Float32Array, g: WindowGeometry, out: Float32Array, matmul: never) => void;
+type Kernel = (a: Float32Array, b: Float32Array, g: WindowGeometry, out: Float32Array, matmul: never) => void;
 
 /** Runs a kernel set's `which` on the case into a NaN-filled result. */
 function run(set: { [K in Which]: unknown }, which: Which, c: Case): Float32Array {
-  const { a, filter, size } = operands(which, c);
+  const { a, b, size } = operands(which, c);
   const out = new Float32Array(size).fill(NaN);
-  (set[which] as Kernel)(a, filter, c.g, out, referenceKernels.matmul as never);
+  (set[which] as Kernel)(a, b, c.g, out, referenceKernels.matmul as never);
   return out;
 }
 
 /** The TypeScript Winograd reference on the case. */
 function reference(which: Which, c: Case): Float32Array {
-  const { a, filter, size } = operands(which, c);
+  const { a, b, size } = operands(which, c);
+  const out = new Float32Array(size).fill(NaN);
+  if (which === 'conv2dBackpropFilter') {
+    const shape = forwardShape(c.g);
+    const tasks = filterGradientTasks(shape);
+    const block = 64 * filterSumsStride(shape);
+    const sums = new Float32Array(tasks.length * block);
+    tasks.forEach(([t0, count], task) => winogradFilterPartial(a, b, shape, t0, count, sums, task * block));
+    sumFilterTasks(sums, 0, tasks.length, shape);
+    untransformFilterGradient(sums, 0, shape, out);
+    return out;
+  }
   const shape = which === 'conv2d' ? forwardShape(c.g) : inputGradientShape(c.g);
   const u = new Float32Array(transformedFilterSize(shape));
-  transformFilter(filter, shape, which === 'conv2dBackpropInput', u, 0);
-  const out = new Float32Array(size).fill(NaN);
+  transformFilter(b, shape, which === 'conv2dBackpropInput', u, 0);
   winogradConv2d(a, u, shape, out);
   return out;
 }
@@ -146,7 +171,7 @@ describe('the WebAssembly Winograd kernel', () => {
   for (const which of WHICH) {
     test(`${which}: the TypeScript reference's bits, random shapes and paddings`, () => {
       fc.assert(
-        fc.property(caseArb, (c) => {
+        fc.property(casesFor(which), (c) => {
           expect({ ...show(c), differ: differences(run(wino, which, c), reference(which, c)) }).toEqual({
             ...show(c),
             differ: [],
@@ -158,7 +183,7 @@ describe('the WebAssembly Winograd kernel', () => {
 
     test(`${which}: within 2e-5 of the largest output of the direct convolution`, () => {
       fc.assert(
-        fc.property(caseArb, (c) => {
+        fc.property(casesFor(which), (c) => {
           const direct = run(referenceKernels, which, c);
           expect(relativeError(run(wino, which, c), direct)).toBeLessThan(2e-5);
         }),
@@ -196,6 +221,7 @@ describe('on two threads, one thread’s bits', () => {
       const before = threads.workerTasks;
       fc.assert(
         fc.property(caseArb, fc.constantFrom(...WHICH), (c, which) => {
+          if (which === 'conv2dBackpropFilter' && !winogradFilterFits(c.g)) return;
           expect({ ...show(c), which, differ: differences(run(shared, which, c), run(wino, which, c)) }).toEqual({
             ...show(c),
             which,
@@ -257,6 +283,9 @@ describe('which convolutions the installed kernels run as Winograd', () => {
       ),
     ).toBe(false); // padding past 4
     expect(winogradFits(cnn.g)).toBe(true);
+    expect(winogradFilterFits(cnn.g)).toBe(true);
+    expect(winogradFits(geometry([64, 14, 14, 16], 12, 'same'))).toBe(true);
+    expect(winogradFilterFits(geometry([64, 14, 14, 16], 12, 'same'))).toBe(false); // 12 output channels
   });
 
   test('float64 stays direct: the reference kernels’ bits', () => {

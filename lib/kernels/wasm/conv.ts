@@ -54,8 +54,8 @@ import { CONV1_VECTORS } from './im2col.js';
 import { packBlock } from './pack.js';
 import type { Runtime } from './runtime.js';
 import { CallProgram, type MatmulThreads } from './threads.js';
-import { winogradForward, winogradInputGradient } from './winograd.js';
-import { winogradFits } from '../winograd.js';
+import { winogradFilterGradient, winogradForward, winogradInputGradient } from './winograd.js';
+import { winogradFilterFits, winogradFits } from '../winograd.js';
 
 /** Convolutions with fewer multiply-adds than this stay in TypeScript (the reference, with the matmul passed in). */
 export const CONV_MIN_WORK = 4096;
@@ -758,6 +758,10 @@ export function wasmConv(
     conv2dBackpropFilter(x, dy, g, dFilter, matmul) {
       const tile = tileOf(runtime, x, dy, dFilter);
       if (tile === undefined || work(g) < minWork) return referenceBackpropFilter(x, dy, g, dFilter, matmul);
+      if (winograd(g, tile) && winogradFilterFits(g)) {
+        winogradFilterGradient(runtime, sharing(threads, work(g)) ? threads : undefined, g, x, dy, dFilter);
+        return;
+      }
       if (singleChannel(g, tile)) {
         const input = singleChannelInput(runtime, x, g, 0);
         const sums = input.end;

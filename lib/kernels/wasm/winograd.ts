@@ -11,6 +11,10 @@ import type { WindowGeometry } from '../conv.js';
 import {
   ALPHA,
   PANEL,
+  WINOGRAD_CHUNK,
+  filterGradientTasks,
+  filterSumsStride,
+  untransformFilterGradient,
   TILE_OUT,
   TAPS,
   forwardShape,
@@ -22,18 +26,12 @@ import {
 } from '../winograd.js';
 import type { Runtime } from './runtime.js';
 import { CallProgram, type MatmulThreads } from './threads.js';
-import { TEMP_BYTES, WINOGRAD_CHUNK } from './winograd-kernel.js';
+import { scratchBytes } from './winograd-kernel.js';
 
 /** Tasks a shared Winograd convolution is cut into (whole chunks each). */
 const TASKS = 8;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
-
-/** Bytes of scratch one thread's `winogradF32` calls use for a shape. */
-function scratchBytes(s: WinogradShape): number {
-  const chunk = ALPHA * ALPHA * WINOGRAD_CHUNK;
-  return TEMP_BYTES + chunk * s.inChannels * 4 + chunk * roundUp(s.outChannels, PANEL) * 4;
-}
 
 /** The runtime-memory layout of one Winograd convolution (elements of float32). */
 function layoutOf(s: WinogradShape) {
@@ -73,6 +71,20 @@ function strideArgs(s: WinogradShape, l: Layout): number[] {
 /** Programs of calls kept per shape (a training step repeats a few convolutions). */
 const programs = new WeakMap<MatmulThreads, Map<string, CallProgram>>();
 
+/** The program of `kind` for shape `s`, built by `build` the first time (at most 32 kept per thread pool). */
+function keptProgram(threads: MatmulThreads, kind: string, s: WinogradShape, build: () => CallProgram): CallProgram {
+  let byShape = programs.get(threads);
+  if (byShape === undefined) programs.set(threads, (byShape = new Map()));
+  const key = kind + JSON.stringify(s);
+  let program = byShape.get(key);
+  if (program === undefined) {
+    program = build();
+    if (byShape.size >= 32) byShape.clear();
+    byShape.set(key, program);
+  }
+  return program;
+}
+
 /**
  * Runs the Winograd convolution of shape `s` in `runtime`: `input` into a
  * zeroed, padded copy, the filter transformed in float64, the tiles on both
@@ -89,7 +101,7 @@ function run(
   out: Float32Array,
 ): void {
   const l = layoutOf(s);
-  const scratch = scratchBytes(s);
+  const scratch = scratchBytes(s.inChannels * 4, roundUp(s.outChannels, PANEL) * 4);
   const x = runtime.exports;
   if (threads === undefined) runtime.reserve(l.end * 4 + scratch);
   else runtime.reserve(l.end * 4);
@@ -120,18 +132,13 @@ function run(
     x.winogradF32!(...head, l.end * 4, 0, total, ...strides);
   } else {
     const perTask = roundUp(Math.ceil(total / TASKS), WINOGRAD_CHUNK);
-    let byShape = programs.get(threads);
-    if (byShape === undefined) programs.set(threads, (byShape = new Map()));
-    const key = JSON.stringify([s, head]);
-    let program = byShape.get(key);
-    if (program === undefined) {
-      program = new CallProgram(threads);
+    const program = keptProgram(threads, mirrored ? 'input' : 'forward', s, () => {
+      const calls = new CallProgram(threads);
       for (let t0 = 0; t0 < total; t0 += perTask) {
-        program.task().call('winogradF32', [...head, 0, t0, Math.min(perTask, total - t0), ...strides], [3]);
+        calls.task().call('winogradF32', [...head, 0, t0, Math.min(perTask, total - t0), ...strides], [3]);
       }
-      if (byShape.size >= 32) byShape.clear();
-      byShape.set(key, program);
-    }
+      return calls;
+    });
     const at = l.end * 4;
     const scratchAt = roundUp(at + program.words * 4, 64);
     runtime.reserve(scratchAt + 2 * scratch);
@@ -175,4 +182,106 @@ export function winogradInputGradient(
   dx: TypedArray,
 ): void {
   run(runtime, threads, inputGradientShape(g), dy as Float32Array, filter as Float32Array, true, dx as Float32Array);
+}
+
+/**
+ * conv2dBackpropFilter of `g` (see `winogradFilterFits`) by Winograd: each of
+ * the {@link filterGradientTasks} sums its tiles' products into sums of its
+ * own (on both threads with `threads`, else one after the other); they are
+ * added up in float32 (as `sumFilterTasks`) and transformed back by
+ * `untransformFilterGradient`.
+ */
+export function winogradFilterGradient(
+  runtime: Runtime,
+  threads: MatmulThreads | undefined,
+  g: WindowGeometry,
+  x: TypedArray,
+  dy: TypedArray,
+  dFilter: TypedArray,
+): void {
+  const s = forwardShape(g);
+  const tiles = tilesOf(s);
+  const tasks = filterGradientTasks(s);
+  const cin = s.inChannels;
+  const cout = s.outChannels;
+  // Elements: x, padded x (as the forward's), dy, dy padded to whole tiles, the tasks' sums.
+  const padH = tiles.rows * TILE_OUT + TAPS - 1;
+  const padW = tiles.cols * TILE_OUT + TAPS - 1;
+  const dyRows = tiles.rows * TILE_OUT;
+  const dyCols = tiles.cols * TILE_OUT;
+  const padded = roundUp(x.length, 16);
+  const dyRaw = roundUp(padded + s.batch * padH * padW * cin, 16);
+  const dyPadded = roundUp(dyRaw + dy.length, 16);
+  const sums = roundUp(dyPadded + s.batch * dyRows * dyCols * cout, 16);
+  const block = ALPHA * ALPHA * filterSumsStride(s);
+  const end = roundUp(sums + tasks.length * block, 16);
+  const cinBytes = cin * 4;
+  const coutBytes = cout * 4;
+  const scratch = scratchBytes(cinBytes, coutBytes);
+  runtime.reserve(end * 4 + (threads === undefined ? scratch : 0));
+  const mem = runtime.f32();
+  mem.set(x, 0);
+  mem.set(dy, dyRaw);
+  mem.fill(0, padded, dyRaw);
+  mem.fill(0, dyPadded, end);
+  const exports = runtime.exports;
+  const rows = Math.min(s.inHeight, padH - s.padTop);
+  const cols = Math.min(s.inWidth, padW - s.padLeft);
+  if (rows > 0 && cols > 0) {
+    exports.padRowsF32!(
+      0,
+      (padded + (s.padTop * padW + s.padLeft) * cin) * 4,
+      s.batch,
+      rows,
+      cols * cinBytes,
+      s.inWidth * cinBytes,
+      padW * cinBytes,
+      s.inHeight * s.inWidth * cinBytes,
+      padH * padW * cinBytes,
+    );
+  }
+  exports.padRowsF32!(
+    dyRaw * 4,
+    dyPadded * 4,
+    s.batch,
+    s.outHeight,
+    s.outWidth * coutBytes,
+    s.outWidth * coutBytes,
+    dyCols * coutBytes,
+    s.outHeight * s.outWidth * coutBytes,
+    dyRows * dyCols * coutBytes,
+  );
+  const args = (task: number): number[] => [
+    padded * 4,
+    dyPadded * 4,
+    (sums + task * block) * 4,
+    threads === undefined ? end * 4 : 0,
+    ...tasks[task]!,
+    cinBytes,
+    coutBytes,
+    tiles.cols,
+    tiles.perImage,
+    padW * cinBytes,
+    padH * padW * cinBytes,
+    dyCols * coutBytes,
+    dyRows * dyCols * coutBytes,
+    filterSumsStride(s) * 4,
+  ];
+  if (threads === undefined) {
+    for (let task = 0; task < tasks.length; task++) exports.winogradFilterF32!(...args(task));
+  } else {
+    const program = keptProgram(threads, 'filter', s, () => {
+      const calls = new CallProgram(threads);
+      for (let task = 0; task < tasks.length; task++) calls.task().call('winogradFilterF32', args(task), [3]);
+      return calls;
+    });
+    const at = end * 4;
+    const scratchAt = roundUp(at + program.words * 4, 64);
+    runtime.reserve(scratchAt + 2 * scratch);
+    threads.runCalls(program.write(runtime, at, scratchAt, scratch));
+  }
+  // The tasks' sums onto the first task's, in float32 (`sumFilterTasks`' order), then back to 5×5 taps.
+  const add = exports.addF32vv!;
+  for (let task = 1; task < tasks.length; task++) add(sums * 4, (sums + task * block) * 4, sums * 4, block);
+  untransformFilterGradient(runtime.f32(), sums, s, dFilter as Float32Array);
 }
