@@ -27,8 +27,8 @@ import type { TypedArray } from '../../lib/dtype.js';
 
 const runtime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
 const fastMatmul = wasmMatmul(runtime, 0);
-// Winograd off (Infinity): the direct kernels, whose bits are the reference's (`winograd.spec.ts` tests Winograd).
-const fast = wasmConv(runtime, 0, undefined, Infinity);
+// Winograd off: the direct kernels, whose bits are the reference's (`winograd.spec.ts` tests Winograd).
+const fast = wasmConv(runtime, 0, undefined, false);
 
 type Float = 'float32' | 'float64';
 type Which = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
@@ -306,7 +306,7 @@ describe('the WebAssembly convolutions on two threads give one thread’s bits',
   const sharedRuntime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes(undefined, true)), undefined, true);
   const threads = new MatmulThreads(sharedRuntime);
   threads.minWork = 0;
-  const shared = wasmConv(sharedRuntime, 0, threads, Infinity);
+  const shared = wasmConv(sharedRuntime, 0, threads, false);
 
   beforeAll(async () => {
     await expect(threads.start()).resolves.toBe(true);

@@ -6,7 +6,8 @@
  *   one thread and on two;
  * - both are within rounding of the direct convolution (the reference kernels);
  * - the installed float32 kernels take it for the CNN's second layer, and
- *   below the size threshold, in float64 and for other filters they stay direct.
+ *   below the size thresholds, in float64, for other filters and with
+ *   `TAPEGRAD_WINOGRAD=0` they stay direct.
  */
 import fc from 'fast-check';
 import { values } from './matmul-cases.js';
@@ -30,13 +31,15 @@ import {
   winogradConv2d,
   winogradFits,
 } from '../../lib/kernels/winograd.js';
-import { WINOGRAD_MIN_WORK, wasmConv } from '../../lib/kernels/wasm/conv.js';
+import { WINOGRAD_THRESHOLDS, wasmConv } from '../../lib/kernels/wasm/conv.js';
 import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
 import { MatmulThreads } from '../../lib/kernels/wasm/threads.js';
+import { lastJson, runBundled } from './bundled-child.js';
 
 const runtime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes()));
-/** Winograd from the first multiply-add (threshold 0), on this thread. */
-const wino = wasmConv(runtime, 0, undefined, 0);
+/** Winograd whatever the size, on this thread. */
+const ALWAYS = { minWork: 0, minPositions: 0 };
+const wino = wasmConv(runtime, 0, undefined, ALWAYS);
 
 type Which = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
 const WHICH: Which[] = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'];
@@ -208,7 +211,7 @@ describe('on two threads, one thread’s bits', () => {
   const sharedRuntime = new Runtime(wasmApi!, new wasmApi!.Module(kernelModuleBytes(undefined, true)), undefined, true);
   const threads = new MatmulThreads(sharedRuntime);
   threads.minWork = 0;
-  const shared = wasmConv(sharedRuntime, 0, threads, 0);
+  const shared = wasmConv(sharedRuntime, 0, threads, ALWAYS);
 
   beforeAll(async () => {
     await expect(threads.start()).resolves.toBe(true);
@@ -251,16 +254,23 @@ describe('on two threads, one thread’s bits', () => {
 describe('which convolutions the installed kernels run as Winograd', () => {
   const cnn: Case = { g: geometry([8, 14, 14, 16], 32, 'same'), seed: 11 };
 
-  test('float32, 5×5, stride 1, at least WINOGRAD_MIN_WORK multiply-adds: the Winograd reference’s bits', () => {
+  test('float32, 5×5, stride 1, past both thresholds: the Winograd reference’s bits', () => {
     expect(backend()).toBe('wasm-simd');
     for (const which of WHICH) expect(differences(run(kernels, which, cnn), reference(which, cnn))).toEqual([]);
   });
 
-  test('below the threshold, the direct convolution’s bits', () => {
-    const small: Case = { g: geometry([1, 6, 6, 16], 32, 'same'), seed: 11 };
-    expect(25 * 36 * 16 * 32).toBeLessThan(WINOGRAD_MIN_WORK);
-    const direct = wasmConv(runtime, 0, undefined, Infinity);
-    for (const which of WHICH) expect(differences(run(kernels, which, small), run(direct, which, small))).toEqual([]);
+  test('below either threshold, the direct convolution’s bits', () => {
+    const direct = wasmConv(runtime, 0, undefined, false);
+    // 576 positions and 7.4M multiply-adds; 1,152 positions and 0.9M multiply-adds.
+    const fewPositions: Case = { g: geometry([1, 24, 24, 16], 32, 'same'), seed: 11 };
+    const littleWork: Case = { g: geometry([2, 24, 24, 4], 8, 'same'), seed: 12 };
+    expect(576).toBeLessThan(WINOGRAD_THRESHOLDS.minPositions);
+    expect(25 * 1152 * 4 * 8).toBeLessThan(WINOGRAD_THRESHOLDS.minWork);
+    expect(1152).toBeGreaterThanOrEqual(WINOGRAD_THRESHOLDS.minPositions);
+    expect(25 * 576 * 16 * 32).toBeGreaterThanOrEqual(WINOGRAD_THRESHOLDS.minWork);
+    for (const c of [fewPositions, littleWork]) {
+      for (const which of WHICH) expect(differences(run(kernels, which, c), run(direct, which, c))).toEqual([]);
+    }
   });
 
   test('shapes Winograd does not take stay direct', () => {
@@ -298,3 +308,32 @@ describe('which convolutions the installed kernels run as Winograd', () => {
     expect(differences(got as unknown as Float32Array, want as unknown as Float32Array)).toEqual([]);
   });
 });
+
+/** In a fresh process: whether the installed conv2d on the CNN's second layer (8 images) gives the direct kernel's bits. */
+const INSTALLED = `
+import { backend } from '../../lib/index.js';
+import { kernels } from '../../lib/kernels/index.js';
+import { windowGeometry } from '../../lib/kernels/conv.js';
+import { wasmConv } from '../../lib/kernels/wasm/conv.js';
+import { kernelModuleBytes, Runtime, wasmApi } from '../../lib/kernels/wasm/runtime.js';
+const g = windowGeometry('conv2d', [8, 14, 14, 16], [5, 5], 32, [1, 1], [1, 1], { padding: 'same', rounding: undefined });
+const x = Float32Array.from({ length: 8 * 196 * 16 }, (_, i) => Math.sin(i));
+const f = Float32Array.from({ length: 25 * 16 * 32 }, (_, i) => Math.cos(i));
+const got = new Float32Array(8 * 196 * 32);
+const want = new Float32Array(got.length);
+kernels.conv2d(x, f, g, got, kernels.matmul);
+const runtime = new Runtime(wasmApi, new wasmApi.Module(kernelModuleBytes()));
+wasmConv(runtime, 0, undefined, false).conv2d(x, f, g, want, kernels.matmul);
+let differ = 0;
+for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) differ++;
+console.log(JSON.stringify({ backend: backend(), direct: differ === 0 }));
+`;
+
+test('TAPEGRAD_WINOGRAD=0 keeps the installed convolutions direct; unset, they run as Winograd', async () => {
+  const [unset, off] = await Promise.all([
+    runBundled(INSTALLED),
+    runBundled(INSTALLED, [], { TAPEGRAD_WINOGRAD: '0' }),
+  ]);
+  expect(lastJson(unset)).toEqual({ backend: 'wasm-simd', direct: false });
+  expect(lastJson(off)).toEqual({ backend: 'wasm-simd', direct: true });
+}, 90_000);

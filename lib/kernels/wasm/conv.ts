@@ -59,11 +59,21 @@ import { winogradFilterFits, winogradFits } from '../winograd.js';
 
 /** Convolutions with fewer multiply-adds than this stay in TypeScript (the reference, with the matmul passed in). */
 export const CONV_MIN_WORK = 4096;
-/**
- * Float32 5×5 stride-1 convolutions (forward and input gradient) of at least
- * this many multiply-adds run as Winograd F(4×4, 5×5) (`winograd.ts`).
- */
-export const WINOGRAD_MIN_WORK = 1 << 20;
+/** When a float32 5×5 stride-1 convolution runs as Winograd F(4×4, 5×5) (`winograd.ts`): both thresholds met. */
+export interface WinogradThresholds {
+  /** At least this many multiply-adds. */
+  readonly minWork: number;
+  /**
+   * At least this many output positions (images × rows × columns): the filter's transform costs about 0.3 µs per
+   * channel pair whatever the batch, so few positions with many channels run faster direct (measured here: 64
+   * channels into 64 on one 14×14 image, 196 positions, forward 2.7 ms against 1.2 direct; 32 into 64 on 8 images,
+   * 1,568 positions, 2.5 against 4.8; 16 into 32 on 4 images, 784 positions, 0.59 against 0.63).
+   */
+  readonly minPositions: number;
+}
+
+/** The installed kernels' thresholds. */
+export const WINOGRAD_THRESHOLDS: WinogradThresholds = { minWork: 1 << 20, minPositions: 1024 };
 /** Steps of k per packed block (as in `matmul.ts`). */
 const KC = 256;
 /**
@@ -621,15 +631,15 @@ export interface ConvKernels {
  * `threads` for large products (as `wasmMatmul` does), and pass everything
  * else to the reference kernels with the matmul kernel they were given
  * (which the WebAssembly path does not use: it multiplies in place).
- * Float32 5×5 stride-1 forward and input-gradient convolutions of at least
- * `winogradMinWork` multiply-adds run as Winograd F(4×4, 5×5) instead
- * (`winograd.ts`; `Infinity` keeps every convolution direct).
+ * Float32 5×5 stride-1 convolutions that meet the `winograd` thresholds run
+ * as Winograd F(4×4, 5×5) instead (`winograd.ts`; the filter gradient with
+ * output channels in whole panels of 8); `false` keeps every convolution direct.
  */
 export function wasmConv(
   runtime: Runtime,
   minWork = CONV_MIN_WORK,
   threads?: MatmulThreads,
-  winogradMinWork = WINOGRAD_MIN_WORK,
+  winograd: WinogradThresholds | false = WINOGRAD_THRESHOLDS,
 ): ConvKernels {
   const work = (g: WindowGeometry) =>
     g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
@@ -657,7 +667,12 @@ export function wasmConv(
     }
   };
   /** Whether `g` runs as Winograd F(4×4, 5×5): float32, at least `winogradMinWork` multiply-adds, `winogradFits`. */
-  const winograd = (g: WindowGeometry, tile: Tile) => tile.bytes === 4 && work(g) >= winogradMinWork && winogradFits(g);
+  const winogradTakes = (g: WindowGeometry, tile: Tile) =>
+    winograd !== false &&
+    tile.bytes === 4 &&
+    work(g) >= winograd.minWork &&
+    positions(g) >= winograd.minPositions &&
+    winogradFits(g);
   return {
     conv2d(x, filter, g, y, matmul) {
       const tile = tileOf(runtime, x, filter, y);
@@ -676,7 +691,7 @@ export function wasmConv(
         y.set(mem.subarray(out, out + y.length));
         return;
       }
-      if (winograd(g, tile)) {
+      if (winogradTakes(g, tile)) {
         winogradForward(runtime, sharing(threads, work(g)) ? threads : undefined, g, x, filter, y);
         return;
       }
@@ -713,7 +728,7 @@ export function wasmConv(
     conv2dBackpropInput(dy, filter, g, dx, matmul) {
       const tile = tileOf(runtime, dy, filter, dx);
       if (tile === undefined || work(g) < minWork) return referenceBackpropInput(dy, filter, g, dx, matmul);
-      if (winograd(g, tile)) {
+      if (winogradTakes(g, tile)) {
         winogradInputGradient(runtime, sharing(threads, work(g)) ? threads : undefined, g, dy, filter, dx);
         return;
       }
@@ -758,7 +773,7 @@ export function wasmConv(
     conv2dBackpropFilter(x, dy, g, dFilter, matmul) {
       const tile = tileOf(runtime, x, dy, dFilter);
       if (tile === undefined || work(g) < minWork) return referenceBackpropFilter(x, dy, g, dFilter, matmul);
-      if (winograd(g, tile) && winogradFilterFits(g)) {
+      if (winogradTakes(g, tile) && winogradFilterFits(g)) {
         winogradFilterGradient(runtime, sharing(threads, work(g)) ? threads : undefined, g, x, dy, dFilter);
         return;
       }

@@ -15,7 +15,7 @@
  * kernels' bits.
  */
 import { kernels, referenceKernels, setKernels, type Kernels } from '../index.js';
-import { WINOGRAD_MIN_WORK, wasmConv } from './conv.js';
+import { WINOGRAD_THRESHOLDS, wasmConv, type WinogradThresholds } from './conv.js';
 import { wasmBinary, wasmUnary } from './elementwise.js';
 import { gemmTiles, relaxedSimdSupported } from './gemm.js';
 import { wasmMatmul } from './matmul.js';
@@ -59,9 +59,8 @@ function instantiate(module: WasmModule, privateModule: WasmModule): Partial<Ker
     binary: wasmBinary(alone),
     // Large convolutions run on both threads, each thread building its own patch rows where it can (conv.ts says
     // which): the bench's CNN step, W7, went from 33.4 ms to 29.2-29.9 ms in three bench runs.
-    // Large float32 5x5 stride-1 convolutions run as Winograd F(4x4, 5x5) unless TAPEGRAD_WINOGRAD=0: W7 went
-    // from 21.4-22.6 ms to 17.8-18.4 ms a step in alternating processes (3 December).
-    ...wasmConv(runtime, undefined, threads, winogradMinWork()),
+    // Large float32 5x5 stride-1 convolutions run as Winograd F(4x4, 5x5) unless TAPEGRAD_WINOGRAD=0.
+    ...wasmConv(runtime, undefined, threads, winogradThresholds()),
     ...wasmPool(alone),
     adamUpdate: wasmAdamUpdate(alone, referenceKernels.adamUpdate),
     sgdUpdate: wasmSgdUpdate(alone, referenceKernels.sgdUpdate),
@@ -176,11 +175,11 @@ function wasmWanted(): boolean {
 }
 
 /**
- * The smallest convolution (multiply-adds) that runs as Winograd: `WINOGRAD_MIN_WORK`, or `Infinity` (every
- * convolution direct, the reference's bits) where Node's environment sets `TAPEGRAD_WINOGRAD=0`.
+ * When convolutions run as Winograd: `WINOGRAD_THRESHOLDS`, or never (every convolution direct, the reference's
+ * bits) where Node's environment sets `TAPEGRAD_WINOGRAD=0`.
  */
-function winogradMinWork(): number {
-  return nodeProcess()?.env?.TAPEGRAD_WINOGRAD === '0' ? Infinity : WINOGRAD_MIN_WORK;
+function winogradThresholds(): WinogradThresholds | false {
+  return nodeProcess()?.env?.TAPEGRAD_WINOGRAD === '0' ? false : WINOGRAD_THRESHOLDS;
 }
 
 function nodeProcess(): { versions?: { node?: string }; env?: Record<string, string | undefined> } | undefined {
