@@ -34,23 +34,37 @@ export function scratchBytes(cinBytes: number, coutBytes: number): number {
 
 /**
  * Pushes `Σ coefs[k] · v[k]` (vectors in the locals `v`): the reference's
- * `combine`, the same operations in the same order.
+ * `combine`, the same operations in the same order. Coefficients other than
+ * ±1 come from the frame's constant vectors.
  */
-function combine(f: Code, coefs: readonly number[], v: readonly number[]): void {
+function combine({ f, constant }: Frame, coefs: readonly number[], v: readonly number[]): void {
   let first = true;
   coefs.forEach((c, k) => {
     if (c === 0) return;
     f.get(v[k]!);
     if (first) {
       if (c === -1) f.vOp(SimdOp.f32x4Neg);
-      else if (c !== 1) f.f32x4Const(c).vOp(SimdOp.f32x4Mul);
+      else if (c !== 1) f.get(constant(c)).vOp(SimdOp.f32x4Mul);
       first = false;
       return;
     }
-    if (Math.abs(c) !== 1) f.f32x4Const(Math.abs(c)).vOp(SimdOp.f32x4Mul);
+    if (Math.abs(c) !== 1) f.get(constant(Math.abs(c))).vOp(SimdOp.f32x4Mul);
     f.vOp(c > 0 ? SimdOp.f32x4Add : SimdOp.f32x4Sub);
   });
 }
+
+/** Column `c` of Aᵀ: the coefficients of A's row c (A = (Aᵀ)ᵀ, 8 × 4), for dy's transform. */
+const A_ROWS = Array.from({ length: ALPHA }, (_, c) => AT.map((row) => row[c]!));
+
+/** Every coefficient {@link combine} multiplies by: the first of each row signed, the others' magnitudes. */
+const CONSTANTS = [
+  ...new Set(
+    [...BT, ...AT, ...A_ROWS].flatMap((row) => {
+      const first = row.findIndex((c) => c !== 0);
+      return row.map((c, k) => (k === first ? c : Math.abs(c))).filter((c) => c !== 0 && c !== 1 && c !== -1);
+    }),
+  ),
+];
 
 /** Locals shared by the kernels: the chunk loop, locating a tile, the transforms' pointers and vectors. */
 interface Frame {
@@ -71,11 +85,22 @@ interface Frame {
   readonly p: number;
   readonly q: number;
   readonly rowp: number;
+  /** The transforms' pointer into their intermediate, and their loop counter. */
+  readonly tp: number;
+  readonly ix: number;
   readonly vec: readonly number[];
+  /** The local holding `value` in all four lanes (one of {@link CONSTANTS}, set at the function's start). */
+  readonly constant: (value: number) => number;
 }
 
 function frame(f: Code, scratch: number, tileCols: number, perImage: number): Frame {
   const L = () => f.local(I32);
+  const constants = new Map<number, number>();
+  for (const value of CONSTANTS) {
+    const local = f.local(V128);
+    f.f32x4Const(value).set(local);
+    constants.set(value, local);
+  }
   return {
     f,
     scratch,
@@ -94,7 +119,14 @@ function frame(f: Code, scratch: number, tileCols: number, perImage: number): Fr
     p: L(),
     q: L(),
     rowp: L(),
+    tp: L(),
+    ix: L(),
     vec: Array.from({ length: ALPHA }, () => f.local(V128)),
+    constant: (value) => {
+      const local = constants.get(value);
+      if (local === undefined) throw new Error(`winograd-kernel: no constant ${value}`);
+      return local;
+    },
   };
 }
 
@@ -143,7 +175,7 @@ function inputTransform(
   ptV: number,
   ptV8: number,
 ): void {
-  const { f, scratch, n, tl, src, dst, cb, p, q, rowp, vec } = fr;
+  const { f, scratch, n, tl, src, dst, cb, p, q, rowp, tp, ix, vec } = fr;
   f.i32(0).set(tl);
   f.loop();
   locate(fr);
@@ -152,37 +184,48 @@ function inputTransform(
   f.get(vBase).get(tl).get(cinBytes).i32Mul().i32Add().set(dst);
   f.i32(0).set(cb);
   f.loop(); // over vectors of 4 channels
-  // Along rows: tmp[i][jj] = Σ_j BT[jj][j] d[i][j].
+  // Along rows: tmp[i][jj] = Σ_j BT[jj][j] d[i][j], row i at tp = scratch + 128·i.
   f.get(src).get(cb).i32Add().set(rowp);
-  for (let i = 0; i < ALPHA; i++) {
-    f.get(rowp).set(p);
-    for (let j = 0; j < ALPHA; j++) {
-      f.get(p).v128Load().set(vec[j]!);
-      if (j < ALPHA - 1) f.get(p).get(cinBytes).i32Add().set(p);
-    }
-    for (let jj = 0; jj < ALPHA; jj++) {
-      f.get(scratch);
-      combine(f, BT[jj]!, vec);
-      f.v128Store((i * ALPHA + jj) * 16);
-    }
-    if (i < ALPHA - 1) f.get(rowp).get(xRow).i32Add().set(rowp);
+  f.get(scratch).set(tp);
+  f.i32(ALPHA).set(ix);
+  f.loop();
+  f.get(rowp).set(p);
+  for (let j = 0; j < ALPHA; j++) {
+    f.get(p).v128Load().set(vec[j]!);
+    if (j < ALPHA - 1) f.get(p).get(cinBytes).i32Add().set(p);
   }
-  // Along columns: V[ii][jj] = Σ_i BT[ii][i] tmp[i][jj], at point ii·8 + jj.
-  f.get(dst).get(cb).i32Add().set(q);
   for (let jj = 0; jj < ALPHA; jj++) {
-    for (let i = 0; i < ALPHA; i++)
-      f.get(scratch)
-        .v128Load((i * ALPHA + jj) * 16)
-        .set(vec[i]!);
-    f.get(q).set(p);
-    for (let ii = 0; ii < ALPHA; ii++) {
-      f.get(p);
-      combine(f, BT[ii]!, vec);
-      f.v128Store();
-      if (ii < ALPHA - 1) f.get(p).get(ptV8).i32Add().set(p);
-    }
-    if (jj < ALPHA - 1) f.get(q).get(ptV).i32Add().set(q);
+    f.get(tp);
+    combine(fr, BT[jj]!, vec);
+    f.v128Store(jj * 16);
   }
+  f.get(rowp).get(xRow).i32Add().set(rowp);
+  f.get(tp)
+    .i32(ALPHA * 16)
+    .i32Add()
+    .set(tp);
+  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
+  f.end();
+  // Along columns: V[ii][jj] = Σ_i BT[ii][i] tmp[i][jj], at point ii·8 + jj; column jj at tp = scratch + 16·jj.
+  f.get(dst).get(cb).i32Add().set(q);
+  f.get(scratch).set(tp);
+  f.i32(ALPHA).set(ix);
+  f.loop();
+  for (let i = 0; i < ALPHA; i++)
+    f.get(tp)
+      .v128Load(i * ALPHA * 16)
+      .set(vec[i]!);
+  f.get(q).set(p);
+  for (let ii = 0; ii < ALPHA; ii++) {
+    f.get(p);
+    combine(fr, BT[ii]!, vec);
+    f.v128Store();
+    if (ii < ALPHA - 1) f.get(p).get(ptV8).i32Add().set(p);
+  }
+  f.get(q).get(ptV).i32Add().set(q);
+  f.get(tp).i32(16).i32Add().set(tp);
+  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
+  f.end();
   f.get(cb).i32(16).i32Add().tee(cb).get(cinBytes).i32LtU().brIf(0);
   f.end();
   f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
@@ -219,7 +262,7 @@ function emitForward(module: ModuleBuilder): void {
     yImage,
   ] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
   const fr = frame(f, scratch, tileCols, perImage);
-  const { n, tl, src, dst, cb, p, q, vec } = fr;
+  const { n, tl, src, dst, cb, p, q, tp, ix, vec } = fr;
   const L = () => f.local(I32);
   const [ptV, ptV8, ptM, uPt, vBase, mBase] = [L(), L(), L(), L(), L(), L()];
   const [pt, aPt, bPt, cPt, jp, bPanel, ip, aRow, k, bp, cRow] = [
@@ -338,35 +381,43 @@ function emitForward(module: ModuleBuilder): void {
   f.get(mBase).get(tl).get(coutPadBytes).i32Mul().i32Add().set(src);
   f.i32(0).set(cb);
   f.loop(); // over vectors of 4 output channels
-  // Along rows: s[i][o] = Σ_j AT[o][j] m[i][j], m[i][j] at point i·8 + j.
+  // Along rows: s[i][o] = Σ_j AT[o][j] m[i][j], m[i][j] at point i·8 + j; row i at tp = scratch + 64·i.
   f.get(src).get(cb).i32Add().set(p);
-  for (let i = 0; i < ALPHA; i++) {
-    for (let j = 0; j < ALPHA; j++) {
-      f.get(p).v128Load().set(vec[j]!);
-      if (i < ALPHA - 1 || j < ALPHA - 1) f.get(p).get(ptM).i32Add().set(p);
-    }
-    for (let o = 0; o < TILE_OUT; o++) {
-      f.get(scratch);
-      combine(f, AT[o]!, vec);
-      f.v128Store((i * TILE_OUT + o) * 16);
-    }
-  }
-  // Along columns: y[r][o] = Σ_i AT[r][i] s[i][o].
-  f.get(dst).get(cb).i32Add().set(q);
+  f.get(scratch).set(tp);
+  f.i32(ALPHA).set(ix);
+  f.loop();
+  for (let j = 0; j < ALPHA; j++) f.get(p).v128Load().set(vec[j]!).get(p).get(ptM).i32Add().set(p);
   for (let o = 0; o < TILE_OUT; o++) {
-    for (let i = 0; i < ALPHA; i++)
-      f.get(scratch)
-        .v128Load((i * TILE_OUT + o) * 16)
-        .set(vec[i]!);
-    f.get(q).set(p);
-    for (let r = 0; r < TILE_OUT; r++) {
-      f.get(p);
-      combine(f, AT[r]!, vec);
-      f.v128Store();
-      if (r < TILE_OUT - 1) f.get(p).get(yRow).i32Add().set(p);
-    }
-    if (o < TILE_OUT - 1) f.get(q).get(coutBytes).i32Add().set(q);
+    f.get(tp);
+    combine(fr, AT[o]!, vec);
+    f.v128Store(o * 16);
   }
+  f.get(tp)
+    .i32(TILE_OUT * 16)
+    .i32Add()
+    .set(tp);
+  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
+  f.end();
+  // Along columns: y[r][o] = Σ_i AT[r][i] s[i][o]; column o at tp = scratch + 16·o.
+  f.get(dst).get(cb).i32Add().set(q);
+  f.get(scratch).set(tp);
+  f.i32(TILE_OUT).set(ix);
+  f.loop();
+  for (let i = 0; i < ALPHA; i++)
+    f.get(tp)
+      .v128Load(i * TILE_OUT * 16)
+      .set(vec[i]!);
+  f.get(q).set(p);
+  for (let r = 0; r < TILE_OUT; r++) {
+    f.get(p);
+    combine(fr, AT[r]!, vec);
+    f.v128Store();
+    if (r < TILE_OUT - 1) f.get(p).get(yRow).i32Add().set(p);
+  }
+  f.get(q).get(coutBytes).i32Add().set(q);
+  f.get(tp).i32(16).i32Add().set(tp);
+  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
+  f.end();
   f.get(cb).i32(16).i32Add().tee(cb).get(coutBytes).i32LtU().brIf(0);
   f.end();
   f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
@@ -374,9 +425,6 @@ function emitForward(module: ModuleBuilder): void {
 
   closeChunks(fr);
 }
-
-/** Column `c` of Aᵀ: the coefficients of A's row c (A = (Aᵀ)ᵀ, 8 × 4). */
-const A_ROWS = Array.from({ length: ALPHA }, (_, c) => AT.map((row) => row[c]!));
 
 /**
  * `winogradFilterF32(x, dy, s, scratch, t0, count, cinBytes, coutBytes,
@@ -394,7 +442,7 @@ function emitFilterGradient(module: ModuleBuilder): void {
   ];
   const sumsStride = 14;
   const fr = frame(f, scratch, tileCols, perImage);
-  const { n, tl, src, dst, cb, p, q, rowp, vec } = fr;
+  const { n, tl, src, dst, cb, p, q, rowp, tp, ix, vec } = fr;
   const L = () => f.local(I32);
   const [ptV, ptV8, ptW, ptW8, sPt8, vBase, wBase] = [L(), L(), L(), L(), L(), L(), L()];
   const [pt, aPt, bPt, sPt, ci, cin, jp, sRow, k, ap, bp] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
@@ -428,35 +476,48 @@ function emitFilterGradient(module: ModuleBuilder): void {
   f.get(wBase).get(tl).get(coutBytes).i32Mul().i32Add().set(dst);
   f.i32(0).set(cb);
   f.loop(); // over vectors of 4 output channels
+  // Along rows: tmp[i][jj] = Σ_j A[jj][j] dy[i][j], row i at tp = scratch + 128·i.
   f.get(src).get(cb).i32Add().set(rowp);
-  for (let i = 0; i < TILE_OUT; i++) {
-    f.get(rowp).set(p);
-    for (let j = 0; j < TILE_OUT; j++) {
-      f.get(p).v128Load().set(vec[j]!);
-      if (j < TILE_OUT - 1) f.get(p).get(coutBytes).i32Add().set(p);
-    }
-    for (let jj = 0; jj < ALPHA; jj++) {
-      f.get(scratch);
-      combine(f, A_ROWS[jj]!, vec);
-      f.v128Store((i * ALPHA + jj) * 16);
-    }
-    if (i < TILE_OUT - 1) f.get(rowp).get(dyRow).i32Add().set(rowp);
+  f.get(scratch).set(tp);
+  f.i32(TILE_OUT).set(ix);
+  f.loop();
+  f.get(rowp).set(p);
+  for (let j = 0; j < TILE_OUT; j++) {
+    f.get(p).v128Load().set(vec[j]!);
+    if (j < TILE_OUT - 1) f.get(p).get(coutBytes).i32Add().set(p);
   }
-  f.get(dst).get(cb).i32Add().set(q);
   for (let jj = 0; jj < ALPHA; jj++) {
-    for (let i = 0; i < TILE_OUT; i++)
-      f.get(scratch)
-        .v128Load((i * ALPHA + jj) * 16)
-        .set(vec[i]!);
-    f.get(q).set(p);
-    for (let ii = 0; ii < ALPHA; ii++) {
-      f.get(p);
-      combine(f, A_ROWS[ii]!, vec);
-      f.v128Store();
-      if (ii < ALPHA - 1) f.get(p).get(ptW8).i32Add().set(p);
-    }
-    if (jj < ALPHA - 1) f.get(q).get(ptW).i32Add().set(q);
+    f.get(tp);
+    combine(fr, A_ROWS[jj]!, vec);
+    f.v128Store(jj * 16);
   }
+  f.get(rowp).get(dyRow).i32Add().set(rowp);
+  f.get(tp)
+    .i32(ALPHA * 16)
+    .i32Add()
+    .set(tp);
+  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
+  f.end();
+  // Along columns: W[ii][jj] = Σ_i A[ii][i] tmp[i][jj], at point ii·8 + jj; column jj at tp = scratch + 16·jj.
+  f.get(dst).get(cb).i32Add().set(q);
+  f.get(scratch).set(tp);
+  f.i32(ALPHA).set(ix);
+  f.loop();
+  for (let i = 0; i < TILE_OUT; i++)
+    f.get(tp)
+      .v128Load(i * ALPHA * 16)
+      .set(vec[i]!);
+  f.get(q).set(p);
+  for (let ii = 0; ii < ALPHA; ii++) {
+    f.get(p);
+    combine(fr, A_ROWS[ii]!, vec);
+    f.v128Store();
+    if (ii < ALPHA - 1) f.get(p).get(ptW8).i32Add().set(p);
+  }
+  f.get(q).get(ptW).i32Add().set(q);
+  f.get(tp).i32(16).i32Add().set(tp);
+  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
+  f.end();
   f.get(cb).i32(16).i32Add().tee(cb).get(coutBytes).i32LtU().brIf(0);
   f.end();
   f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
