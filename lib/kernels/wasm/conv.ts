@@ -34,7 +34,7 @@
  * as its task is published. The programs are built once per geometry and
  * kept, since a training step repeats the same few convolutions.
  *
- * Large float32 5×5 stride-1 convolutions (forward and input gradient) run
+ * Large float32 5×5 stride-1 convolutions (forward and both gradients) run
  * as Winograd F(4×4, 5×5) instead (`winograd.ts`, `../winograd.ts`): 64
  * multiply-adds per 4×4 block of outputs and channel pair instead of 400.
  * Their results are the Winograd reference's bits, not the direct
@@ -53,7 +53,7 @@ import type { Tile } from './gemm.js';
 import { CONV1_VECTORS } from './im2col.js';
 import { packBlock } from './pack.js';
 import type { Runtime } from './runtime.js';
-import { CallProgram, type MatmulThreads } from './threads.js';
+import { CallProgram, keptJobs, placeProgram, type MatmulThreads } from './threads.js';
 import { winogradFilterGradient, winogradForward, winogradInputGradient } from './winograd.js';
 import { winogradFilterFits, winogradFits } from '../winograd.js';
 
@@ -280,17 +280,6 @@ const positions = (g: WindowGeometry) => g.batch * g.outHeight * g.outWidth;
 const patch = (g: WindowGeometry) => g.filterHeight * g.filterWidth * g.inChannels;
 
 /**
- * Reserves `elements` float32 elements for a shared convolution's operands, then its program and each
- * thread's `scratch` elements, writes the program there and returns it as a job of calls.
- */
-function placeProgram(runtime: Runtime, elements: number, program: CallProgram, scratch: number) {
-  const at = roundUp(elements, 16) * 4;
-  const scratchAt = roundUp(at + program.words * 4, 64);
-  runtime.reserve(scratchAt + 2 * scratch * 4);
-  return program.write(runtime, at, scratchAt, scratch * 4);
-}
-
-/**
  * conv2d on both threads: tasks are blocks of output positions, each one's
  * patch rows written packed by `im2colLanesF32` into the running thread's
  * scratch and multiplied there by the packed filter (all of k is one block):
@@ -438,26 +427,9 @@ function buildFilterGradientJobs(
   return { pack, products, scratch: longest * KC_PACKED };
 }
 
-/** How many jobs are kept per threads (a model has a few convolutions, each with three jobs). */
-const JOBS_KEPT = 32;
-const jobCache = new WeakMap<MatmulThreads, Map<string, unknown>>();
-
-/**
- * The jobs `build()` makes for a shared convolution of `kind` on geometry `g` (which decides every operand's
- * place in memory, so the jobs too), made once per geometry, tile and threads and then kept: a training step runs
- * the same few convolutions every step, and building a job's calls (some 600 for conv2's filter gradient in W7)
- * took 0.3-0.5 ms of this thread before the worker could start.
- */
+/** The jobs `build()` makes for a shared convolution of `kind` on geometry `g` and `tile`, kept ({@link keptJobs}). */
 function kept<T>(threads: MatmulThreads, kind: string, tile: Tile, g: WindowGeometry, build: () => T): T {
-  let cache = jobCache.get(threads);
-  if (cache === undefined) jobCache.set(threads, (cache = new Map()));
-  const key = `${kind} ${tile.mr}x${tile.nr} ${JSON.stringify(g)}`;
-  const cached = cache.get(key) as T | undefined;
-  if (cached !== undefined) return cached;
-  const jobs = build();
-  if (cache.size >= JOBS_KEPT) cache.clear();
-  cache.set(key, jobs);
-  return jobs;
+  return keptJobs(threads, `${kind} ${tile.mr}x${tile.nr} ${JSON.stringify(g)}`, build);
 }
 
 /**

@@ -202,6 +202,38 @@ export class CallProgram {
   }
 }
 
+/**
+ * Reserves `elements` float32 elements for a shared job's operands, then its program and each thread's
+ * `scratch` elements, writes the program there and returns it as a job of calls.
+ */
+export function placeProgram(runtime: Runtime, elements: number, program: CallProgram, scratch: number): Calls {
+  const at = Math.ceil(elements / 16) * 16 * 4;
+  const scratchAt = Math.ceil((at + program.words * 4) / 64) * 64;
+  runtime.reserve(scratchAt + 2 * scratch * 4);
+  return program.write(runtime, at, scratchAt, scratch * 4);
+}
+
+/** How many jobs are kept per threads (a model has a few convolutions, each with three jobs). */
+const JOBS_KEPT = 32;
+const jobCache = new WeakMap<MatmulThreads, Map<string, unknown>>();
+
+/**
+ * The jobs `build()` makes for `key` (which must name everything that decides the operands' places in memory,
+ * so the jobs too), made once per key and threads and then kept: a training step runs the same few convolutions
+ * every step, and building a job's calls (some 600 for conv2's filter gradient in W7) took 0.3-0.5 ms of this
+ * thread before the worker could start.
+ */
+export function keptJobs<T>(threads: MatmulThreads, key: string, build: () => T): T {
+  let cache = jobCache.get(threads);
+  if (cache === undefined) jobCache.set(threads, (cache = new Map()));
+  const cached = cache.get(key) as T | undefined;
+  if (cached !== undefined) return cached;
+  const jobs = build();
+  if (cache.size >= JOBS_KEPT) cache.clear();
+  cache.set(key, jobs);
+  return jobs;
+}
+
 /** Every slot of the control array, for {@link taskCode} (which cannot see this module's constants). */
 const LAYOUT = {
   UP,

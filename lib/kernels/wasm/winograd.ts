@@ -25,7 +25,7 @@ import {
   type WinogradShape,
 } from '../winograd.js';
 import type { Runtime } from './runtime.js';
-import { CallProgram, type MatmulThreads } from './threads.js';
+import { CallProgram, keptJobs, placeProgram, type MatmulThreads } from './threads.js';
 import { scratchBytes } from './winograd-kernel.js';
 
 /** Tasks a shared Winograd convolution is cut into (whole chunks each). */
@@ -33,11 +33,38 @@ const TASKS = 8;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
+/** Rows and columns of the zero-padded input: every tile's 8×8 block lies inside it. */
+function paddedInput(tiles: ReturnType<typeof tilesOf>): { padH: number; padW: number } {
+  return { padH: tiles.rows * TILE_OUT + TAPS - 1, padW: tiles.cols * TILE_OUT + TAPS - 1 };
+}
+
+/**
+ * Zeroes the padded input at element `padded` (`padH` × `padW` per image) and copies the input at element `raw`
+ * into it, the padding before at the top and left; rows and columns past every tile's reach are dropped.
+ */
+function padInput(runtime: Runtime, s: WinogradShape, padH: number, padW: number, raw: number, padded: number): void {
+  const cinBytes = s.inChannels * 4;
+  runtime.f32().fill(0, padded, padded + s.batch * padH * padW * s.inChannels);
+  const rows = Math.min(s.inHeight, padH - s.padTop);
+  const cols = Math.min(s.inWidth, padW - s.padLeft);
+  if (rows <= 0 || cols <= 0) return;
+  runtime.exports.padRowsF32!(
+    raw * 4,
+    (padded + (s.padTop * padW + s.padLeft) * s.inChannels) * 4,
+    s.batch,
+    rows,
+    cols * cinBytes,
+    s.inWidth * cinBytes,
+    padW * cinBytes,
+    s.inHeight * s.inWidth * cinBytes,
+    padH * padW * cinBytes,
+  );
+}
+
 /** The runtime-memory layout of one Winograd convolution (elements of float32). */
 function layoutOf(s: WinogradShape) {
   const tiles = tilesOf(s);
-  const padH = tiles.rows * TILE_OUT + TAPS - 1;
-  const padW = tiles.cols * TILE_OUT + TAPS - 1;
+  const { padH, padW } = paddedInput(tiles);
   const raw = 0;
   const padded = roundUp(raw + s.batch * s.inHeight * s.inWidth * s.inChannels, 16);
   const u = roundUp(padded + s.batch * padH * padW * s.inChannels, 16);
@@ -68,23 +95,6 @@ function strideArgs(s: WinogradShape, l: Layout): number[] {
   ];
 }
 
-/** Programs of calls kept per shape (a training step repeats a few convolutions). */
-const programs = new WeakMap<MatmulThreads, Map<string, CallProgram>>();
-
-/** The program of `kind` for shape `s`, built by `build` the first time (at most 32 kept per thread pool). */
-function keptProgram(threads: MatmulThreads, kind: string, s: WinogradShape, build: () => CallProgram): CallProgram {
-  let byShape = programs.get(threads);
-  if (byShape === undefined) programs.set(threads, (byShape = new Map()));
-  const key = kind + JSON.stringify(s);
-  let program = byShape.get(key);
-  if (program === undefined) {
-    program = build();
-    if (byShape.size >= 32) byShape.clear();
-    byShape.set(key, program);
-  }
-  return program;
-}
-
 /**
  * Runs the Winograd convolution of shape `s` in `runtime`: `input` into a
  * zeroed, padded copy, the filter transformed in float64, the tiles on both
@@ -107,23 +117,7 @@ function run(
   else runtime.reserve(l.end * 4);
   let mem = runtime.f32();
   mem.set(input, l.raw);
-  mem.fill(0, l.padded, l.u);
-  const cinBytes = s.inChannels * 4;
-  const rows = Math.min(s.inHeight, l.padH - s.padTop);
-  const cols = Math.min(s.inWidth, l.padW - s.padLeft);
-  if (rows > 0 && cols > 0) {
-    x.padRowsF32!(
-      l.raw * 4,
-      (l.padded + (s.padTop * l.padW + s.padLeft) * s.inChannels) * 4,
-      s.batch,
-      rows,
-      cols * cinBytes,
-      s.inWidth * cinBytes,
-      l.padW * cinBytes,
-      s.inHeight * s.inWidth * cinBytes,
-      l.padH * l.padW * cinBytes,
-    );
-  }
+  padInput(runtime, s, l.padH, l.padW, l.raw, l.padded);
   transformFilter(filter, s, mirrored, mem, l.u);
   const head = [l.padded * 4, l.u * 4, l.yPadded * 4];
   const strides = strideArgs(s, l);
@@ -132,17 +126,14 @@ function run(
     x.winogradF32!(...head, l.end * 4, 0, total, ...strides);
   } else {
     const perTask = roundUp(Math.ceil(total / TASKS), WINOGRAD_CHUNK);
-    const program = keptProgram(threads, mirrored ? 'input' : 'forward', s, () => {
+    const program = keptJobs(threads, `winograd ${mirrored ? 'input' : 'forward'} ${JSON.stringify(s)}`, () => {
       const calls = new CallProgram(threads);
       for (let t0 = 0; t0 < total; t0 += perTask) {
         calls.task().call('winogradF32', [...head, 0, t0, Math.min(perTask, total - t0), ...strides], [3]);
       }
       return calls;
     });
-    const at = l.end * 4;
-    const scratchAt = roundUp(at + program.words * 4, 64);
-    runtime.reserve(scratchAt + 2 * scratch);
-    threads.runCalls(program.write(runtime, at, scratchAt, scratch));
+    threads.runCalls(placeProgram(runtime, l.end, program, scratch / 4));
   }
   mem = runtime.f32();
   const coutBytes = s.outChannels * 4;
@@ -205,8 +196,7 @@ export function winogradFilterGradient(
   const cin = s.inChannels;
   const cout = s.outChannels;
   // Elements: x, padded x (as the forward's), dy, dy padded to whole tiles, the tasks' sums.
-  const padH = tiles.rows * TILE_OUT + TAPS - 1;
-  const padW = tiles.cols * TILE_OUT + TAPS - 1;
+  const { padH, padW } = paddedInput(tiles);
   const dyRows = tiles.rows * TILE_OUT;
   const dyCols = tiles.cols * TILE_OUT;
   const padded = roundUp(x.length, 16);
@@ -222,24 +212,9 @@ export function winogradFilterGradient(
   const mem = runtime.f32();
   mem.set(x, 0);
   mem.set(dy, dyRaw);
-  mem.fill(0, padded, dyRaw);
   mem.fill(0, dyPadded, end);
+  padInput(runtime, s, padH, padW, 0, padded);
   const exports = runtime.exports;
-  const rows = Math.min(s.inHeight, padH - s.padTop);
-  const cols = Math.min(s.inWidth, padW - s.padLeft);
-  if (rows > 0 && cols > 0) {
-    exports.padRowsF32!(
-      0,
-      (padded + (s.padTop * padW + s.padLeft) * cin) * 4,
-      s.batch,
-      rows,
-      cols * cinBytes,
-      s.inWidth * cinBytes,
-      padW * cinBytes,
-      s.inHeight * s.inWidth * cinBytes,
-      padH * padW * cinBytes,
-    );
-  }
   exports.padRowsF32!(
     dyRaw * 4,
     dyPadded * 4,
@@ -270,15 +245,12 @@ export function winogradFilterGradient(
   if (threads === undefined) {
     for (let task = 0; task < tasks.length; task++) exports.winogradFilterF32!(...args(task));
   } else {
-    const program = keptProgram(threads, 'filter', s, () => {
+    const program = keptJobs(threads, `winograd filter ${JSON.stringify(s)}`, () => {
       const calls = new CallProgram(threads);
       for (let task = 0; task < tasks.length; task++) calls.task().call('winogradFilterF32', args(task), [3]);
       return calls;
     });
-    const at = end * 4;
-    const scratchAt = roundUp(at + program.words * 4, 64);
-    runtime.reserve(scratchAt + 2 * scratch);
-    threads.runCalls(program.write(runtime, at, scratchAt, scratch));
+    threads.runCalls(placeProgram(runtime, end, program, scratch / 4));
   }
   // The tasks' sums onto the first task's, in float32 (`sumFilterTasks`' order), then back to 5×5 taps.
   const add = exports.addF32vv!;
