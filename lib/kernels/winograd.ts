@@ -11,10 +11,11 @@
  * 1e-5 of the largest output in magnitude (direct: 3e-7), as with cuDNN's and
  * oneDNN's Winograd convolutions; `spec/kernels/winograd.spec.ts` measures it.
  *
- * This file holds the transforms, the filter transform shared by both
- * implementations, and the reference ({@link winogradConv2d}): plain loops
- * that do each float32 operation of the WebAssembly kernel
- * (`wasm/winograd.ts`) in the same order, so the two agree bit for bit.
+ * This file holds the transforms, the filter's transforms (forward and back)
+ * shared by both implementations, and the reference ({@link winogradConv2d},
+ * {@link winogradFilterPartial}): plain loops that do each float32 operation
+ * of the WebAssembly kernels (`wasm/winograd-kernel.ts`) in the same order,
+ * so the two agree bit for bit.
  */
 import type { WindowGeometry } from './conv.js';
 
@@ -85,17 +86,10 @@ let work = new Float64Array(0);
  * input and output sizes and the padding before (the padding after is
  * whatever makes the output size; reads past the input are zeros).
  */
-export interface WinogradShape {
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly inChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly outChannels: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-}
+export type WinogradShape = Pick<
+  WindowGeometry,
+  'batch' | 'inHeight' | 'inWidth' | 'inChannels' | 'outHeight' | 'outWidth' | 'outChannels' | 'padTop' | 'padLeft'
+>;
 
 /**
  * Whether {@link winogradConv2d} computes `g` (a float32 conv2d): a 5×5
@@ -324,29 +318,44 @@ export function winogradConv2d(x: Float32Array, u: Float32Array, s: WinogradShap
  */
 function transformInputTile(x: Float32Array, s: WinogradShape, b: number, ty: number, tx: number, v: Float32Array) {
   const { inHeight: H, inWidth: W, inChannels: cin } = s;
-  const d = new Float32Array(ALPHA);
-  const tmp = new Float32Array(ALPHA * ALPHA);
-  const col = new Float32Array(ALPHA);
   const h0 = ty * TILE_OUT - s.padTop;
   const w0 = tx * TILE_OUT - s.padLeft;
   for (let c = 0; c < cin; c++) {
-    for (let i = 0; i < ALPHA; i++) {
-      const h = h0 + i;
-      for (let j = 0; j < ALPHA; j++) {
-        const w = w0 + j;
-        d[j] = h >= 0 && h < H && w >= 0 && w < W ? x[((b * H + h) * W + w) * cin + c]! : 0;
-      }
-      for (let jj = 0; jj < ALPHA; jj++) tmp[i * ALPHA + jj] = combine(BT[jj]!, d);
-    }
-    for (let jj = 0; jj < ALPHA; jj++) {
-      for (let i = 0; i < ALPHA; i++) col[i] = tmp[i * ALPHA + jj]!;
-      for (let ii = 0; ii < ALPHA; ii++) v[(ii * ALPHA + jj) * cin + c] = combine(BT[ii]!, col);
-    }
+    const read = (i: number, j: number) => {
+      const [h, w] = [h0 + i, w0 + j];
+      return h >= 0 && h < H && w >= 0 && w < W ? x[((b * H + h) * W + w) * cin + c]! : 0;
+    };
+    transformTile(read, ALPHA, BT, v, cin, c);
+  }
+}
+
+/**
+ * `R d Rᵀ` of the `size` × `size` block `d` (`read(i, j)`), R's rows `rows`
+ * (8 of `size` coefficients), along rows, then columns, as the kernels do it:
+ * point (ii, jj) goes to `out[(ii · 8 + jj) · stride + at]`.
+ */
+function transformTile(
+  read: (i: number, j: number) => number,
+  size: number,
+  rows: readonly (readonly number[])[],
+  out: Float32Array,
+  stride: number,
+  at: number,
+): void {
+  const d = new Float32Array(size);
+  const tmp = new Float32Array(size * ALPHA);
+  for (let i = 0; i < size; i++) {
+    for (let j = 0; j < size; j++) d[j] = read(i, j);
+    for (let jj = 0; jj < ALPHA; jj++) tmp[i * ALPHA + jj] = combine(rows[jj]!, d);
+  }
+  for (let jj = 0; jj < ALPHA; jj++) {
+    for (let i = 0; i < size; i++) d[i] = tmp[i * ALPHA + jj]!;
+    for (let ii = 0; ii < ALPHA; ii++) out[(ii * ALPHA + jj) * stride + at] = combine(rows[ii]!, d);
   }
 }
 
 /** Rows of A (8 × 4), the transpose of {@link AT}: the transform of a 4×4 block of dy. */
-const A_ROWS = Array.from({ length: ALPHA }, (_, c) => AT.map((row) => row[c]!));
+export const A_ROWS = Array.from({ length: ALPHA }, (_, c) => AT.map((row) => row[c]!));
 
 /** Elements from one point's filter-gradient sums to the next: C · outC + {@link SUMS_PAD}. */
 export function filterSumsStride(s: WinogradShape): number {
@@ -384,27 +393,17 @@ export function winogradFilterPartial(
   const ld = filterSumsStride(s);
   const v = new Float32Array(ALPHA * ALPHA * cin);
   const w = new Float32Array(ALPHA * ALPHA * cout);
-  const d = new Float32Array(TILE_OUT);
-  const tmp = new Float32Array(TILE_OUT * ALPHA);
-  const col = new Float32Array(TILE_OUT);
   for (let t = t0; t < t0 + count; t++) {
     const b = Math.floor(t / tiles.perImage);
     const ty = Math.floor((t - b * tiles.perImage) / tiles.cols);
     const tx = t - b * tiles.perImage - ty * tiles.cols;
     transformInputTile(x, s, b, ty, tx, v);
     for (let k = 0; k < cout; k++) {
-      for (let i = 0; i < TILE_OUT; i++) {
-        const oh = ty * TILE_OUT + i;
-        for (let j = 0; j < TILE_OUT; j++) {
-          const ow = tx * TILE_OUT + j;
-          d[j] = oh < OH && ow < OW ? dy[((b * OH + oh) * OW + ow) * cout + k]! : 0;
-        }
-        for (let jj = 0; jj < ALPHA; jj++) tmp[i * ALPHA + jj] = combine(A_ROWS[jj]!, d);
-      }
-      for (let jj = 0; jj < ALPHA; jj++) {
-        for (let i = 0; i < TILE_OUT; i++) col[i] = tmp[i * ALPHA + jj]!;
-        for (let ii = 0; ii < ALPHA; ii++) w[(ii * ALPHA + jj) * cout + k] = combine(A_ROWS[ii]!, col);
-      }
+      const read = (i: number, j: number) => {
+        const [oh, ow] = [ty * TILE_OUT + i, tx * TILE_OUT + j];
+        return oh < OH && ow < OW ? dy[((b * OH + oh) * OW + ow) * cout + k]! : 0;
+      };
+      transformTile(read, TILE_OUT, A_ROWS, w, cout, k);
     }
     for (let pt = 0; pt < ALPHA * ALPHA; pt++) {
       for (let c = 0; c < cin; c++) {

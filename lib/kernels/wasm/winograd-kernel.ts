@@ -12,7 +12,7 @@
  * (`A dy Aᵀ`), and per point the products summed over the tiles onto the
  * task's sums. The driver is `winograd.ts`.
  */
-import { ALPHA, AT, BT, PANEL, TILE_OUT, WINOGRAD_CHUNK } from '../winograd.js';
+import { A_ROWS, ALPHA, AT, BT, PANEL, TILE_OUT, WINOGRAD_CHUNK } from '../winograd.js';
 import { type Code, I32, type ModuleBuilder, ScalarOp, SimdOp, V128 } from './emitter.js';
 
 /** Bytes of the transforms' intermediate (64 vectors) at the start of a thread's scratch. */
@@ -52,9 +52,6 @@ function combine({ f, constant }: Frame, coefs: readonly number[], v: readonly n
     f.vOp(c > 0 ? SimdOp.f32x4Add : SimdOp.f32x4Sub);
   });
 }
-
-/** Column `c` of Aᵀ: the coefficients of A's row c (A = (Aᵀ)ᵀ, 8 × 4), for dy's transform. */
-const A_ROWS = Array.from({ length: ALPHA }, (_, c) => AT.map((row) => row[c]!));
 
 /** Every coefficient {@link combine} multiplies by: the first of each row signed, the others' magnitudes. */
 const CONSTANTS = [
@@ -161,72 +158,78 @@ function tileBase({ f, img, p, q }: Frame, base: number, image: number, row: num
 }
 
 /**
- * The input transform of the chunk's tiles: V[point][tile][channel] = Bᵀ d B
- * (along rows, then columns) at `vBase`, points `ptV` bytes apart (`ptV8`:
- * eight points), tiles `cinBytes` apart.
+ * Transforms the chunk's tiles to the 8×8 points: out[point][tile][channel] =
+ * R d Rᵀ (along rows, then columns) for the `size` × `size` block `d` each tile
+ * reads from `base` (images `image` bytes apart, rows `row` apart), with R's
+ * rows `rows` (8 of `size` coefficients). Written at `outBase`, points `pt`
+ * bytes apart (`pt8`: eight points), tiles `chBytes` apart, as the block's
+ * columns are. The input transform is R = Bᵀ on 8×8 blocks of x; the filter
+ * gradient's dy transform R = A on 4×4 blocks of dy.
  */
-function inputTransform(
+function tileTransform(
   fr: Frame,
-  x: number,
-  xImage: number,
-  xRow: number,
-  cinBytes: number,
-  vBase: number,
-  ptV: number,
-  ptV8: number,
+  size: number,
+  rows: readonly (readonly number[])[],
+  base: number,
+  image: number,
+  row: number,
+  chBytes: number,
+  outBase: number,
+  pt: number,
+  pt8: number,
 ): void {
   const { f, scratch, n, tl, src, dst, cb, p, q, rowp, tp, ix, vec } = fr;
   f.i32(0).set(tl);
   f.loop();
   locate(fr);
-  tileBase(fr, x, xImage, xRow, cinBytes);
+  tileBase(fr, base, image, row, chBytes);
   f.set(src);
-  f.get(vBase).get(tl).get(cinBytes).i32Mul().i32Add().set(dst);
+  f.get(outBase).get(tl).get(chBytes).i32Mul().i32Add().set(dst);
   f.i32(0).set(cb);
   f.loop(); // over vectors of 4 channels
-  // Along rows: tmp[i][jj] = Σ_j BT[jj][j] d[i][j], row i at tp = scratch + 128·i.
+  // Along rows: tmp[i][jj] = Σ_j R[jj][j] d[i][j], row i at tp = scratch + 128·i.
   f.get(src).get(cb).i32Add().set(rowp);
   f.get(scratch).set(tp);
-  f.i32(ALPHA).set(ix);
+  f.i32(size).set(ix);
   f.loop();
   f.get(rowp).set(p);
-  for (let j = 0; j < ALPHA; j++) {
+  for (let j = 0; j < size; j++) {
     f.get(p).v128Load().set(vec[j]!);
-    if (j < ALPHA - 1) f.get(p).get(cinBytes).i32Add().set(p);
+    if (j < size - 1) f.get(p).get(chBytes).i32Add().set(p);
   }
   for (let jj = 0; jj < ALPHA; jj++) {
     f.get(tp);
-    combine(fr, BT[jj]!, vec);
+    combine(fr, rows[jj]!, vec);
     f.v128Store(jj * 16);
   }
-  f.get(rowp).get(xRow).i32Add().set(rowp);
+  f.get(rowp).get(row).i32Add().set(rowp);
   f.get(tp)
     .i32(ALPHA * 16)
     .i32Add()
     .set(tp);
   f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
   f.end();
-  // Along columns: V[ii][jj] = Σ_i BT[ii][i] tmp[i][jj], at point ii·8 + jj; column jj at tp = scratch + 16·jj.
+  // Along columns: out[ii][jj] = Σ_i R[ii][i] tmp[i][jj], at point ii·8 + jj; column jj at tp = scratch + 16·jj.
   f.get(dst).get(cb).i32Add().set(q);
   f.get(scratch).set(tp);
   f.i32(ALPHA).set(ix);
   f.loop();
-  for (let i = 0; i < ALPHA; i++)
+  for (let i = 0; i < size; i++)
     f.get(tp)
       .v128Load(i * ALPHA * 16)
       .set(vec[i]!);
   f.get(q).set(p);
   for (let ii = 0; ii < ALPHA; ii++) {
     f.get(p);
-    combine(fr, BT[ii]!, vec);
+    combine(fr, rows[ii]!, vec);
     f.v128Store();
-    if (ii < ALPHA - 1) f.get(p).get(ptV8).i32Add().set(p);
+    if (ii < ALPHA - 1) f.get(p).get(pt8).i32Add().set(p);
   }
-  f.get(q).get(ptV).i32Add().set(q);
+  f.get(q).get(pt).i32Add().set(q);
   f.get(tp).i32(16).i32Add().set(tp);
   f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
   f.end();
-  f.get(cb).i32(16).i32Add().tee(cb).get(cinBytes).i32LtU().brIf(0);
+  f.get(cb).i32(16).i32Add().tee(cb).get(chBytes).i32LtU().brIf(0);
   f.end();
   f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
   f.end();
@@ -298,7 +301,7 @@ function emitForward(module: ModuleBuilder): void {
     .set(mBase);
 
   openChunks(fr, t0, count);
-  inputTransform(fr, x, xImage, xRow, cinBytes, vBase, ptV, ptV8);
+  tileTransform(fr, ALPHA, BT, x, xImage, xRow, cinBytes, vBase, ptV, ptV8);
 
   // Per point: M[point] (tiles × output channels) = V[point] (tiles × input channels) · U[point].
   f.i32(0).set(pt);
@@ -442,7 +445,7 @@ function emitFilterGradient(module: ModuleBuilder): void {
   ];
   const sumsStride = 14;
   const fr = frame(f, scratch, tileCols, perImage);
-  const { n, tl, src, dst, cb, p, q, rowp, tp, ix, vec } = fr;
+  const { n } = fr;
   const L = () => f.local(I32);
   const [ptV, ptV8, ptW, ptW8, sPt8, vBase, wBase] = [L(), L(), L(), L(), L(), L(), L()];
   const [pt, aPt, bPt, sPt, ci, cin, jp, sRow, k, ap, bp] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
@@ -465,63 +468,10 @@ function emitFilterGradient(module: ModuleBuilder): void {
     .set(wBase);
 
   openChunks(fr, t0, count);
-  inputTransform(fr, x, xImage, xRow, cinBytes, vBase, ptV, ptV8);
+  tileTransform(fr, ALPHA, BT, x, xImage, xRow, cinBytes, vBase, ptV, ptV8);
 
-  // dy's transform: W[point][tile][channel] = A dy Aᵀ (along rows, then columns), 4×4 in, 8×8 out.
-  f.i32(0).set(tl);
-  f.loop();
-  locate(fr);
-  tileBase(fr, dy, dyImage, dyRow, coutBytes);
-  f.set(src);
-  f.get(wBase).get(tl).get(coutBytes).i32Mul().i32Add().set(dst);
-  f.i32(0).set(cb);
-  f.loop(); // over vectors of 4 output channels
-  // Along rows: tmp[i][jj] = Σ_j A[jj][j] dy[i][j], row i at tp = scratch + 128·i.
-  f.get(src).get(cb).i32Add().set(rowp);
-  f.get(scratch).set(tp);
-  f.i32(TILE_OUT).set(ix);
-  f.loop();
-  f.get(rowp).set(p);
-  for (let j = 0; j < TILE_OUT; j++) {
-    f.get(p).v128Load().set(vec[j]!);
-    if (j < TILE_OUT - 1) f.get(p).get(coutBytes).i32Add().set(p);
-  }
-  for (let jj = 0; jj < ALPHA; jj++) {
-    f.get(tp);
-    combine(fr, A_ROWS[jj]!, vec);
-    f.v128Store(jj * 16);
-  }
-  f.get(rowp).get(dyRow).i32Add().set(rowp);
-  f.get(tp)
-    .i32(ALPHA * 16)
-    .i32Add()
-    .set(tp);
-  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
-  f.end();
-  // Along columns: W[ii][jj] = Σ_i A[ii][i] tmp[i][jj], at point ii·8 + jj; column jj at tp = scratch + 16·jj.
-  f.get(dst).get(cb).i32Add().set(q);
-  f.get(scratch).set(tp);
-  f.i32(ALPHA).set(ix);
-  f.loop();
-  for (let i = 0; i < TILE_OUT; i++)
-    f.get(tp)
-      .v128Load(i * ALPHA * 16)
-      .set(vec[i]!);
-  f.get(q).set(p);
-  for (let ii = 0; ii < ALPHA; ii++) {
-    f.get(p);
-    combine(fr, A_ROWS[ii]!, vec);
-    f.v128Store();
-    if (ii < ALPHA - 1) f.get(p).get(ptW8).i32Add().set(p);
-  }
-  f.get(q).get(ptW).i32Add().set(q);
-  f.get(tp).i32(16).i32Add().set(tp);
-  f.get(ix).i32(1).i32Sub().tee(ix).brIf(0);
-  f.end();
-  f.get(cb).i32(16).i32Add().tee(cb).get(coutBytes).i32LtU().brIf(0);
-  f.end();
-  f.get(tl).i32(1).i32Add().tee(tl).get(n).i32LtU().brIf(0);
-  f.end();
+  // dy's transform: W[point][tile][channel] = A dy Aᵀ, 4×4 in, 8×8 out.
+  tileTransform(fr, TILE_OUT, A_ROWS, dy, dyImage, dyRow, coutBytes, wBase, ptW, ptW8);
 
   // Per point: S[point] (input × output channels) += V[point]ᵀ W[point], over the chunk's tiles in order.
   f.i32(0).set(pt);
